@@ -1,0 +1,17 @@
+"""Can this machine reach the GigaChat hosts over verified TLS?"""
+
+import pytest
+
+from gigacheck.diagnosis import skip_reason
+
+pytestmark = pytest.mark.network
+
+
+def test_can_the_auth_host_be_reached_over_verified_tls(gigachat, gigachat_settings):
+    if gigachat_settings.access_token:
+        pytest.skip(skip_reason("GC020", "OAuth is not called: GIGACHAT_ACCESS_TOKEN is set"))
+    gigachat.probe_auth()
+
+
+def test_can_the_api_host_be_reached_over_verified_tls(gigachat):
+    gigachat.probe_api()

@@ -1,0 +1,2 @@
+# Thin on purpose: everything lives in the gigacheck package.
+pytest_plugins = ["gigacheck.plugin"]

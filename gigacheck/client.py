@@ -1,0 +1,454 @@
+"""One session-scoped GigaChat client on `requests`.
+
+Every call has a timeout and a bounded body; every answer (or failure) is kept
+as an `Exchange` with secrets removed, for the report's evidence.  Failures are
+raised as `diagnosis.Finding` with the code the answer maps to.  One OAuth
+request per run at most: its outcome, success or failure, is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+from urllib.parse import urlsplit
+
+import requests
+
+from . import rules
+from .diagnosis import Finding
+from .redact import Redactor, Secret
+from .settings import Settings
+
+MAX_BODY = 1 << 20        # JSON answers: 1 MiB is far above any real one
+MAX_FILE = 20 << 20       # generated images
+EXCERPT = 600
+USER_AGENT = "gigacheck/0.1 (+pytest)"
+
+
+@dataclass
+class Exchange:
+    """One HTTP call, as evidence: nothing here may hold a secret."""
+
+    method: str
+    url: str
+    status: Optional[int] = None
+    request_id: Optional[str] = None
+    content_type: Optional[str] = None
+    excerpt: str = ""
+    elapsed_s: float = 0.0
+    error: Optional[str] = None
+    headers: Dict[str, str] = field(default_factory=dict)  # a few answer headers worth showing
+
+    def render(self) -> str:
+        outcome = f"{self.status}" if self.status is not None else f"no answer ({self.error})"
+        line = f"{self.method} {self.url} -> {outcome} in {self.elapsed_s:.2f} s"
+        if self.request_id:
+            line += f" (X-Request-Id: {self.request_id})"
+        lines = [line]
+        for k, v in self.headers.items():
+            lines.append(f"  {k}: {v}")
+        if self.content_type:
+            lines.append(f"  Content-Type: {self.content_type}")
+        if self.excerpt:
+            lines.append(f"  body: {self.excerpt}")
+        return "\n".join(lines)
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: Dict[str, str]
+    body: bytes
+    exchange: Exchange
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The JSON body, or None when it is not JSON."""
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return None
+
+
+def _origin(url: str) -> str:
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc.rsplit('@', 1)[-1]}"
+
+
+def _host_key(url: str) -> str:
+    p = urlsplit(url)
+    try:
+        port = p.port or (443 if p.scheme == "https" else 80)
+    except ValueError:
+        port = "?"
+    return f"{p.hostname}:{port}"
+
+
+def _subject(code: str, host: str) -> str:
+    # a missing CA fails every host alike: one root cause, one failure
+    return "tls" if code == "GC022" else host
+
+
+def _printable(text: str) -> str:
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "?", text)
+
+
+def excerpt(body: bytes, content_type: str = "") -> str:
+    """A short, printable view of a body: an HTML page by its title."""
+    text = body[: 64 << 10].decode("utf-8", errors="replace")
+    if "html" in (content_type or "").lower() or re.match(r"\s*<(!doctype|html)", text, re.I):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.I | re.S)
+        bits = [m.group(1).strip() for m in (title, heading) if m]
+        server = re.search(r"syngx", text, re.I)
+        summary = "HTML page" + (f" '{bits[0]}'" if bits else "") + (" from SynGX" if server else "")
+        return _printable(summary)
+    text = " ".join(text.split())
+    return _printable(text[:EXCERPT] + ("..." if len(text) > EXCERPT else ""))
+
+
+def describe_transport_error(exc: BaseException) -> (str, str):
+    """(code, detail) for a requests exception: the network's answer, not the API's."""
+    text = str(exc)
+    low = text.lower()
+    if isinstance(exc, requests.exceptions.SSLError) or "certificate_verify_failed" in low or "ssl" in low and \
+            "handshake" in low:
+        m = re.search(r"certificate verify failed: ([^'\")(]+)", text)
+        reason = m.group(1).strip() if m else "TLS handshake failed"
+        if "hostname" in low or "doesn't match" in low or "not valid for" in low:
+            reason = "the certificate is for another host name" + (f" ({reason})" if m else "")
+        return "GC022", f"CERTIFICATE_VERIFY_FAILED: {reason}" if m else reason
+    if isinstance(exc, (requests.exceptions.Timeout,)) or "timed out" in low or "timeout" in low:
+        phase = "connecting" if isinstance(exc, requests.exceptions.ConnectTimeout) or "connect timeout" in low \
+            else "waiting for the answer"
+        return "GC021", f"no answer within the timeout while {phase}"
+    if "name or service not known" in low or "failed to resolve" in low or "nodename nor servname" in low \
+            or "getaddrinfo" in low or "name resolution" in low or "no address associated" in low:
+        return "GC020", "the host name cannot be resolved (DNS)"
+    if "refused" in low:
+        return "GC020", "the connection was refused"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return "GC020", "the proxy refused or failed the connection"
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return "GC028", "the answer was cut off or cannot be decoded"
+    if "reset by peer" in low or "remotedisconnected" in low or "aborted" in low:
+        return "GC020", "the connection was closed by the other side"
+    return "GC020", f"the request failed ({exc.__class__.__name__})"
+
+
+class GigaChatClient:
+    def __init__(self, settings: Settings, redactor: Redactor):
+        self.settings = settings
+        self.redactor = redactor
+        self.exchanges: List[Exchange] = []
+        self.oauth_requests = 0
+        self.spend_requests = 0  # chat and file calls: what --spend guards
+        self._token: Optional[Secret] = None
+        self._token_failure: Optional[Finding] = None
+        self._host_failures: Dict[str, Finding] = {}
+        self._cache: Dict[str, Any] = {}
+        self._session: Optional[requests.Session] = None
+
+    # --- transport --------------------------------------------------------------
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            s = requests.Session()
+            s.headers["User-Agent"] = USER_AGENT
+            s.max_redirects = 0
+            self._session = s
+        return self._session
+
+    @property
+    def verify(self):
+        if not self.settings.verify_ssl:
+            return False
+        return self.settings.ca_bundle or True
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+
+    def send(self, method: str, url: str, *, headers=None, data=None, json_body=None, subject: str = "",
+             max_bytes: int = MAX_BODY, timeout: Optional[float] = None) -> Answer:
+        """One HTTP call, bounded in time and size. Raises Finding on transport faults;
+        HTTP error statuses are returned for the caller to map."""
+        host = _host_key(url)
+        if host in self._host_failures:
+            raise self._host_failures[host]
+        blocker = self._blocker("ca_bundle", rules.ca_bundle_problem)
+        if blocker is not None:
+            raise blocker
+        t = timeout or self.settings.timeout
+        shown_url = self.redactor.scrub(url)
+        ex = Exchange(method, shown_url)
+        started = time.monotonic()
+        deadline = started + 2 * t  # connect + the whole body: a trickling peer cannot hold us longer
+        try:
+            resp = self.session.request(method, url, headers=headers, data=data, json=json_body, timeout=(t, t),
+                                        verify=self.verify, stream=True, allow_redirects=False)
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema, ValueError, UnicodeError) as exc:
+            ex.error = f"the URL cannot be used ({exc.__class__.__name__})"
+            ex.elapsed_s = time.monotonic() - started
+            self.exchanges.append(ex)
+            code = "GC009" if subject == "oauth" else "GC010"
+            raise Finding(code, f"{shown_url}: {ex.error}", [ex.render()],
+                          subject="auth_url" if code == "GC009" else "base_url") from None
+        except requests.exceptions.RequestException as exc:
+            code, detail = describe_transport_error(exc)
+            ex.error = detail
+            ex.elapsed_s = time.monotonic() - started
+            self.exchanges.append(ex)
+            finding = Finding(code, f"{host}: {detail}", [ex.render()], subject=_subject(code, host))
+            self._host_failures[host] = finding
+            raise finding from None
+        except OSError as exc:  # e.g. a CA bundle path requests cannot load
+            ex.error = f"{exc.__class__.__name__}: {exc}"
+            ex.elapsed_s = time.monotonic() - started
+            self.exchanges.append(ex)
+            raise Finding("GC020", f"{host}: the request could not be made ({ex.error})", [ex.render()],
+                          subject=host) from None
+        with resp:
+            ex.status = resp.status_code
+            ex.request_id = resp.headers.get("X-Request-Id") or resp.headers.get("X-Request-ID")
+            ex.content_type = resp.headers.get("Content-Type")
+            for name in ("Retry-After", "Location", "Server"):
+                if name in resp.headers:
+                    ex.headers[name] = self.redactor.scrub(resp.headers[name])
+            try:
+                body, too_big = self._read(resp, max_bytes, deadline)
+            except requests.exceptions.RequestException as exc:
+                code, detail = describe_transport_error(exc)
+                ex.error = detail
+                ex.elapsed_s = time.monotonic() - started
+                self.exchanges.append(ex)
+                finding = Finding(code, f"{host}: {detail} (after the status line {resp.status_code})",
+                                  [ex.render()], subject=_subject(code, host))
+                if code == "GC021":
+                    self._host_failures[host] = finding
+                raise finding from None
+            except TimeoutError:
+                ex.error = "the body did not arrive in time"
+                ex.elapsed_s = time.monotonic() - started
+                self.exchanges.append(ex)
+                finding = Finding("GC021", f"{host}: the answer's body did not arrive within {2 * t:.0f} s",
+                                  [ex.render()], subject=host)
+                self._host_failures[host] = finding
+                raise finding from None
+        ex.elapsed_s = time.monotonic() - started
+        ex.excerpt = self.redactor.scrub(excerpt(body, ex.content_type or "")) if body else ""
+        self.exchanges.append(ex)
+        if too_big:
+            raise Finding("GC028", f"the answer from {shown_url} is larger than {max_bytes >> 10} KiB; "
+                                   f"read no further", [ex.render()], subject=host)
+        headers_out = {k: v for k, v in resp.headers.items()}
+        return Answer(resp.status_code, headers_out, body, ex)
+
+    def _blocker(self, name, rule) -> Optional[Finding]:
+        """A static finding that makes a call pointless (its config check reports it first)."""
+        key = "blocker:" + name
+        if key not in self._cache:
+            self._cache[key] = rule(self.settings)
+        return self._cache[key]
+
+    @staticmethod
+    def _read(resp, max_bytes: int, deadline: float):
+        chunks, size = [], 0
+        for chunk in resp.iter_content(64 << 10):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                return b"".join(chunks)[:max_bytes], True
+            if time.monotonic() > deadline:
+                raise TimeoutError
+        return b"".join(chunks), False
+
+    # --- reachability -------------------------------------------------------------
+    def probe(self, url: str) -> Exchange:
+        """Can the host be reached over (verified) TLS? Any HTTP status counts as reached."""
+        origin = _origin(url) + "/"
+        return self.send("HEAD", origin, subject="probe").exchange
+
+    def probe_auth(self) -> Exchange:
+        blocker = self._blocker("auth_url", rules.auth_url_problem)
+        if blocker is not None:
+            raise blocker
+        return self.probe(self.settings.auth_url)
+
+    def probe_api(self) -> Exchange:
+        blocker = self._blocker("base_url", rules.base_url_problem)
+        if blocker is not None:
+            raise blocker
+        return self.probe(self.settings.base_url)
+
+    # --- OAuth ------------------------------------------------------------------
+    def token(self) -> Secret:
+        """The access token: GIGACHAT_ACCESS_TOKEN, or one OAuth call per run."""
+        preset = self.settings.access_token
+        if preset:
+            return preset
+        if self._token is not None:
+            return self._token
+        if self._token_failure is not None:
+            raise self._token_failure
+        try:
+            self._token = self._oauth()
+            return self._token
+        except Finding as finding:
+            self._token_failure = finding
+            raise
+
+    def _oauth(self) -> Secret:
+        analysis = rules.key_analysis(self.settings)
+        if analysis.blocking is not None:
+            raise analysis.blocking
+        blocker = self._blocker("auth_url", rules.auth_url_problem)
+        if blocker is not None:
+            raise blocker
+        headers = {
+            "Authorization": f"Basic {analysis.core}",
+            "RqUID": str(uuid.uuid4()),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
+        self.oauth_requests += 1
+        ans = self.send("POST", self.settings.auth_url, headers=headers, data={"scope": self.settings.scope},
+                        subject="oauth")
+        return parse_oauth(ans, self.redactor)
+
+    # --- API -----------------------------------------------------------------------
+    def api(self, method: str, path: str, *, json_body=None, headers=None, subject: str = "api",
+            max_bytes: int = MAX_BODY, accept: str = "application/json") -> Answer:
+        blocker = self._blocker("base_url", rules.base_url_problem)
+        if blocker is not None:
+            raise blocker
+        token = self.token()
+        h = {"Authorization": f"Bearer {token.reveal()}", "Accept": accept}
+        if headers:
+            h.update(headers)
+        ans = self.send(method, self.settings.base_url + path, headers=h, json_body=json_body,
+                        subject=subject, max_bytes=max_bytes)
+        if ans.status >= 300:
+            raise api_error(ans, path, subject)
+        return ans
+
+    def models(self) -> List[dict]:
+        """GET /models, once per run: the list of model objects."""
+        if "models" in self._cache:
+            cached = self._cache["models"]
+            if isinstance(cached, Finding):
+                raise cached
+            return cached
+        try:
+            ans = self.api("GET", "/models")
+            data = ans.json()
+            if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+                raise Finding("GC028", "GET /models did not answer {\"data\": [...]}", [ans.exchange.render()],
+                              subject="api")
+            models = [m for m in data["data"] if isinstance(m, dict) and isinstance(m.get("id"), str)]
+            self._cache["models"] = models
+            return models
+        except Finding as finding:
+            self._cache["models"] = finding
+            raise
+
+
+def _json_code(data) -> Optional[int]:
+    if isinstance(data, dict):
+        for k in ("code", "status"):
+            v = data.get(k)
+            if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):
+                return int(v)
+    return None
+
+
+def _message(data) -> str:
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return data["message"][:200]
+    return ""
+
+
+def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
+    ev = [ans.exchange.render()]
+    data = ans.json()
+    status = ans.status
+    if status >= 300:
+        code_n, message = _json_code(data), _message(data)
+        said = f"HTTP {status}" + (f", code {code_n}" if code_n is not None and code_n != status else "") + \
+               (f": {message}" if message else "")
+        if status == 429:
+            retry = ans.headers.get("Retry-After")
+            raise Finding("GC027", f"OAuth answered {said}" + (f"; Retry-After {retry} s" if retry else
+                                                                 "; no Retry-After given"), ev, subject="oauth")
+        if status >= 500:
+            raise Finding("GC029", f"OAuth answered {said}", ev, subject="oauth")
+        if 300 <= status < 400:
+            where = redactor.scrub(ans.headers.get("Location", "?"))
+            raise Finding("GC028", f"OAuth answered a redirect ({status}) to {where}; not followed", ev,
+                          subject="oauth")
+        if code_n == 6 or (status == 401 and code_n in (None, 401)):
+            raise Finding("GC023", said, ev, subject="oauth")
+        if code_n == 7:
+            raise Finding("GC024", said, ev, subject="oauth")
+        if code_n == 4:
+            raise Finding("GC025", said, ev, subject="oauth")
+        raise Finding("GC026", said, ev, subject="oauth")
+    if data is None:
+        kind = "an HTML page" if re.search(rb"<html|<!doctype", ans.body[:2048], re.I) else "not JSON"
+        raise Finding("GC028", f"OAuth answered {status} with {kind} (Content-Type: "
+                               f"{ans.headers.get('Content-Type', 'none')})", ev, subject="oauth")
+    token = data.get("access_token") if isinstance(data, dict) else None
+    if not isinstance(token, str) or not token.strip():
+        raise Finding("GC028", "OAuth answered without access_token", ev, subject="oauth")
+    redactor.add(token)
+    # the exchange excerpt was scrubbed before the token was known: scrub it again
+    ans.exchange.excerpt = redactor.scrub(ans.exchange.excerpt)
+    ev = [ans.exchange.render()]
+    expires = data.get("expires_at")
+    if isinstance(expires, bool) or not isinstance(expires, (int, float)):
+        raise Finding("GC028", f"OAuth answered without a numeric expires_at ({type(expires).__name__})", ev,
+                      subject="oauth")
+    now_ms = time.time() * 1000
+    if expires < 1e12:
+        raise Finding("GC028", f"expires_at {int(expires)} has {len(str(int(expires)))} digits: seconds, "
+                               f"not milliseconds", ev, subject="oauth")
+    if expires < now_ms:
+        raise Finding("GC028", f"expires_at is {int((now_ms - expires) / 1000)} s in the past", ev, subject="oauth")
+    return Secret(token.strip())
+
+
+def api_error(ans: Answer, path: str, subject: str = "api") -> Finding:
+    ev = [ans.exchange.render()]
+    data = ans.json()
+    status = ans.status
+    message = _message(data)
+    said = f"{ans.exchange.method} {path} answered {status}" + (f" {message!r}" if message else "")
+    if status == 401:
+        return Finding("GC031", said, ev, subject="api")
+    if status == 402:
+        return Finding("GC033", said, ev, subject=subject)
+    if status == 403:
+        return Finding("GC034", said, ev, subject=subject)
+    if status == 404:
+        if "no such model" in message.lower():
+            return Finding("GC032", said, ev, subject=subject)
+        return Finding("GC030", said + ("" if message else f" ({ans.exchange.excerpt[:120]})"), ev, subject="api")
+    if status == 429:
+        retry = ans.headers.get("Retry-After")
+        return Finding("GC027", said + (f"; Retry-After {retry} s" if retry else "; no Retry-After given"), ev,
+                       subject="api")
+    if status >= 500:
+        return Finding("GC029", said, ev, subject="api")
+    if 300 <= status < 400:
+        return Finding("GC028", f"{said}: a redirect to {ans.exchange.headers.get('Location', '?')}; not followed", ev,
+                       subject="api")
+    if path.startswith("/chat"):
+        return Finding("GC040", said, ev, subject=subject)
+    return Finding("GC028", said, ev, subject="api")

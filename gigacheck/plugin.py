@@ -1,0 +1,489 @@
+"""pytest wiring: options, the run's state, fixtures and report hooks.
+
+Everything here happens in hooks: importing this module changes nothing, and
+a pytest run that collects no check (say, the suite's own `tests/`) only
+gains the options.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+from . import GigacheckWarning
+from .diagnosis import CATALOG, Finding, codes_in, skip_reason
+from .redact import Redactor
+from .report import AREAS, CheckRecord, first_line_with_code, remedy_for
+
+GIGACHAT_AREAS = ("network", "oauth", "api", "generation")
+DEFAULT_HTML = "reports/gigachat-health.html"
+PROPERTY = "gigacheck"
+
+
+class Run:
+    """The state of one pytest run of the checks."""
+
+    def __init__(self, config):
+        self.config = config
+        self.active = False
+        self.settings = None
+        self.mock_scenario: Optional[str] = None
+        self.fixtures_dir: Optional[Path] = None
+        self.redactor = Redactor()
+        self.client = None
+        self.mock = None
+        self.ledger: Dict[tuple, str] = {}        # (code, subject) -> nodeid that reported it
+        self.records: Dict[str, CheckRecord] = {}
+        self.warnings: Dict[str, List[str]] = {}
+        self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.t0 = time.monotonic()
+
+    @property
+    def mode(self) -> str:
+        return "mock" if self.mock_scenario else "live"
+
+    def scrub(self, text):
+        return self.redactor.scrub(text)
+
+
+RUN_KEY = pytest.StashKey[Run]()
+FINDING_KEY = pytest.StashKey[Finding]()
+
+
+def run_of(config) -> Run:
+    return config.stash[RUN_KEY]
+
+
+# --- options and configuration ---------------------------------------------------------------
+
+def pytest_addoption(parser):
+    group = parser.getgroup("gigacheck", "gigacheck: GigaChat integration checks")
+    group.addoption("--env-file", dest="gigacheck_env_file", metavar="PATH", default=None,
+                    help="env file with the site's settings (default: ./.env when it exists); "
+                         "variables set in the process win")
+    group.addoption("--mock", dest="gigacheck_mock", nargs="?", const="healthy", default=None, metavar="SCENARIO",
+                    help="answer GigaChat HTTP from fixtures/ (no network); SCENARIO defaults to 'healthy'. "
+                         "Use --mock=SCENARIO")
+    group.addoption("--spend", dest="gigacheck_spend", action="store_true", default=False,
+                    help="run the checks that spend GigaChat tokens (chat per model, image generation)")
+    group.addoption("--report-json", dest="gigacheck_report_json", metavar="PATH", default=None,
+                    help="write a machine-readable summary of the run to PATH")
+
+
+def _checks_dirs(config) -> List[Path]:
+    dirs = [config.rootpath / "checks", Path(__file__).resolve().parent.parent / "checks"]
+    return [d.resolve() for d in dirs if d.is_dir()]
+
+
+def _is_checks_run(config) -> bool:
+    if any(config.getoption(o) for o in ("gigacheck_mock", "gigacheck_report_json", "gigacheck_env_file")):
+        return True
+    base = config.invocation_params.dir
+    for arg in config.args:
+        path = (base / str(arg).split("::")[0]).resolve()
+        for checks in _checks_dirs(config):
+            if path == checks or checks in path.parents or path in checks.parents:
+                return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    from . import mock, settings as settings_mod
+
+    run = Run(config)
+    config.stash[RUN_KEY] = run
+    for area in AREAS + ("spend",):
+        config.addinivalue_line("markers", f"{area}: gigacheck {area} checks")
+    if not _is_checks_run(config):
+        return
+    run.active = True
+    run.fixtures_dir = mock.fixtures_dir(config.rootpath)
+    scenario = config.getoption("gigacheck_mock")
+    if scenario is not None:
+        known = mock.scenarios(run.fixtures_dir)
+        if scenario not in known:
+            hint = " (put --mock after the paths, or write --mock=SCENARIO)" if os.path.exists(scenario) else ""
+            raise pytest.UsageError(f"--mock: unknown scenario {scenario!r}{hint}; known: {', '.join(known)}")
+        run.mock_scenario = scenario
+    env_opt = config.getoption("gigacheck_env_file")
+    env_file = Path(env_opt).expanduser() if env_opt else config.invocation_params.dir / ".env"
+    if env_opt:
+        env_file = config.invocation_params.dir / env_file
+    try:
+        run.settings = settings_mod.load(
+            os.environ, env_file, env_file_explicit=bool(env_opt),
+            mock_sample=mock.sample_env(run.fixtures_dir, scenario) if scenario else None,
+            mock_scenario=scenario)
+    except settings_mod.EnvFileError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    run.redactor = run.settings.redactor()
+    config.pluginmanager.register(Collector(run), "gigacheck-collector")
+    if hasattr(config.option, "htmlpath"):
+        if not config.option.htmlpath:
+            config.option.htmlpath = str(config.invocation_params.dir / DEFAULT_HTML)
+        config.option.self_contained_html = True
+    _junit_properties(config, run)
+
+
+def _junit_properties(config, run):
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:  # pragma: no cover - pytest internals moved
+        return
+    xml = config.stash.get(xml_key, None)
+    if xml is not None:
+        xml.add_global_property("gigacheck_mode", run.mode.upper())
+        xml.add_global_property("gigacheck_scenario", run.mock_scenario or "")
+
+
+def pytest_report_header(config):
+    run = run_of(config)
+    if not run.active:
+        return None
+    from .report import banner
+    s = run.settings
+    lines = [f"gigacheck: {run.mode.upper()}: {banner(run.mode, run.mock_scenario)}",
+             f"gigacheck: auth {run.scrub(s.auth_url)} · api {run.scrub(s.base_url)} · models {', '.join(s.models)}"]
+    if s.env_file:
+        lines.append(f"gigacheck: env file {s.env_file}")
+    if not s.verify_ssl:
+        lines.append("gigacheck: TLS VERIFICATION IS OFF (GIGACHAT_VERIFY_SSL_CERTS=false)")
+    lines.extend(f"gigacheck: {p}" for p in s.problems)
+    return [run.scrub(line) for line in lines]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_metadata(metadata, config):
+    """The HTML Environment table: the settings used, secrets masked, nothing else of the environment."""
+    run = config.stash.get(RUN_KEY, None)
+    if run is None or not run.active:
+        return
+    metadata.clear()
+    metadata["gigacheck mode"] = run.mode.upper() + (f" (scenario {run.mock_scenario})" if run.mock_scenario else "")
+    metadata["GIGACHAT_AUTH_URL (used)"] = run.scrub(run.settings.auth_url)
+    metadata["GIGACHAT_BASE_URL (used)"] = run.scrub(run.settings.base_url)
+    metadata["TLS verification"] = "on" if run.settings.verify_ssl else "OFF"
+    metadata.update(run.settings.masked())
+
+
+# --- collection ----------------------------------------------------------------------------------
+
+def area_of(item) -> str:
+    for area in AREAS:
+        if item.get_closest_marker(area) is not None:
+            return area
+    return "other"
+
+
+def pytest_collection_modifyitems(config, items):
+    run = run_of(config)
+    if not run.active:
+        return
+    order = {a: i for i, a in enumerate(AREAS)}
+    # the runbook's order: a config problem is reported before the network call it would break
+    items.sort(key=lambda it: order.get(area_of(it), len(AREAS)))
+    if not config.getoption("gigacheck_spend"):
+        for item in items:
+            if item.get_closest_marker("spend") is not None:
+                item.add_marker(pytest.mark.skip(reason=spend_skip_reason(run, item)))
+
+
+def spend_skip_reason(run: Run, item) -> str:
+    models = ", ".join(run.settings.models) if run.settings else "GigaChat"
+    return (f"spends GigaChat tokens (models {models}): run with --spend to enable")
+
+
+def pytest_generate_tests(metafunc):
+    if "model" in metafunc.fixturenames:
+        run = metafunc.config.stash.get(RUN_KEY, None)
+        models = run.settings.models if run is not None and run.settings is not None else ["GigaChat"]
+        metafunc.parametrize("model", models, ids=models)
+
+
+# --- fixtures --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def gigacheck_run(pytestconfig) -> Run:
+    run = run_of(pytestconfig)
+    if not run.active:
+        pytest.skip("gigacheck is not active in this run (run `pytest checks/`)")
+    return run
+
+
+@pytest.fixture(scope="session")
+def gigachat_settings(gigacheck_run):
+    return gigacheck_run.settings
+
+
+@pytest.fixture(scope="session")
+def gigachat(gigacheck_run):
+    """The one client of the run: one OAuth call at most, shared by every check."""
+    from .client import GigaChatClient
+    if gigacheck_run.client is None:
+        gigacheck_run.client = GigaChatClient(gigacheck_run.settings, gigacheck_run.redactor)
+    return gigacheck_run.client
+
+
+@pytest.fixture(scope="session")
+def spend_allowed(pytestconfig) -> bool:
+    return bool(pytestconfig.getoption("gigacheck_spend"))
+
+
+# --- running a check -------------------------------------------------------------------------------
+
+def pytest_sessionstart(session):
+    run = run_of(session.config)
+    if run.active and run.mock_scenario:
+        from .mock import MockGigaChat
+        run.mock = MockGigaChat(run.settings, run.fixtures_dir, run.mock_scenario).start()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    run = run_of(item.config)
+    if run.active and area_of(item) in GIGACHAT_AREAS and not run.settings.enable_gigachat:
+        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): nothing to check"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    try:
+        return (yield)
+    except Finding as finding:
+        conclude(item, finding)
+
+
+def conclude(item, finding: Finding):
+    """A finding fails the first check that meets it; a later check that meets the same
+    root cause is skipped with a reason naming that first check."""
+    run = run_of(item.config)
+    key = (finding.code, finding.subject or item.nodeid)
+    first = run.ledger.setdefault(key, item.nodeid)
+    if first != item.nodeid:
+        try:
+            pytest.skip(run.scrub(f"[{finding.code}] {finding.headline[8:]} (reported by {first})"))
+        except pytest.skip.Exception as skipped:
+            skipped._use_item_location = True  # show the check's location, not this line's
+            raise
+    item.stash[FINDING_KEY] = finding
+    pytest.fail(run.scrub(finding.render()), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    run = run_of(item.config)
+    if not run.active:
+        return report
+    _scrub_report(report, run.scrub)
+    if report.when == "call" or report.outcome != "passed":
+        payload = _payload(item, report)
+        report.user_properties = [p for p in report.user_properties if p[0] != PROPERTY]
+        report.user_properties.append((PROPERTY, json.dumps(payload, ensure_ascii=False)))
+        if report.failed and payload["codes"]:
+            _attach_html(report, payload["codes"], report.longreprtext)
+    return report
+
+
+def _payload(item, report) -> dict:
+    finding = item.stash.get(FINDING_KEY, None)
+    if report.skipped and isinstance(report.longrepr, tuple):
+        text = str(report.longrepr[2])
+        if text.startswith("Skipped: "):
+            text = text[len("Skipped: "):]
+    else:
+        text = report.longreprtext or ""
+    if finding is not None and report.failed:
+        codes = [finding.code]
+        summary = finding.headline
+    else:
+        codes = codes_in(text) if not report.passed else []
+        summary = (first_line_with_code(text) or text.strip().splitlines()[0] if text.strip() else "") \
+            if not report.passed else "ok"
+    if report.failed and not codes:
+        summary = text.strip().splitlines()[-1] if text.strip() else "failed"
+    summary = summary[:500]
+    return {"codes": codes, "summary": summary, "remedy": remedy_for(codes) if not report.passed else None,
+            "area": area_of(item), "question": item.name}
+
+
+def _attach_html(report, codes, message):
+    try:
+        from pytest_html import extras
+    except ImportError:  # pragma: no cover
+        return
+    from .report import html_finding
+    report.extras = list(getattr(report, "extras", [])) + [extras.html(html_finding(codes, message))]
+
+
+def _scrub_report(report, scrub) -> None:
+    """Remove secrets from everything a report carries: the traceback (locals
+    included), the skip reason, captured output and logs."""
+    if report.longrepr is not None:
+        if isinstance(report.longrepr, tuple):
+            path, lineno, reason = report.longrepr
+            report.longrepr = (path, lineno, scrub(reason))
+        elif isinstance(report.longrepr, str):
+            report.longrepr = scrub(report.longrepr)
+        else:
+            _scrub_object(report.longrepr, scrub, 0)
+            text = str(report.longrepr)
+            if scrub(text) != text:  # something the walk missed: fall back to the text
+                report.longrepr = scrub(text)
+    report.sections = [(title, scrub(content)) for title, content in report.sections]
+
+
+def _scrub_object(obj, scrub, depth):
+    if depth > 12 or obj is None:
+        return
+    fields = vars(obj) if hasattr(obj, "__dict__") else {}
+    for name, value in list(fields.items()):
+        if isinstance(value, str):
+            setattr(obj, name, scrub(value))
+        elif isinstance(value, list):
+            setattr(obj, name, [_scrub_value(v, scrub, depth) for v in value])
+        elif isinstance(value, tuple):
+            setattr(obj, name, tuple(_scrub_value(v, scrub, depth) for v in value))
+        elif isinstance(value, dict):
+            setattr(obj, name, {k: _scrub_value(v, scrub, depth) for k, v in value.items()})
+        elif hasattr(value, "__dict__") and not isinstance(value, type):
+            _scrub_object(value, scrub, depth + 1)
+
+
+def _scrub_value(value, scrub, depth):
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_scrub_value(v, scrub, depth + 1) for v in value)
+    if hasattr(value, "__dict__") and not isinstance(value, type):
+        _scrub_object(value, scrub, depth + 1)
+    return value
+
+
+# --- collecting results (on the xdist controller too) -------------------------------------------
+
+class Collector:
+    """Gathers every check's outcome where the reports end up (the xdist controller)."""
+
+    def __init__(self, run: Run):
+        self.run = run
+
+    def pytest_runtest_logreport(self, report):
+        payload = {}
+        for name, value in report.user_properties:
+            if name == PROPERTY:
+                try:
+                    payload = json.loads(value)
+                except (TypeError, ValueError):
+                    payload = {}
+        rec = self.run.records.get(report.nodeid)
+        if rec is None:
+            rec = self.run.records[report.nodeid] = CheckRecord(id=report.nodeid)
+        rec.duration_s += getattr(report, "duration", 0.0) or 0.0
+        if payload.get("area"):
+            rec.area = payload["area"]
+        outcome = report.outcome
+        if report.when == "call" or (report.when == "setup" and outcome != "passed") or \
+                (report.when == "teardown" and outcome == "failed"):
+            if rec.outcome == "failed" and outcome != "failed":
+                return
+            rec.outcome = outcome
+            rec.codes = list(payload.get("codes", []))
+            rec.summary = payload.get("summary", "")
+            rec.remedy = payload.get("remedy")
+            for message in self.run.warnings.get(report.nodeid, []):
+                rec.add_warning(message)
+
+    def pytest_warning_recorded(self, warning_message, when, nodeid, location):
+        category = getattr(warning_message, "category", None)
+        if not (isinstance(category, type) and issubclass(category, GigacheckWarning)):
+            return
+        message = self.run.scrub(str(warning_message.message))
+        self.run.warnings.setdefault(nodeid, []).append(message)
+        if nodeid in self.run.records:
+            self.run.records[nodeid].add_warning(message)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        from .report import banner, verdicts
+        if hasattr(self.run.config, "workerinput"):
+            return
+        tr = terminalreporter
+        tr.section(f"gigacheck {self.run.mode.upper()}", sep="=", bold=True)
+        tr.write_line(banner(self.run.mode, self.run.mock_scenario), bold=True, yellow=self.run.mode == "mock")
+        for mark, area, text in verdicts(list(self.run.records.values())):
+            color = {"✓": "green", "✗": "red", "!": "yellow"}.get(mark)
+            tr.write_line(f" {mark} {area:<10} {self.run.scrub(text)}", **({color: True} if color else {}))
+        for path in self.report_paths():
+            tr.write_line(f"report: {path}")
+
+    def report_paths(self):
+        paths = []
+        html = getattr(self.run.config.option, "htmlpath", None)
+        if html:
+            paths.append(html)
+        js = self.run.config.getoption("gigacheck_report_json")
+        if js:
+            paths.append(str(Path(self.run.config.invocation_params.dir, js)))
+        return paths
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session):
+        run = self.run
+        if run.mock is not None:
+            run.mock.stop()
+        if run.client is not None:
+            run.client.close()
+        if hasattr(session.config, "workerinput"):
+            return
+        path = session.config.getoption("gigacheck_report_json")
+        if path:
+            from .report import summary_json, write_json
+            data = summary_json(list(run.records.values()), mode=run.mode, scenario=run.mock_scenario,
+                                started_at=run.started_at, duration_s=time.monotonic() - run.t0)
+            write_json(Path(session.config.invocation_params.dir, path), json.loads(run.scrub(json.dumps(data))))
+
+    # --- pytest-html ----------------------------------------------------------------------------
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report):
+        mode = self.run.mode.upper()
+        report.title = f"GigaChat health: {mode}" + (f" (scenario {self.run.mock_scenario})"
+                                                     if self.run.mock_scenario else "")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix, summary, postfix, session):
+        from .report import html_header, html_verdicts
+        s = self.run.settings
+        hosts = {"OAuth": self.run.scrub(s.auth_url), "API": self.run.scrub(s.base_url),
+                 "Models": ", ".join(s.models), "Log source": "DATABASE_URL" if s.database_url else
+                 ("embedded SQLite (mock)" if self.run.mock_scenario else "not configured")}
+        notes = []
+        if not s.verify_ssl:
+            notes.append("TLS verification is OFF (GIGACHAT_VERIFY_SSL_CERTS=false): GC011")
+        prefix.append(html_header(self.run.mode, self.run.mock_scenario, hosts, self.run.started_at, notes))
+        prefix.append(html_verdicts(list(self.run.records.values())))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells):
+        cells.insert(2, '<th class="sortable" data-column-type="code">Code</th>')
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report, cells):
+        codes = []
+        for name, value in getattr(report, "user_properties", []):
+            if name == PROPERTY:
+                try:
+                    codes = json.loads(value).get("codes", [])
+                except (TypeError, ValueError):
+                    pass
+        rec = self.run.records.get(report.nodeid)
+        if rec:
+            codes = rec.codes or codes
+        cells.insert(2, f'<td class="col-code">{" ".join(codes)}</td>')

@@ -1,0 +1,274 @@
+"""The settings a run uses: process environment over env file over mock sample.
+
+Plain data: reading and parsing only; judging the values is `rules.py`'s job.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+from .redact import Redactor, Secret, mask
+
+DEFAULT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth"
+DEFAULT_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1"
+DEFAULT_SCOPE = "GIGACHAT_API_PERS"
+DEFAULT_MODEL = "GigaChat"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_LOG_TABLE = "Asistent_systemlog"
+
+# Every variable gigacheck reads; nothing else of the environment is looked at or shown.
+VARIABLES = (
+    "GIGACHAT_CREDENTIALS", "GIGACHAT_TOKEN", "GIGACHAT_ACCESS_TOKEN", "GIGACHAT_SCOPE",
+    "GIGACHAT_AUTH_URL", "GIGACHAT_BASE_URL", "GIGACHAT_MODEL", "GIGACHAT_MODELS",
+    "GIGACHAT_VERIFY_SSL_CERTS", "GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_TIMEOUT",
+    "USE_MOCK_RESPONSES", "ENABLE_GIGACHAT", "DATABASE_URL", "GIGACHECK_LOG_TABLE",
+    "GIGACHECK_LOG_TIMEZONE", "GIGACHECK_LOG_FILE", "PROXY_API_BASE_URL", "PROXY_API_KEY",
+    "PROXY_API_MODEL", "GIGACHECK_MIN_BALANCE",
+)
+SECRET_VARIABLES = ("GIGACHAT_CREDENTIALS", "GIGACHAT_TOKEN", "GIGACHAT_ACCESS_TOKEN", "PROXY_API_KEY")
+
+TRUE = {"1", "true", "yes", "on", "y", "t"}
+FALSE = {"0", "false", "no", "off", "n", "f", ""}
+
+
+class EnvFileError(Exception):
+    """The env file named on the command line cannot be used at all."""
+
+
+def read_env_file(path: Path) -> Dict[str, str]:
+    """Parse an env file the way python-dotenv does, tolerating a BOM, CRLF and
+    non-UTF-8 bytes (kept as U+FFFD so the value is still checked, not lost)."""
+    if path.is_dir():
+        raise EnvFileError(f"--env-file {path}: is a directory, not an env file")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise EnvFileError(f"--env-file {path}: no such file") from None
+    except OSError as exc:
+        raise EnvFileError(f"--env-file {path}: cannot be read ({exc.strerror})") from None
+    text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    return {k.strip(): ("" if v is None else v) for k, v in values.items() if k and k.strip()}
+
+
+def _bool(value: Optional[str], default: bool) -> bool:
+    if value is None:
+        return default
+    v = value.strip().strip("'\"").lower()
+    if v in TRUE:
+        return True
+    if v in FALSE:
+        return False
+    return default
+
+
+def _models(raw_models: Optional[str], raw_model: Optional[str]) -> List[str]:
+    raw = raw_models if raw_models and raw_models.strip() else raw_model
+    if not raw or not raw.strip():
+        return [DEFAULT_MODEL]
+    names = []
+    for part in raw.split(","):
+        part = part.strip().strip("'\"")
+        if part and part not in names:
+            names.append(part)
+    return names or [DEFAULT_MODEL]
+
+
+@dataclass
+class Settings:
+    raw: Dict[str, str] = field(default_factory=dict)      # VARIABLES only, as found
+    source: Dict[str, str] = field(default_factory=dict)   # variable -> environment | env file | mock sample
+    env_file: Optional[Path] = None
+    mock_scenario: Optional[str] = None
+    problems: List[str] = field(default_factory=list)      # values that could not be parsed (defaults used)
+
+    # --- parsed views --------------------------------------------------------
+    def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        value = self.raw.get(name)
+        return default if value is None or value == "" else value
+
+    @property
+    def mock(self) -> bool:
+        return self.mock_scenario is not None
+
+    @property
+    def key(self) -> Optional[Secret]:
+        """The authorization key: the SDK name first, then the site's older name."""
+        name = self.key_variable
+        return Secret(self.raw[name]) if name in self.raw else None
+
+    @property
+    def key_variable(self) -> str:
+        """The variable the key is read from: the first one that is not empty."""
+        for name in ("GIGACHAT_CREDENTIALS", "GIGACHAT_TOKEN"):
+            if self.raw.get(name, "").strip():
+                return name
+        return "GIGACHAT_CREDENTIALS" if "GIGACHAT_CREDENTIALS" in self.raw or "GIGACHAT_TOKEN" not in self.raw \
+            else "GIGACHAT_TOKEN"
+
+    @property
+    def access_token(self) -> Optional[Secret]:
+        value = self.get("GIGACHAT_ACCESS_TOKEN")
+        return Secret(value.strip()) if value else None
+
+    @property
+    def scope(self) -> str:
+        return (self.get("GIGACHAT_SCOPE") or DEFAULT_SCOPE).strip()
+
+    @property
+    def auth_url(self) -> str:
+        return (self.get("GIGACHAT_AUTH_URL") or DEFAULT_AUTH_URL).strip()
+
+    @property
+    def base_url(self) -> str:
+        return (self.get("GIGACHAT_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+
+    @property
+    def models(self) -> List[str]:
+        return _models(self.get("GIGACHAT_MODELS"), self.get("GIGACHAT_MODEL"))
+
+    @property
+    def verify_ssl(self) -> bool:
+        return _bool(self.get("GIGACHAT_VERIFY_SSL_CERTS"), True)
+
+    @property
+    def ca_bundle(self) -> Optional[str]:
+        value = self.get("GIGACHAT_CA_BUNDLE_FILE")
+        return value.strip() if value else None
+
+    @property
+    def timeout(self) -> float:
+        value = self.get("GIGACHAT_TIMEOUT")
+        try:
+            t = float(value) if value else DEFAULT_TIMEOUT
+        except ValueError:
+            return DEFAULT_TIMEOUT
+        return t if 0 < t < 3600 else DEFAULT_TIMEOUT
+
+    @property
+    def use_mock_responses(self) -> bool:
+        return _bool(self.get("USE_MOCK_RESPONSES"), False)
+
+    @property
+    def enable_gigachat(self) -> bool:
+        return _bool(self.get("ENABLE_GIGACHAT"), True)
+
+    @property
+    def database_url(self) -> Optional[Secret]:
+        value = self.get("DATABASE_URL")
+        return Secret(value.strip()) if value else None
+
+    @property
+    def log_table(self) -> str:
+        return (self.get("GIGACHECK_LOG_TABLE") or DEFAULT_LOG_TABLE).strip()
+
+    @property
+    def log_timezone(self) -> str:
+        return (self.get("GIGACHECK_LOG_TIMEZONE") or "UTC").strip()
+
+    @property
+    def log_file(self) -> Optional[str]:
+        return self.get("GIGACHECK_LOG_FILE")
+
+    @property
+    def proxy_base_url(self) -> Optional[str]:
+        value = self.get("PROXY_API_BASE_URL")
+        return value.strip().rstrip("/") if value else None
+
+    @property
+    def proxy_key(self) -> Optional[Secret]:
+        value = self.get("PROXY_API_KEY")
+        return Secret(value.strip()) if value else None
+
+    @property
+    def proxy_model(self) -> Optional[str]:
+        value = self.get("PROXY_API_MODEL")
+        return value.strip() if value else None
+
+    @property
+    def min_balance(self) -> Optional[float]:
+        value = self.get("GIGACHECK_MIN_BALANCE")
+        try:
+            return float(value) if value else None
+        except ValueError:
+            return None
+
+    # --- secrets ---------------------------------------------------------------
+    def secret_values(self) -> List[str]:
+        values = [self.raw.get(n) for n in SECRET_VARIABLES]
+        db = self.get("DATABASE_URL")
+        if db:
+            try:
+                password = urlsplit(db.strip()).password
+            except ValueError:
+                password = None
+            if password:
+                values.append(password)
+                from urllib.parse import unquote
+                values.append(unquote(password))
+        return [v for v in values if v]
+
+    def redactor(self) -> Redactor:
+        return Redactor(self.secret_values())
+
+    def masked(self) -> Dict[str, str]:
+        """The settings used, as shown in reports: secrets masked, defaults named."""
+        shown = {}
+        for name in VARIABLES:
+            if name not in self.raw:
+                continue
+            value = self.raw[name]
+            if name in SECRET_VARIABLES:
+                value = mask(value)
+            elif name == "DATABASE_URL":
+                value = self.redactor().scrub(value)
+            shown[name] = f"{value}  ({self.source.get(name, '?')})"
+        return shown
+
+    def __repr__(self):  # never the raw values: `-l` tracebacks print reprs
+        return f"Settings(mock={self.mock_scenario!r}, variables={sorted(self.raw)})"
+
+
+def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env_file_explicit: bool = False,
+         mock_sample: Optional[Path] = None, mock_scenario: Optional[str] = None) -> Settings:
+    """Process environment wins over the env file; in mock mode, the scenario's
+    sample env fills only what neither of them sets."""
+    environ = os.environ if environ is None else environ
+    settings = Settings(env_file=None, mock_scenario=mock_scenario)
+    layers = []
+    if mock_sample is not None and mock_sample.exists():
+        layers.append(("mock sample", read_env_file(mock_sample)))
+    if env_file is not None:
+        if env_file_explicit or env_file.exists():
+            layers.append(("env file", read_env_file(env_file)))
+            settings.env_file = env_file
+    layers.append(("environment", {k: v for k, v in environ.items() if k in VARIABLES}))
+    for source, values in layers:
+        for name in VARIABLES:
+            if name in values and values[name] is not None:
+                settings.raw[name] = values[name]
+                settings.source[name] = source
+    for name, check in (("GIGACHAT_TIMEOUT", _is_positive_number), ("GIGACHECK_MIN_BALANCE", _is_number)):
+        value = settings.get(name)
+        if value and not check(value):
+            settings.problems.append(f"{name}={value!r} is not a number; ignored")
+    return settings
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_positive_number(value: str) -> bool:
+    return _is_number(value) and 0 < float(value) < 3600
