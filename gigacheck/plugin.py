@@ -241,6 +241,8 @@ def spend_allowed(pytestconfig) -> bool:
 
 def pytest_sessionstart(session):
     run = run_of(session.config)
+    if run.active:
+        _junit_properties(session.config, run)  # junitxml's LogXML exists only after configure
     if run.active and run.mock_scenario:
         from .mock import MockGigaChat
         run.mock = MockGigaChat(run.settings, run.fixtures_dir, run.mock_scenario).start()
