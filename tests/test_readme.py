@@ -1,0 +1,38 @@
+"""README stays true: its codes table is the catalog's, and its Quickstart is two commands."""
+
+import re
+
+from gigacheck.diagnosis import CATALOG, markdown_table
+from tests.support.checksrun import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+SPEC_CODES = [f"GC{n:03d}" for n in list(range(1, 15)) + list(range(20, 35)) + list(range(40, 46))] + \
+    [f"LG{n:03d}" for n in list(range(1, 6)) + list(range(10, 20))]
+
+
+def between(name):
+    m = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", README, re.S)
+    assert m, f"README lacks the {name} markers"
+    return m.group(1).strip()
+
+
+def test_codes_table_is_generated_from_the_catalog():
+    # regenerate with: python -m gigacheck codes --readme README.md
+    assert between("codes") == markdown_table()
+
+
+def test_catalog_has_exactly_the_spec_codes():
+    assert list(CATALOG) == SPEC_CODES
+    for entry in CATALOG.values():
+        assert entry.finding and entry.cause and entry.remedy
+        assert entry.severity in ("fail", "warn")
+    assert {c for c, e in CATALOG.items() if e.severity == "warn"} == {"GC011", "LG005", "LG018"}
+
+
+def test_quickstart_is_two_commands():
+    section = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(blocks) == 2 and all(len(b.strip().splitlines()) == 1 for b in blocks)
+    assert "pytest checks/ --mock" in blocks[0] and "pytest tests/" in blocks[1]
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "pytest tests/" in ci and "pytest checks/ --mock" in ci
