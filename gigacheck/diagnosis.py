@@ -245,11 +245,13 @@ class Finding(Exception):
         return CATALOG[self.code]
 
     @property
+    def statement(self) -> str:
+        """What is wrong, without the code."""
+        return f"{self.entry.finding}: {self.detail}" if self.detail else self.entry.finding
+
+    @property
     def headline(self) -> str:
-        text = self.entry.finding
-        if self.detail:
-            text = f"{text}: {self.detail}"
-        return f"[{self.code}] {text}"
+        return f"[{self.code}] {self.statement}"
 
     def render(self) -> str:
         return render(self.code, self.detail, self.evidence)

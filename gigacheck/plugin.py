@@ -14,6 +14,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,6 +24,7 @@ from .redact import Redactor
 from .report import AREAS, CheckRecord, first_line_with_code, remedy_for
 
 GIGACHAT_AREAS = ("network", "oauth", "api", "generation")
+REQUEST_KINDS = ("oauth", "chat", "files")  # what the JSON summary counts: chat and files are what --spend guards
 DEFAULT_HTML = "reports/gigachat-health.html"
 PROPERTY = "gigacheck"
 
@@ -41,6 +43,8 @@ class Run:
         self.mock = None
         self.ledger: Dict[tuple, str] = {}        # (code, subject) -> nodeid that reported it
         self.records: Dict[str, CheckRecord] = {}
+        self.requests = dict.fromkeys(REQUEST_KINDS, 0)           # summed from every report (xdist too)
+        self.requests_reported = dict.fromkeys(REQUEST_KINDS, 0)  # this process's client, already in a report
         self.warnings: Dict[str, List[str]] = {}
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.t0 = time.monotonic()
@@ -157,6 +161,7 @@ def pytest_report_header(config):
     if not s.verify_ssl:
         lines.append("gigacheck: TLS VERIFICATION IS OFF (GIGACHAT_VERIFY_SSL_CERTS=false)")
     lines.extend(f"gigacheck: {p}" for p in s.problems)
+    lines.append(spend_header(run))
     return [run.scrub(line) for line in lines]
 
 
@@ -197,8 +202,51 @@ def pytest_collection_modifyitems(config, items):
 
 
 def spend_skip_reason(run: Run, item) -> str:
-    models = ", ".join(run.settings.models) if run.settings else "GigaChat"
-    return (f"spends GigaChat tokens (models {models}): run with --spend to enable")
+    """What this check would cost, how to enable it, and what all spending checks would cost."""
+    from .generation import chat_cost, image_cost, spend_estimate
+    models = run.settings.models if run.settings else ["GigaChat"]
+    marker = item.get_closest_marker("spend")
+    cost = marker.kwargs.get("cost") if marker is not None else None
+    model = getattr(item, "callspec", None) and item.callspec.params.get("model")
+    if cost == "chat" and model:
+        this = chat_cost(model)
+    elif cost == "image":
+        this = image_cost(models)
+    else:
+        this = "GigaChat tokens"
+    return f"spends tokens: {this}. Run with --spend to enable; all spending checks: {spend_estimate(models)}"
+
+
+def spend_header(run: Run) -> str:
+    from .generation import spend_estimate
+    estimate = spend_estimate(run.settings.models)
+    if run.config.getoption("gigacheck_spend"):
+        return f"gigacheck: --spend: the spending checks may use {estimate}"
+    return f"gigacheck: spending checks off, nothing is spent; --spend would use {estimate}"
+
+
+def requests_made(client) -> Dict[str, int]:
+    """What this process's client has sent, by kind, read from its exchanges (every call leaves one)."""
+    counts = dict.fromkeys(REQUEST_KINDS, 0)
+    if client is None:
+        return counts
+    counts["oauth"] = client.oauth_requests
+    for ex in client.exchanges:
+        path = urlsplit(ex.url).path
+        if path.endswith("/chat/completions"):
+            counts["chat"] += 1
+        elif "/files/" in path:
+            counts["files"] += 1
+    return counts
+
+
+def _requests_delta(run: Run) -> Dict[str, int]:
+    """The requests sent since the last report: each report carries its own, so the
+    controller can sum them over xdist workers."""
+    now = requests_made(run.client)
+    delta = {k: now[k] - run.requests_reported[k] for k in REQUEST_KINDS}
+    run.requests_reported = now
+    return delta
 
 
 def pytest_generate_tests(metafunc):
@@ -259,8 +307,12 @@ def pytest_runtest_setup(item):
 def pytest_runtest_call(item):
     try:
         return (yield)
-    except Finding as finding:
-        conclude(item, finding)
+    except Finding as exc:
+        if not run_of(item.config).active:
+            raise  # not a checks run: a Finding is just an exception here
+        finding = exc
+    # outside the except block, so the failure does not chain onto the Finding's traceback
+    conclude(item, finding)
 
 
 def conclude(item, finding: Finding):
@@ -271,7 +323,7 @@ def conclude(item, finding: Finding):
     first = run.ledger.setdefault(key, item.nodeid)
     if first != item.nodeid:
         try:
-            pytest.skip(run.scrub(f"[{finding.code}] {finding.headline[8:]} (reported by {first})"))
+            pytest.skip(run.scrub(f"{finding.headline} (reported by {first})"))
         except pytest.skip.Exception as skipped:
             skipped._use_item_location = True  # show the check's location, not this line's
             raise
@@ -288,8 +340,10 @@ def pytest_runtest_makereport(item, call):
     _scrub_report(report, run.scrub)
     if report.when == "call" or report.outcome != "passed":
         payload = _payload(item, report)
+        payload["requests"] = _requests_delta(run)
         report.user_properties = [p for p in report.user_properties if p[0] != PROPERTY]
-        report.user_properties.append((PROPERTY, json.dumps(payload, ensure_ascii=False)))
+        # scrubbed here: the summary quotes the finding's detail, which may quote the peer's answer
+        report.user_properties.append((PROPERTY, run.scrub(json.dumps(payload, ensure_ascii=False))))
         if report.failed and payload["codes"]:
             _attach_html(report, payload["codes"], report.longreprtext)
     return report
@@ -390,6 +444,9 @@ class Collector:
         if rec is None:
             rec = self.run.records[report.nodeid] = CheckRecord(id=report.nodeid)
         rec.duration_s += getattr(report, "duration", 0.0) or 0.0
+        for kind, n in (payload.get("requests") or {}).items():
+            if kind in self.run.requests and isinstance(n, int):
+                self.run.requests[kind] += n
         if payload.get("area"):
             rec.area = payload["area"]
         outcome = report.outcome
@@ -423,6 +480,10 @@ class Collector:
         for mark, area, text in verdicts(list(self.run.records.values())):
             color = {"✓": "green", "✗": "red", "!": "yellow"}.get(mark)
             tr.write_line(f" {mark} {area:<10} {self.run.scrub(text)}", **({color: True} if color else {}))
+        sent = self.run.requests
+        tr.write_line(f"GigaChat requests{' (answered by the mock)' if self.run.mock_scenario else ''}: "
+                      f"oauth {sent['oauth']}, chat {sent['chat']}, files {sent['files']}"
+                      + ("" if self.run.config.getoption("gigacheck_spend") else " (no --spend: nothing spent)"))
         for path in self.report_paths():
             tr.write_line(f"report: {path}")
 
@@ -449,7 +510,8 @@ class Collector:
         if path:
             from .report import summary_json, write_json
             data = summary_json(list(run.records.values()), mode=run.mode, scenario=run.mock_scenario,
-                                started_at=run.started_at, duration_s=time.monotonic() - run.t0)
+                                started_at=run.started_at, duration_s=time.monotonic() - run.t0,
+                                extra={"requests": dict(run.requests)})
             write_json(Path(session.config.invocation_params.dir, path), json.loads(run.scrub(json.dumps(data))))
 
     # --- pytest-html ----------------------------------------------------------------------------
