@@ -27,6 +27,7 @@ EXPECTED = {
     "healthy": {},
     "payment-required": {},   # 402 comes from spending checks (--spend)
     "no-image-tag": {},       # so does the missing <img>
+    "fallback-down": {},      # the fallback provider is a generation check
     "bad-key": {OAUTH: ("failed", "GC023"), **after("GC023", LIST, *map(served, MODELS))},
     "wrong-scope": {OAUTH: ("failed", "GC024"), **after("GC024", LIST, *map(served, MODELS))},
     "expired-token": {LIST: ("failed", "GC031"), **after("GC031", *map(served, MODELS))},
