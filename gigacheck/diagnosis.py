@@ -165,22 +165,31 @@ CATALOG = {c.code: c for c in [
        "Check PROXY_API_BASE_URL, PROXY_API_KEY and PROXY_API_MODEL with the fallback provider.",
        area="generation"),
     _c("LG001", "`DATABASE_URL` missing or not understood",
-       "DATABASE_URL is not set, or is not mysql://user:pass@host:3306/db or sqlite:///path.",
-       "Set DATABASE_URL to the site's database, e.g. mysql://user:pass@127.0.0.1:3306/site.", area="logs"),
+       "DATABASE_URL is not set, or is not mysql://user:pass@host:3306/db or sqlite:///path (or another log "
+       "setting cannot be used: GIGACHECK_LOG_FILE names no readable file, GIGACHECK_LOG_TIMEZONE is no time zone).",
+       "Set DATABASE_URL to the site's database (the DATABASES['default'] of its settings), e.g. "
+       "mysql://user:pass@127.0.0.1:3306/site or sqlite:////srv/site/db.sqlite3; check the variable named above.",
+       area="logs"),
     _c("LG002", "cannot connect to the database",
-       "The server refused the connection, the user or password is wrong, or the database does not exist.",
-       "Check host, port, user, password and database name in DATABASE_URL.", area="logs"),
+       "The server refused the connection, the user or password is wrong, or the database does not exist; "
+       "or a log query ran past its time limit (a busy server, or a huge table read without an index).",
+       "Check host, port, user, password and database name in DATABASE_URL; a read-only user with SELECT on the "
+       "log table is enough. For a time limit: add the index on timestamp (LG005), or shorten --hours.",
+       "mysql -h HOST -P PORT -u USER -p DB -e 'SELECT 1'", area="logs"),
     _c("LG003", "log table missing",
-       "The table GIGACHECK_LOG_TABLE does not exist in that database.",
+       "The table GIGACHECK_LOG_TABLE does not exist in that database, or this user may not read it.",
        "Run the site's migrations, or set GIGACHECK_LOG_TABLE to the right table.",
        "python manage.py migrate Asistent", area="logs"),
     _c("LG004", "log table lacks `timestamp`, `level` or `message`",
        "The table exists but does not have the columns of Asistent.SystemLog.",
-       "Point GIGACHECK_LOG_TABLE at the SystemLog table, or migrate it.", area="logs"),
+       "Point GIGACHECK_LOG_TABLE at the SystemLog table, or migrate it (or name the columns with "
+       "gigacheck_log_columns in pytest.ini).", area="logs"),
     _c("LG005", "no index on `timestamp`",
-       "Without an index every window query scans the whole table.",
-       "Add the index (or db_index=True on SystemLog.timestamp and migrate).",
-       "CREATE INDEX asistent_systemlog_timestamp ON Asistent_systemlog (timestamp);",
+       "Django adds no index on a DateTimeField without db_index=True, so every time-window query of the site "
+       "(view_gigachat_logs, the admin, the runbook's SQL) reads the whole table; gigacheck itself reads the window "
+       "by primary-key range and stays fast.",
+       "Add the index: the CREATE INDEX below, or db_index=True on SystemLog.timestamp and a migration.",
+       "python manage.py makemigrations Asistent && python manage.py migrate Asistent",
        severity=WARN, area="logs"),
     _c("LG010", "ERROR or CRITICAL entries mention GigaChat",
        "The site logged errors about GigaChat in the window.", "Read the rows below; they name the failing call.",

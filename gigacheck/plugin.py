@@ -23,6 +23,9 @@ from .diagnosis import CATALOG, Finding, codes_in, skip_reason
 from .redact import Redactor
 from .report import AREAS, CheckRecord, first_line_with_code, remedy_for
 
+# The log checks' options and fixtures live beside their sources.
+pytest_plugins = ["gigacheck.logplugin"]
+
 GIGACHAT_AREAS = ("network", "oauth", "api", "generation")
 REQUEST_KINDS = ("oauth", "chat", "files")  # what the JSON summary counts: chat and files are what --spend guards
 DEFAULT_HTML = "reports/gigachat-health.html"
@@ -254,6 +257,17 @@ def pytest_generate_tests(metafunc):
         run = metafunc.config.stash.get(RUN_KEY, None)
         models = run.settings.models if run is not None and run.settings is not None else ["GigaChat"]
         metafunc.parametrize("model", models, ids=models)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`-n N` (xdist's default `--dist load`) would spread the GigaChat checks over the
+    workers: one OAuth each, and the same root cause failing once per worker."""
+    run = config.stash.get(RUN_KEY, None)
+    if run is None or not run.active or config.getvalue("dist") != "load":
+        return None
+    from .parallel import GigacheckScheduling
+    return GigacheckScheduling(config, log)
 
 
 # --- fixtures --------------------------------------------------------------------------------------
