@@ -8,6 +8,7 @@ request per run at most: its outcome, success or failure, is kept.
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import time
@@ -68,12 +69,24 @@ class Answer:
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
 
-    def json(self) -> Any:
-        """The JSON body, or None when it is not JSON."""
+    def json(self, lenient: bool = False) -> Any:
+        """The JSON body, or None when it is not JSON.  Strict, as the SDK is, for answers
+        the site would use; `lenient` reads an error body with bytes that are not UTF-8
+        (its code still counts)."""
         try:
-            return json.loads(self.body.decode("utf-8"))
+            return json.loads(self.body.decode("utf-8", errors="replace" if lenient else "strict"))
         except (UnicodeDecodeError, ValueError):
             return None
+
+    def not_json(self) -> str:
+        """What the body is, when it is not the JSON expected."""
+        if re.search(rb"<html|<!doctype", self.body[:2048], re.I):
+            return "an HTML page"
+        try:
+            self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return "bytes that are not UTF-8"
+        return "a body that is not JSON" if self.body.strip() else "an empty body"
 
 
 def _origin(url: str) -> str:
@@ -99,9 +112,12 @@ def _printable(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "?", text)
 
 
-def excerpt(body: bytes, content_type: str = "") -> str:
-    """A short, printable view of a body: an HTML page by its title."""
+def excerpt(body: bytes, content_type: str = "", scrub=None) -> str:
+    """A short, printable view of a body: an HTML page by its title.  `scrub` runs
+    before the cut, so a secret cut in half is still found whole."""
     text = body[: 64 << 10].decode("utf-8", errors="replace")
+    if scrub is not None:
+        text = scrub(text)
     if "html" in (content_type or "").lower() or re.match(r"\s*<(!doctype|html)", text, re.I):
         title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
         heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.I | re.S)
@@ -142,6 +158,25 @@ def describe_transport_error(exc: BaseException) -> (str, str):
     return "GC020", f"the request failed ({exc.__class__.__name__})"
 
 
+def _read1_chunks(raw, read1):
+    """The body in pieces as they arrive, with urllib3's errors as requests' (as iter_content does)."""
+    from urllib3 import exceptions as u3
+    while True:
+        try:
+            chunk = read1(64 << 10, decode_content=True)  # as iter_content: gzip inflated, bounded
+        except u3.ReadTimeoutError as exc:
+            raise requests.exceptions.ReadTimeout(exc) from None
+        except u3.SSLError as exc:
+            raise requests.exceptions.SSLError(exc) from None
+        except u3.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from None
+        except (u3.ProtocolError, u3.HTTPError, http.client.HTTPException) as exc:  # cut off mid-body
+            raise requests.exceptions.ChunkedEncodingError(exc) from None
+        if not chunk:
+            return
+        yield chunk
+
+
 class GigaChatClient:
     def __init__(self, settings: Settings, redactor: Redactor):
         self.settings = settings
@@ -161,7 +196,10 @@ class GigaChatClient:
         if self._session is None:
             s = requests.Session()
             s.headers["User-Agent"] = USER_AGENT
-            s.max_redirects = 0
+            # redirects are never followed (allow_redirects=False on every call): a redirect is
+            # reported, and no key or token goes to the host it names.  max_redirects must stay
+            # above 0, or requests raises TooManyRedirects instead of returning the 3xx.
+            s.max_redirects = 1
             self._session = s
         return self._session
 
@@ -243,7 +281,7 @@ class GigaChatClient:
                 self._host_failures[host] = finding
                 raise finding from None
         ex.elapsed_s = time.monotonic() - started
-        ex.excerpt = self.redactor.scrub(excerpt(body, ex.content_type or "")) if body else ""
+        ex.excerpt = self.redactor.scrub(excerpt(body, ex.content_type or "", self.redactor.scrub)) if body else ""
         self.exchanges.append(ex)
         if too_big:
             raise Finding("GC028", f"the answer from {shown_url} is larger than {max_bytes >> 10} KiB; "
@@ -260,15 +298,20 @@ class GigaChatClient:
 
     @staticmethod
     def _read(resp, max_bytes: int, deadline: float):
-        chunks, size = [], 0
-        for chunk in resp.iter_content(64 << 10):
-            chunks.append(chunk)
+        """At most max_bytes (decoded) of the body, before the deadline.  read1 returns
+        whatever one socket read brings, so a peer trickling a byte at a time meets the
+        deadline; iter_content would wait for a whole chunk, for as long as it trickles."""
+        read1 = getattr(resp.raw, "read1", None)  # urllib3 >= 2.3
+        chunks = _read1_chunks(resp.raw, read1) if read1 is not None else resp.iter_content(64 << 10)
+        parts, size = [], 0
+        for chunk in chunks:
+            parts.append(chunk)
             size += len(chunk)
             if size > max_bytes:
-                return b"".join(chunks)[:max_bytes], True
+                return b"".join(parts)[:max_bytes], True
             if time.monotonic() > deadline:
                 raise TimeoutError
-        return b"".join(chunks), False
+        return b"".join(parts), False
 
     # --- reachability -------------------------------------------------------------
     def probe(self, url: str) -> Exchange:
@@ -349,6 +392,10 @@ class GigaChatClient:
         try:
             ans = self.api("GET", "/models")
             data = ans.json()
+            if data is None:
+                raise Finding("GC028", f"GET /models answered {ans.not_json()}, not JSON (Content-Type: "
+                                       f"{ans.headers.get('Content-Type', 'none')})", [ans.exchange.render()],
+                              subject="api")
             if not isinstance(data, dict) or not isinstance(data.get("data"), list):
                 raise Finding("GC028", "GET /models did not answer {\"data\": [...]}", [ans.exchange.render()],
                               subject="api")
@@ -377,8 +424,8 @@ def _message(data) -> str:
 
 def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
     ev = [ans.exchange.render()]
-    data = ans.json()
     status = ans.status
+    data = ans.json(lenient=status >= 300)
     if status >= 300:
         code_n, message = _json_code(data), _message(data)
         said = f"HTTP {status}" + (f", code {code_n}" if code_n is not None and code_n != status else "") + \
@@ -401,15 +448,14 @@ def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
             raise Finding("GC025", said, ev, subject="oauth")
         raise Finding("GC026", said, ev, subject="oauth")
     if data is None:
-        kind = "an HTML page" if re.search(rb"<html|<!doctype", ans.body[:2048], re.I) else "not JSON"
-        raise Finding("GC028", f"OAuth answered {status} with {kind} (Content-Type: "
+        raise Finding("GC028", f"OAuth answered {status} with {ans.not_json()}, not JSON (Content-Type: "
                                f"{ans.headers.get('Content-Type', 'none')})", ev, subject="oauth")
     token = data.get("access_token") if isinstance(data, dict) else None
     if not isinstance(token, str) or not token.strip():
         raise Finding("GC028", "OAuth answered without access_token", ev, subject="oauth")
     redactor.add(token)
-    # the exchange excerpt was scrubbed before the token was known: scrub it again
-    ans.exchange.excerpt = redactor.scrub(ans.exchange.excerpt)
+    # the excerpt was made before the token was known: make it again, from the whole body
+    ans.exchange.excerpt = redactor.scrub(excerpt(ans.body, ans.exchange.content_type or "", redactor.scrub))
     ev = [ans.exchange.render()]
     expires = data.get("expires_at")
     if isinstance(expires, bool) or not isinstance(expires, (int, float)):
@@ -426,7 +472,7 @@ def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
 
 def api_error(ans: Answer, path: str, subject: str = "api") -> Finding:
     ev = [ans.exchange.render()]
-    data = ans.json()
+    data = ans.json(lenient=True)
     status = ans.status
     message = _message(data)
     said = f"{ans.exchange.method} {path} answered {status}" + (f" {message!r}" if message else "")
@@ -437,7 +483,8 @@ def api_error(ans: Answer, path: str, subject: str = "api") -> Finding:
     if status == 403:
         return Finding("GC034", said, ev, subject=subject)
     if status == 404:
-        if "no such model" in message.lower():
+        # on the list itself, even 'No such model' means the base URL leads somewhere else
+        if "no such model" in message.lower() and path.rstrip("/") != "/models":
             return Finding("GC032", said, ev, subject=subject)
         return Finding("GC030", said + ("" if message else f" ({ans.exchange.excerpt[:120]})"), ev, subject="api")
     if status == 429:

@@ -357,9 +357,10 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call" or report.outcome != "passed":
         payload = _payload(item, report)
         payload["requests"] = _requests_delta(run)
+        # the summary quotes the finding's detail, which may quote the peer's answer (an echoed header)
+        payload["summary"] = run.scrub(payload["summary"])
         report.user_properties = [p for p in report.user_properties if p[0] != PROPERTY]
-        # scrubbed here: the summary quotes the finding's detail, which may quote the peer's answer
-        report.user_properties.append((PROPERTY, run.scrub(json.dumps(payload, ensure_ascii=False))))
+        report.user_properties.append((PROPERTY, json.dumps(payload, ensure_ascii=False)))
         if report.failed and payload["codes"]:
             _attach_html(report, payload["codes"], report.longreprtext)
     return report

@@ -221,14 +221,15 @@ class Settings:
     def masked(self) -> Dict[str, str]:
         """The settings used, as shown in reports: secrets masked, defaults named."""
         shown = {}
+        redactor = self.redactor()
         for name in VARIABLES:
             if name not in self.raw:
                 continue
             value = self.raw[name]
             if name in SECRET_VARIABLES:
                 value = mask(value)
-            elif name == "DATABASE_URL":
-                value = self.redactor().scrub(value)
+            else:  # any URL may carry user:password@ (DATABASE_URL, and GIGACHAT_*_URL by mistake)
+                value = redactor.scrub(value)
             shown[name] = f"{value}  ({self.source.get(name, '?')})"
         return shown
 

@@ -2,4 +2,7 @@
 pytest_plugins = [
     "pytester",
     "tests.support.checksrun",
+    "tests.support.fakegiga",
+    "tests.support.faultrun",
+    "tests.support.mariadb",
 ]
