@@ -273,6 +273,15 @@ def test_a_statement_past_its_time_limit_is_lg002(log_db):
     assert err.code == "LG002" and "time limit of 0.3 s" in err.detail
 
 
+def test_statements_keep_their_read_timeout_after_the_bounded_handshake(mariadb_server, tmp_path):
+    """The handshake waits connect_timeout; the statements after it wait statement_limit + 5 s."""
+    from tests.support.mariadb import LogDB
+    url = LogDB("mariadb", tmp_path, mariadb_server).make([("INFO", "x", 1)])
+    with logstore.open_database(url, statement_limit=2) as source:
+        assert source._run("SELECT 1") == [(1,)]
+        assert source.conn._sock.gettimeout() == 7
+
+
 def test_the_index_is_detected_and_changes_nothing_but_the_plan(log_db):
     data = [("ERROR", "GigaChat 429", 5), ("ERROR", "GigaChat 402", 60 * 30)]
     without, with_index = scan(log_db.make(data)), scan(log_db.make(data, index=True))

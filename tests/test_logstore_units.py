@@ -1,11 +1,13 @@
 """The log library without a database: signatures, URLs, time, the log file."""
 
 import os
+import socket
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from gigacheck import logstore, signatures
+from gigacheck import logfile, logstore, signatures
 from gigacheck.diagnosis import Finding
 from gigacheck.logplugin import options_from, parse_thresholds
 
@@ -173,6 +175,23 @@ def test_table_and_column_names_are_identifiers():
             logstore.LogTable.of(name, cols)
 
 
+def test_a_database_that_accepts_and_never_speaks_costs_the_connect_timeout_not_the_read_timeout():
+    """The greeting is waited for connect_timeout, not statement_limit + 5 s (35 s here)."""
+    from gigacheck.logmysql import MySQLSource
+    # a listener that never accepts: the kernel completes the TCP handshake and nobody ever speaks;
+    # closing it at the end resets the waiting connection
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        url = logstore.parse_database_url(f"mysql://site:pw@127.0.0.1:{silent.getsockname()[1]}/site")
+        started = time.monotonic()
+        with pytest.raises(Finding) as err:
+            MySQLSource(url, logstore.LogTable(), statement_limit=30, connect_timeout=1)
+        seconds = time.monotonic() - started
+    assert (err.value.code, err.value.subject) == ("LG002", logstore.DB_SUBJECT)
+    assert "did not answer within 1 s" in err.value.detail, err.value.detail
+    assert "time limit" not in err.value.detail
+    assert seconds < 15, seconds
+
+
 # --- the log file ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("line, stamp, level, message", [
@@ -241,8 +260,8 @@ def test_a_log_file_that_is_not_utf8_is_still_read(tmp_path):
 
 
 def test_a_big_log_file_is_bisected_to_the_window(tmp_path, monkeypatch):
-    monkeypatch.setattr(logstore, "BISECT_BYTES", 10_000)
-    monkeypatch.setattr(logstore, "BISECT_GRAIN", 1_000)
+    monkeypatch.setattr(logfile, "BISECT_BYTES", 10_000)
+    monkeypatch.setattr(logfile, "BISECT_GRAIN", 1_000)
     seeks = []
     real_seek = logstore.FileSource._seek
     monkeypatch.setattr(logstore.FileSource, "_seek", lambda self, *a: seeks.append(real_seek(self, *a)) or seeks[-1])

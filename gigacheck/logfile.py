@@ -1,0 +1,164 @@
+"""The site's log file (GIGACHECK_LOG_FILE): records of Python logging's usual formats, read
+from the window's start."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple
+
+from .diagnosis import Finding
+from .logstore import BISECT_SLACK, FILE_SUBJECT, Filter, Newest, Row, Scan, Tally, Window, parse_timestamp
+from .signatures import VIEWER_TOPICS, Signature, fold, matches, normalize_level
+
+_TS = r"(?P<ts>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?)"
+_LEVEL = r"(?P<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)"
+_TS_AT = re.compile(rf"\[?{_TS}\]?[\s,|:-]*")
+_LEVEL_AT = re.compile(rf"\[?{_LEVEL}\]?(?![\w])[\s:|-]*")
+# `2024-05-01 12:00:00,123 - Asistent.views - ERROR - ...`, `[...] [1234] [ERROR] ...`
+_NAME_LEVEL_AT = re.compile(rf"(?:[\w.\-]+\s*[-|:]|(?:\[[^\]]*\]\s*)+)\s*\[?{_LEVEL}\]?(?![\w])[\s:|-]*")
+MAX_LINE = 4 << 20          # a longer line is read in pieces
+MAX_MESSAGE = 1 << 20       # a record's message is kept up to this many characters
+MAX_SCAN_BYTES = 512 << 20  # one pass reads at most this much of the file
+BISECT_BYTES = 8 << 20      # files bigger than this are bisected to the window's start
+BISECT_GRAIN = 64 << 10     # ... to within this many bytes
+
+
+def parse_head(line: str) -> Optional[Tuple[Optional[str], str, str]]:
+    """(timestamp text or None, level, message) when the line starts a record of one of
+    Python logging's usual formats; None for a continuation line (traceback, HTML body)."""
+    s = line.lstrip()
+    stamp = level = None
+    m = _TS_AT.match(s)
+    if m:
+        stamp, s = m.group("ts"), s[m.end():]
+    m = _LEVEL_AT.match(s) or (_NAME_LEVEL_AT.match(s) if stamp else None)
+    if m:
+        level, s = m.group("level"), s[m.end():]
+        if stamp is None:  # Django's verbose format: `ERROR 2024-05-01 12:00:00,123 views 123 456 msg`
+            m = _TS_AT.match(s)
+            if m:
+                stamp, s = m.group("ts"), s[m.end():]
+    if stamp is None and level is None:
+        return None
+    return stamp, normalize_level(level) if level else "", s
+
+
+class FileSource:
+    """GIGACHECK_LOG_FILE. Lines without a time of their own take the previous record's time,
+    or the file's last modification when no line before them has one."""
+
+    kind = "file"
+
+    def __init__(self, path: str):
+        self.path = Path(path).expanduser()
+        self.label = f"log file {path}"
+        if not self.path.exists():
+            raise Finding("LG001", f"GIGACHECK_LOG_FILE={path}: no such file", subject=FILE_SUBJECT)
+        if not self.path.is_file():
+            raise Finding("LG001", f"GIGACHECK_LOG_FILE={path}: not a file", subject=FILE_SUBJECT)
+        try:
+            with open(self.path, "rb") as f:
+                f.read(1)
+        except OSError as exc:
+            raise Finding("LG001", f"GIGACHECK_LOG_FILE={path}: cannot be read ({exc.strerror})",
+                          subject=FILE_SUBJECT) from None
+
+    def _records(self, window: Window, notes: List[str]) -> Iterator[Tuple[int, Optional[datetime], str, str]]:
+        tz = window.tz
+        stat = self.path.stat()
+        fallback = datetime.fromtimestamp(stat.st_mtime, timezone.utc).astimezone(tz).replace(tzinfo=None)
+        since = window.since_local
+        with open(self.path, "rb") as f:
+            start = self._seek(f, stat.st_size, since - BISECT_SLACK, tz) if stat.st_size > BISECT_BYTES else 0
+            f.seek(start)
+            current = None
+            last_time = None
+            read = 0
+            skipping = start > 0  # the bisection may land inside a record: start at the next head
+            for lineno in itertools.count(1):
+                raw = f.readline(MAX_LINE)
+                if not raw:
+                    break
+                read += len(raw)
+                if read > MAX_SCAN_BYTES:
+                    notes.append(f"{self.label}: read only {MAX_SCAN_BYTES >> 20} MB of the window")
+                    break
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                head = parse_head(line)
+                if head is None:
+                    if skipping:
+                        continue
+                    if current is not None:
+                        if len(current[3]) < MAX_MESSAGE:
+                            current[3] += "\n" + line
+                        continue
+                    head = (None, "", line)
+                skipping = False
+                if current is not None:
+                    yield tuple(current)
+                stamp = parse_timestamp(head[0], tz) if head[0] else None
+                if stamp is not None:
+                    last_time = stamp
+                current = [lineno, stamp or last_time or fallback, head[1], head[2]]
+            if current is not None:
+                yield tuple(current)
+
+    def _seek(self, f, size: int, target: datetime, tz) -> int:
+        """The offset of a line at or before the first one written at `target` or later."""
+        lo, hi = 0, size
+        for _ in range(64):
+            if hi - lo < BISECT_GRAIN:
+                break
+            mid = (lo + hi) // 2
+            stamp = self._time_after(f, mid, tz)
+            if stamp is None or stamp >= target:
+                hi = mid
+            else:
+                lo = mid
+        if lo == 0:
+            return 0
+        f.seek(lo)
+        f.readline(MAX_LINE)
+        return f.tell()
+
+    @staticmethod
+    def _time_after(f, offset: int, tz) -> Optional[datetime]:
+        f.seek(offset)
+        f.readline(MAX_LINE)
+        for _ in range(200):
+            raw = f.readline(MAX_LINE)
+            if not raw:
+                return None
+            head = parse_head(raw.decode("utf-8", "replace"))
+            if head and head[0]:
+                return parse_timestamp(head[0], tz)
+        return None
+
+    def _window_records(self, window: Window, notes: List[str]):
+        since = window.since_local
+        for key, stamp, level, message in self._records(window, notes):
+            if stamp >= since:
+                yield key, stamp, level, message
+
+    def scan(self, window: Window, flt: Filter) -> Scan:
+        notes: List[str] = []
+        tally = Tally(flt)
+        for key, stamp, level, message in self._window_records(window, notes):
+            tally.add(stamp, level, message, key)
+        scan = tally.scan(self.label, "file read from the window's start")
+        scan.notes = notes
+        return scan
+
+    def rows(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> List[Row]:
+        out = Newest(flt.limit)
+        for key, stamp, level, message in self._window_records(window, []):
+            folded = fold(message)
+            if (topics is None or matches(topics, level, folded)) and flt.accepts(level, folded):
+                out.add(Row(stamp, level, message, len(message), key))
+        return out.rows()
+
+    def close(self) -> None:
+        pass
