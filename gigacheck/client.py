@@ -183,7 +183,6 @@ class GigaChatClient:
         self.redactor = redactor
         self.exchanges: List[Exchange] = []
         self.oauth_requests = 0
-        self.spend_requests = 0  # chat and file calls: what --spend guards
         self._token: Optional[Secret] = None
         self._token_failure: Optional[Finding] = None
         self._host_failures: Dict[str, Finding] = {}
@@ -220,9 +219,7 @@ class GigaChatClient:
         host = _host_key(url)
         if host in self._host_failures:
             raise self._host_failures[host]
-        blocker = self._blocker("ca_bundle", rules.ca_bundle_problem)
-        if blocker is not None:
-            raise blocker
+        self._refuse_if("ca_bundle", rules.ca_bundle_problem)
         t = timeout or self.settings.timeout
         shown_url = self.redactor.scrub(url)
         ex = Exchange(method, shown_url)
@@ -289,12 +286,30 @@ class GigaChatClient:
         headers_out = {k: v for k, v in resp.headers.items()}
         return Answer(resp.status_code, headers_out, body, ex)
 
-    def _blocker(self, name, rule) -> Optional[Finding]:
-        """A static finding that makes a call pointless (its config check reports it first)."""
+    def requests_by_kind(self) -> Dict[str, int]:
+        """What this client has sent, by kind: every call leaves an exchange."""
+        counts = {"oauth": self.oauth_requests, "chat": 0, "files": 0}
+        for ex in self.exchanges:
+            path = urlsplit(ex.url).path
+            if path.endswith("/chat/completions"):
+                counts["chat"] += 1
+            elif "/files/" in path:
+                counts["files"] += 1
+        return counts
+
+    @property
+    def spend_requests(self) -> int:
+        """Chat and file calls: what --spend guards."""
+        counts = self.requests_by_kind()
+        return counts["chat"] + counts["files"]
+
+    def _refuse_if(self, name, rule) -> None:
+        """Raise the static finding that makes a call pointless (its config check reports it first)."""
         key = "blocker:" + name
         if key not in self._cache:
             self._cache[key] = rule(self.settings)
-        return self._cache[key]
+        if self._cache[key] is not None:
+            raise self._cache[key]
 
     @staticmethod
     def _read(resp, max_bytes: int, deadline: float):
@@ -320,15 +335,11 @@ class GigaChatClient:
         return self.send("HEAD", origin, subject="probe").exchange
 
     def probe_auth(self) -> Exchange:
-        blocker = self._blocker("auth_url", rules.auth_url_problem)
-        if blocker is not None:
-            raise blocker
+        self._refuse_if("auth_url", rules.auth_url_problem)
         return self.probe(self.settings.auth_url)
 
     def probe_api(self) -> Exchange:
-        blocker = self._blocker("base_url", rules.base_url_problem)
-        if blocker is not None:
-            raise blocker
+        self._refuse_if("base_url", rules.base_url_problem)
         return self.probe(self.settings.base_url)
 
     # --- OAuth ------------------------------------------------------------------
@@ -352,9 +363,7 @@ class GigaChatClient:
         analysis = rules.key_analysis(self.settings)
         if analysis.blocking is not None:
             raise analysis.blocking
-        blocker = self._blocker("auth_url", rules.auth_url_problem)
-        if blocker is not None:
-            raise blocker
+        self._refuse_if("auth_url", rules.auth_url_problem)
         headers = {
             "Authorization": f"Basic {analysis.core}",
             "RqUID": str(uuid.uuid4()),
@@ -369,9 +378,7 @@ class GigaChatClient:
     # --- API -----------------------------------------------------------------------
     def api(self, method: str, path: str, *, json_body=None, headers=None, subject: str = "api",
             max_bytes: int = MAX_BODY, accept: str = "application/json") -> Answer:
-        blocker = self._blocker("base_url", rules.base_url_problem)
-        if blocker is not None:
-            raise blocker
+        self._refuse_if("base_url", rules.base_url_problem)
         token = self.token()
         h = {"Authorization": f"Bearer {token.reveal()}", "Accept": accept}
         if headers:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Sequence
 
 from . import GigacheckWarning
 
@@ -256,7 +256,7 @@ class Finding(Exception):
     @property
     def statement(self) -> str:
         """What is wrong, without the code."""
-        return f"{self.entry.finding}: {self.detail}" if self.detail else self.entry.finding
+        return statement(self.code, self.detail)
 
     @property
     def headline(self) -> str:
@@ -269,11 +269,16 @@ class Finding(Exception):
         return self.headline
 
 
+def statement(code_id: str, detail: str = "") -> str:
+    """The catalog's finding, with this case's detail."""
+    finding = CATALOG[code_id].finding
+    return f"{finding}: {detail}" if detail else finding
+
+
 def render(code_id: str, detail: str = "", evidence: Iterable[str] = ()) -> str:
     """`[CODE] what is wrong`, then cause, remedy, commands and evidence."""
     entry = CATALOG[code_id]
-    head = entry.finding + (f": {detail}" if detail else "")
-    lines = [f"[{code_id}] {head}", f"Cause: {entry.cause}", f"Remedy: {entry.remedy}"]
+    lines = [f"[{code_id}] {statement(code_id, detail)}", f"Cause: {entry.cause}", f"Remedy: {entry.remedy}"]
     for cmd in entry.commands:
         lines.append(f"  $ {cmd}")
     evidence = [e for e in evidence if e]

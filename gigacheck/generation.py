@@ -73,10 +73,6 @@ class ChatResult:
         return ", ".join(f"{k.replace('_tokens', '')} {self.usage[k]}" for k in keys)
 
 
-def _spent(client: GigaChatClient) -> None:
-    client.spend_requests += 1
-
-
 def chat(client: GigaChatClient, model: str, prompt: str, *, max_tokens: Optional[int] = CHAT_MAX_TOKENS,
          function_call: Optional[str] = None, headers: Optional[dict] = None) -> ChatResult:
     """One chat completion; HTTP faults are the client's findings, a 200 that is not a
@@ -86,7 +82,6 @@ def chat(client: GigaChatClient, model: str, prompt: str, *, max_tokens: Optiona
         body["max_tokens"] = max_tokens
     if function_call is not None:
         body["function_call"] = function_call
-    _spent(client)  # counted before the call: a failed call may still be billed
     try:
         ans = client.api("POST", CHAT_PATH, json_body=body, headers=headers, subject=model)
     except Finding as finding:
@@ -240,7 +235,6 @@ def image_with(client: GigaChatClient, model: str, prompt: str = IMAGE_PROMPT) -
         raise Finding("GC042", f"{model}: the <img> tag's src {_clip(file_id)[:80]!r} is not a file id",
                       [f"answer: {_clip(gen.content)}"], subject="image")
     path = f"/files/{quote(file_id, safe='')}/content"
-    _spent(client)
     try:
         ans = client.api("GET", path, headers={"X-Client-ID": client_id}, subject="image", max_bytes=MAX_FILE,
                          accept="application/jpg")

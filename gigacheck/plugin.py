@@ -7,19 +7,17 @@ gains the options.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional
-from urllib.parse import urlsplit
 
 import pytest
 
 from . import GigacheckWarning
-from .diagnosis import CATALOG, Finding, codes_in, skip_reason
+from .diagnosis import Finding, codes_in, skip_reason
 from .redact import Redactor
 from .report import AREAS, CheckRecord, first_line_with_code, remedy_for
 
@@ -229,18 +227,8 @@ def spend_header(run: Run) -> str:
 
 
 def requests_made(client) -> Dict[str, int]:
-    """What this process's client has sent, by kind, read from its exchanges (every call leaves one)."""
-    counts = dict.fromkeys(REQUEST_KINDS, 0)
-    if client is None:
-        return counts
-    counts["oauth"] = client.oauth_requests
-    for ex in client.exchanges:
-        path = urlsplit(ex.url).path
-        if path.endswith("/chat/completions"):
-            counts["chat"] += 1
-        elif "/files/" in path:
-            counts["files"] += 1
-    return counts
+    """What this process's client has sent, by kind."""
+    return client.requests_by_kind() if client is not None else dict.fromkeys(REQUEST_KINDS, 0)
 
 
 def _requests_delta(run: Run) -> Dict[str, int]:

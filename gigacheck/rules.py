@@ -97,11 +97,10 @@ def analyze_key(key: Optional[Secret], variable: str = "GIGACHAT_CREDENTIALS") -
     core = _BAD_CHARS_RE.sub("", rest)
     result.core = core
     lowered = core.lower()
-    if not core or lowered in PLACEHOLDERS or _PLACEHOLDER_RE.search(core) or len(core) < MIN_KEY_LENGTH:
-        result.findings["GC004"] = _f("GC004", f"{variable} is {len(core)} characters long"
-                                      + (" and looks like a placeholder" if len(core) >= MIN_KEY_LENGTH or
-                                         lowered in PLACEHOLDERS or _PLACEHOLDER_RE.search(core) else
-                                         f"; a real key is 100"))
+    placeholder = lowered in PLACEHOLDERS or bool(_PLACEHOLDER_RE.search(core))
+    if not core or placeholder or len(core) < MIN_KEY_LENGTH:
+        why = " and looks like a placeholder" if placeholder or len(core) >= MIN_KEY_LENGTH else "; a real key is 100"
+        result.findings["GC004"] = _f("GC004", f"{variable} is {len(core)} characters long{why}")
         return result
     if core.startswith("eyJ") or (core.count(".") >= 2 and _JWT_RE.match(core)):
         parts = core.count(".") + 1

@@ -1,7 +1,6 @@
 """Whole runs of checks/ with a user's own configuration: what an operator sees."""
 
 import base64
-import json
 import re
 import uuid
 import xml.etree.ElementTree as ET

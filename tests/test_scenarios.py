@@ -79,7 +79,7 @@ def test_scenario_gives_its_codes(run_checks, scenario):
     assert "MOCK" in result.html and scenario in result.html
     for check in failed:
         code = check["codes"][0]
-        assert f"✗" in result.stdout and f"[{code}]" in result.stdout
+        assert "✗" in result.stdout and f"[{code}]" in result.stdout
         assert code in result.html and "Remedy:" in result.html
 
 
