@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gigacheck import logstore  # noqa: E402
+from gigacheck.logs import sources, store as logstore  # noqa: E402
 from tests.support.mariadb import MariaDBServer, _schema, _statements  # noqa: E402
 
 DAYS = 60
@@ -92,14 +92,14 @@ def median_time(fn, repeat: int) -> float:
 def check_pass(url: str) -> logstore.Scan:
     """What `pytest checks/ -m logs` does against the database, end to end."""
     window = logstore.Window.last(24)
-    with logstore.open_database(url) as source:
+    with sources.open_database(url) as source:
         source.table_info()
         return source.scan(window, logstore.Filter(limit=50))
 
 
 def viewer(url: str) -> list:
     """`python -m gigacheck logs`: the newest 50 GigaChat rows of the window."""
-    with logstore.open_database(url) as source:
+    with sources.open_database(url) as source:
         return source.rows(logstore.Window.last(24), logstore.Filter(limit=50))
 
 

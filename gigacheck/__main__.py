@@ -28,7 +28,7 @@ def codes(args) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    from . import logview
+    from .logs import viewer as logview
 
     parser = argparse.ArgumentParser(prog="python -m gigacheck",
                                      description="gigacheck: GigaChat integration checks (run the checks with "

@@ -22,7 +22,7 @@ from .redact import Redactor
 from .report import AREAS, CheckRecord, first_line_with_code, remedy_for
 
 # The log checks' options and fixtures live beside their sources.
-pytest_plugins = ["gigacheck.logplugin"]
+pytest_plugins = ["gigacheck.logs.plugin"]
 
 GIGACHAT_AREAS = ("network", "oauth", "api", "generation")
 REQUEST_KINDS = ("oauth", "chat", "files")  # what the JSON summary counts: chat and files are what --spend guards
@@ -83,7 +83,7 @@ def pytest_addoption(parser):
 
 
 def _checks_dirs(config) -> List[Path]:
-    dirs = [config.rootpath / "checks", Path(__file__).resolve().parent.parent / "checks"]
+    dirs = [config.rootpath / "checks", Path(__file__).resolve().parent / "checks"]
     return [d.resolve() for d in dirs if d.is_dir()]
 
 
@@ -101,7 +101,8 @@ def _is_checks_run(config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    from . import mock, settings as settings_mod
+    from . import settings as settings_mod
+    from .gigachat import mock
 
     run = Run(config)
     config.stash[RUN_KEY] = run
@@ -204,7 +205,7 @@ def pytest_collection_modifyitems(config, items):
 
 def spend_skip_reason(run: Run, item) -> str:
     """What this check would cost, how to enable it, and what all spending checks would cost."""
-    from .generation import chat_cost, image_cost, spend_estimate
+    from .gigachat.generation import chat_cost, image_cost, spend_estimate
     models = run.settings.models if run.settings else ["GigaChat"]
     marker = item.get_closest_marker("spend")
     cost = marker.kwargs.get("cost") if marker is not None else None
@@ -219,7 +220,7 @@ def spend_skip_reason(run: Run, item) -> str:
 
 
 def spend_header(run: Run) -> str:
-    from .generation import spend_estimate
+    from .gigachat.generation import spend_estimate
     estimate = spend_estimate(run.settings.models)
     if run.config.getoption("gigacheck_spend"):
         return f"gigacheck: --spend: the spending checks may use {estimate}"
@@ -276,7 +277,7 @@ def gigachat_settings(gigacheck_run):
 @pytest.fixture(scope="session")
 def gigachat(gigacheck_run):
     """The one client of the run: one OAuth call at most, shared by every check."""
-    from .client import GigaChatClient
+    from .gigachat.client import GigaChatClient
     if gigacheck_run.client is None:
         gigacheck_run.client = GigaChatClient(gigacheck_run.settings, gigacheck_run.redactor)
     return gigacheck_run.client
@@ -294,7 +295,7 @@ def pytest_sessionstart(session):
     if run.active:
         _junit_properties(session.config, run)  # junitxml's LogXML exists only after configure
     if run.active and run.mock_scenario:
-        from .mock import MockGigaChat
+        from .gigachat.mock import MockGigaChat
         run.mock = MockGigaChat(run.settings, run.fixtures_dir, run.mock_scenario).start()
 
 

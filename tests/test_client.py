@@ -8,7 +8,7 @@ import uuid
 import pytest
 import responses
 
-from gigacheck.client import GigaChatClient
+from gigacheck.gigachat.client import GigaChatClient
 from gigacheck.diagnosis import Finding
 from gigacheck.settings import load
 

@@ -7,9 +7,9 @@ import pytest
 import requests
 import responses
 
-from gigacheck import fallback
+from gigacheck.gigachat import fallback
 from gigacheck.diagnosis import Finding
-from gigacheck.mock import MockGigaChat, fixtures_dir, sample_env
+from gigacheck.gigachat.mock import MockGigaChat, fixtures_dir, sample_env
 from gigacheck.settings import load
 
 PROXY = "https://proxy.example.test/openai/v1"

@@ -8,10 +8,10 @@ import zlib
 import pytest
 import responses
 
-from gigacheck import generation
-from gigacheck.client import GigaChatClient
+from gigacheck.gigachat import generation
+from gigacheck.gigachat.client import GigaChatClient
 from gigacheck.diagnosis import Finding
-from gigacheck.mock import MockGigaChat, fixtures_dir, sample_env
+from gigacheck.gigachat.mock import MockGigaChat, fixtures_dir, sample_env
 from gigacheck.settings import load
 
 FIXTURES = fixtures_dir()

@@ -32,8 +32,8 @@ Q = {  # code -> the check that asks about it
 def plugin_args():
     """The log plugin, until gigacheck.plugin loads it itself."""
     import gigacheck.plugin
-    return [] if "gigacheck.logplugin" in getattr(gigacheck.plugin, "pytest_plugins", ()) else \
-        ["-p", "gigacheck.logplugin"]
+    return [] if "gigacheck.logs.plugin" in getattr(gigacheck.plugin, "pytest_plugins", ()) else \
+        ["-p", "gigacheck.logs.plugin"]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gigacheck import logstore
+from gigacheck.logs import sources, store as logstore
 from gigacheck.diagnosis import Finding
 
 SINCE_1H = 60
@@ -15,12 +15,12 @@ SINCE_1H = 60
 
 def scan(url, hours=24.0, flt=logstore.Filter(), tz=timezone.utc, now=None, table=logstore.LogTable(),
          limit_s=logstore.STATEMENT_LIMIT_S):
-    with logstore.open_database(url, table, limit_s) as source:
+    with sources.open_database(url, table, limit_s) as source:
         return source.scan(logstore.Window.last(hours, tz, now=now), flt)
 
 
 def rows(url, hours=24.0, flt=logstore.Filter(), topics=logstore.VIEWER_TOPICS, table=logstore.LogTable()):
-    with logstore.open_database(url, table) as source:
+    with sources.open_database(url, table) as source:
         return source.rows(logstore.Window.last(hours), flt, topics)
 
 
@@ -253,7 +253,7 @@ def test_a_user_that_may_only_select_reads_everything(log_db):
 def test_only_select_statements_are_sent(log_db):
     url = log_db.make([("ERROR", "GigaChat 429", 5), ("INFO", "Изображение сохранено", 4)])
     with statements(log_db) as sent:
-        with logstore.open_database(url) as source:
+        with sources.open_database(url) as source:
             window = logstore.Window.last(24)
             source.scan(window, logstore.Filter(level="ERROR", search="giga"))
             source.rows(window, logstore.Filter())
@@ -266,7 +266,7 @@ def test_only_select_statements_are_sent(log_db):
 
 def test_a_statement_past_its_time_limit_is_lg002(log_db):
     url = log_db.make([("INFO", "x", 1)])
-    with logstore.open_database(url, statement_limit=0.3) as source:
+    with sources.open_database(url, statement_limit=0.3) as source:
         slow = "SELECT SLEEP(3)" if log_db.backend == "mariadb" else \
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
         err = finding(source._run, slow)
@@ -277,7 +277,7 @@ def test_statements_keep_their_read_timeout_after_the_bounded_handshake(mariadb_
     """The handshake waits connect_timeout; the statements after it wait statement_limit + 5 s."""
     from tests.support.mariadb import LogDB
     url = LogDB("mariadb", tmp_path, mariadb_server).make([("INFO", "x", 1)])
-    with logstore.open_database(url, statement_limit=2) as source:
+    with sources.open_database(url, statement_limit=2) as source:
         assert source._run("SELECT 1") == [(1,)]
         assert source.conn._sock.gettimeout() == 7
 
@@ -287,7 +287,7 @@ def test_the_index_is_detected_and_changes_nothing_but_the_plan(log_db):
     without, with_index = scan(log_db.make(data)), scan(log_db.make(data, index=True))
     assert without.counts == with_index.counts
     assert "bisection" in without.plan and "timestamp index" in with_index.plan
-    with logstore.open_database(log_db.make(data)) as source:
+    with sources.open_database(log_db.make(data)) as source:
         info = source.table_info()
         assert not info.indexed and info.pk == "id"
         assert "CREATE INDEX" in source.create_index_sql() and "timestamp" in source.create_index_sql()
@@ -311,19 +311,19 @@ class statements:
         if self.log_db.backend == "mariadb":
             self.recorder = self.log_db.server.general_log(self.log_db.database)
             return self.recorder.__enter__()
-        self.sent, self._real = [], logstore.SQLiteSource.__init__
+        self.sent, self._real = [], sources.SQLiteSource.__init__
 
         def traced(source, *a, **kw):
             self._real(source, *a, **kw)
             source.conn.set_trace_callback(self.sent.append)
-        logstore.SQLiteSource.__init__ = traced
+        sources.SQLiteSource.__init__ = traced
         return self.sent
 
     def __exit__(self, *exc):
         if self.log_db.backend == "mariadb":
             self.recorder.__exit__(*exc)
         else:
-            logstore.SQLiteSource.__init__ = self._real
+            sources.SQLiteSource.__init__ = self._real
 
 
 def test_timestamp_columns_are_read_in_utc_whatever_the_servers_zone(mariadb_server, tmp_path):
@@ -374,7 +374,7 @@ def test_the_sample_rows_count_the_same_in_sql_as_in_python(log_db):
     """fixtures/logs: the schema and the sample rows load on both backends, and the database's
     counting (SQL on MariaDB) agrees with the Python matcher row by row."""
     import json
-    from gigacheck import signatures
+    from gigacheck.logs import signatures
     fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
     url = log_db.make([])
     dialect = "sqlite" if log_db.backend == "sqlite" else "mysql"

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from gigacheck import logfile, logstore, signatures
+from gigacheck.logs import file as logfile
+from gigacheck.logs import store as logstore
+from gigacheck.logs import signatures
 from gigacheck.diagnosis import Finding
-from gigacheck.logplugin import options_from, parse_thresholds
+from gigacheck.logs.plugin import options_from, parse_thresholds
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -177,7 +179,7 @@ def test_table_and_column_names_are_identifiers():
 
 def test_a_database_that_accepts_and_never_speaks_costs_the_connect_timeout_not_the_read_timeout():
     """The greeting is waited for connect_timeout, not statement_limit + 5 s (35 s here)."""
-    from gigacheck.logmysql import MySQLSource
+    from gigacheck.logs.mysql import MySQLSource
     # a listener that never accepts: the kernel completes the TCP handshake and nobody ever speaks;
     # closing it at the end resets the waiting connection
     with socket.create_server(("127.0.0.1", 0)) as silent:
@@ -209,13 +211,13 @@ def test_a_database_that_accepts_and_never_speaks_costs_the_connect_timeout_not_
     ("WARN 2025-06-01T12:00:00Z retry", "2025-06-01T12:00:00Z", "WARNING", "retry"),
 ])
 def test_log_line_formats(line, stamp, level, message):
-    assert logstore.parse_head(line) == (stamp, level, message)
+    assert logfile.parse_head(line) == (stamp, level, message)
 
 
 @pytest.mark.parametrize("line", ["Traceback (most recent call last):", '  File "x.py", line 1', "</body></html>",
                                   "Error while saving", ""])
 def test_continuation_lines_are_not_records(line):
-    assert logstore.parse_head(line) is None
+    assert logfile.parse_head(line) is None
 
 
 def write_log(path, text, mtime=None):
@@ -235,7 +237,7 @@ def test_the_log_file_counts_its_window(tmp_path):
         "  TimeoutError: read timed out",       # a continuation: part of the record above
         f"{recent:%Y-%m-%d %H:%M:%S},500 - Asistent - INFO - Изображение сохранено: a.jpg",
     ]) + "\n")
-    source = logstore.FileSource(str(log))
+    source = logfile.FileSource(str(log))
     scan = source.scan(logstore.Window.last(24), logstore.Filter())
     assert (scan.counts["LG014"], scan.counts["LG013"], scan.counts["LG010"], scan.saved) == (1, 1, 1, 1)
     assert scan.rows == 2
@@ -249,13 +251,13 @@ def test_undated_lines_take_the_files_modification_time(tmp_path):
     fresh = write_log(tmp_path / "fresh.log", line)
     stale = write_log(tmp_path / "stale.log", line, mtime=datetime.now(timezone.utc) - timedelta(days=3))
     window = logstore.Window.last(24)
-    assert logstore.FileSource(str(fresh)).scan(window, logstore.Filter()).counts["LG019"] == 1
-    assert logstore.FileSource(str(stale)).scan(window, logstore.Filter()).counts["LG019"] == 0
+    assert logfile.FileSource(str(fresh)).scan(window, logstore.Filter()).counts["LG019"] == 1
+    assert logfile.FileSource(str(stale)).scan(window, logstore.Filter()).counts["LG019"] == 0
 
 
 def test_a_log_file_that_is_not_utf8_is_still_read(tmp_path):
     log = write_log(tmp_path / "cp1251.log", "ERROR - Таймаут GigaChat\n".encode("cp1251") + b"ERROR - \xff 429\n")
-    scan = logstore.FileSource(str(log)).scan(logstore.Window.last(1), logstore.Filter())
+    scan = logfile.FileSource(str(log)).scan(logstore.Window.last(1), logstore.Filter())
     assert scan.counts["LG014"] == 1 and scan.rows == 2
 
 
@@ -263,8 +265,8 @@ def test_a_big_log_file_is_bisected_to_the_window(tmp_path, monkeypatch):
     monkeypatch.setattr(logfile, "BISECT_BYTES", 10_000)
     monkeypatch.setattr(logfile, "BISECT_GRAIN", 1_000)
     seeks = []
-    real_seek = logstore.FileSource._seek
-    monkeypatch.setattr(logstore.FileSource, "_seek", lambda self, *a: seeks.append(real_seek(self, *a)) or seeks[-1])
+    real_seek = logfile.FileSource._seek
+    monkeypatch.setattr(logfile.FileSource, "_seek", lambda self, *a: seeks.append(real_seek(self, *a)) or seeks[-1])
     # 48 hours, one line every 43.2 s, the 2000th 20 s inside the 24-hour window; a failure every 100th
     start = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(hours=48) + timedelta(seconds=20)
     lines = []
@@ -273,7 +275,7 @@ def test_a_big_log_file_is_bisected_to_the_window(tmp_path, monkeypatch):
         what = "ERROR GigaChat error: 429" if i % 100 == 0 else "INFO GET /articles/ 200"
         lines.append(f"{stamp:%Y-%m-%d %H:%M:%S},000 {what}")
     log = write_log(tmp_path / "big.log", "\n".join(lines) + "\n")
-    scan = logstore.FileSource(str(log)).scan(logstore.Window.last(24), logstore.Filter())
+    scan = logfile.FileSource(str(log)).scan(logstore.Window.last(24), logstore.Filter())
     assert (scan.counts["LG014"], scan.rows) == (20, 2000)
     size = log.stat().st_size
     assert seeks and 0.4 * size < seeks[0] < 0.5 * size  # started near the window, ten minutes early
@@ -283,7 +285,7 @@ def test_a_big_log_file_is_bisected_to_the_window(tmp_path, monkeypatch):
                                        (lambda p: p, "not a file")])
 def test_a_log_file_that_cannot_be_read_is_lg001(tmp_path, make, why):
     with pytest.raises(Finding) as err:
-        logstore.FileSource(str(make(tmp_path)))
+        logfile.FileSource(str(make(tmp_path)))
     assert err.value.code == "LG001" and why in err.value.detail
 
 
@@ -307,7 +309,7 @@ def test_a_row_prints_as_the_site_viewer_does():
 
 
 def test_a_surprise_from_a_driver_is_a_coded_finding_raised_once_per_ask():
-    from gigacheck.logplugin import Cached
+    from gigacheck.logs.plugin import Cached
     calls = []
     cached = Cached(lambda: calls.append(1) or 1 / 0)
     first = pytest.raises(Finding, cached.get).value

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gigacheck import logview
+from gigacheck.logs import viewer as logview
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime.now(timezone.utc).replace(microsecond=0)

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from gigacheck import mock
+from gigacheck.gigachat import mock
 from gigacheck.redact import mask
 from tests.support.canary import assert_no_leaks, find_leaks, outputs_of
 from tests.support.checksrun import FIXTURES
@@ -21,7 +21,7 @@ from tests.support.fakegiga import ClosedPort
 from tests.support.faultrun import LOUD
 from tests.support.faults import FAULTS
 
-MOCK_TOKEN = re.compile(r"mock\.[A-Za-z0-9_-]{24,}")  # the mock's per-run token (gigacheck/mock.py)
+MOCK_TOKEN = re.compile(r"mock\.[A-Za-z0-9_-]{24,}")  # the mock's per-run token (gigacheck/gigachat/mock.py)
 SCENARIOS = mock.scenarios(FIXTURES)
 
 

@@ -25,8 +25,8 @@ import pymysql  # noqa: F401,E402
 import requests  # noqa: F401,E402
 import responses  # noqa: F401,E402
 
-import gigacheck.client  # noqa: F401,E402
-import gigacheck.logplugin  # noqa: F401,E402
+import gigacheck.gigachat.client  # noqa: F401,E402
+import gigacheck.logs.plugin  # noqa: F401,E402
 import gigacheck.plugin  # noqa: F401,E402
 from tests.support.canary import Canaries
 from tests.support.checksrun import CHECKS, ChecksRun, clean_environment

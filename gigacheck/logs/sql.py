@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from typing import Dict, Optional, Tuple
 
-from .diagnosis import Finding
-from .logstore import BISECT_SLACK, DB_SUBJECT, TABLE_SUBJECT, DbUrl, LogTable, Window, parse_timestamp
+from ..diagnosis import Finding
+from .store import BISECT_SLACK, DB_SUBJECT, TABLE_SUBJECT, DbUrl, LogTable, Window, parse_timestamp
 
 MAX_BISECT_STEPS = 80         # enough for any 64-bit key range
 _INT_TYPES = ("int", "bigint", "mediumint", "smallint", "tinyint", "integer")

@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import rules
-from .diagnosis import Finding
-from .redact import Redactor, Secret
-from .settings import Settings
+from .. import rules
+from ..diagnosis import Finding
+from ..redact import Redactor, Secret
+from ..settings import Settings
 
 MAX_BODY = 1 << 20        # JSON answers: 1 MiB is far above any real one
 MAX_FILE = 20 << 20       # generated images

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 from urllib.request import pathname2url
 
-from .diagnosis import Finding
-from .logsql import Column, SQLSource, _time_limit
-from .logstore import (CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, Filter, LogTable,
+from ..diagnosis import Finding
+from .sql import Column, SQLSource, _time_limit
+from .store import (CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, Filter, LogTable,
                        Newest, Row, Scan, Tally, Window)
 from .signatures import VIEWER_TOPICS, Signature, as_text, fold, matches
 

@@ -14,8 +14,8 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from . import logstore
-from .diagnosis import Finding, skip_reason, warn
+from . import sources, store
+from ..diagnosis import Finding, skip_reason, warn
 from .signatures import BY_CODE, CODES, LG018, parse_level
 
 MAX_HOURS = 24 * 366 * 20   # beyond this a window bound is not a date any more
@@ -31,11 +31,11 @@ class LogOptions:
     limit: int = 50
     thresholds: Dict[str, int] = field(default_factory=dict)
     columns: str = ""
-    query_timeout: float = logstore.STATEMENT_LIMIT_S
+    query_timeout: float = store.STATEMENT_LIMIT_S
 
     @property
-    def filter(self) -> logstore.Filter:
-        return logstore.Filter(self.level, self.search, self.limit)
+    def filter(self) -> store.Filter:
+        return store.Filter(self.level, self.search, self.limit)
 
 
 OPTIONS_KEY = pytest.StashKey[LogOptions]()
@@ -57,7 +57,7 @@ def pytest_addoption(parser):
                        "is above N (default 0)")
     parser.addini("gigacheck_log_columns", default="",
                   help="the log table's timestamp, level and message columns (default: timestamp level message)")
-    parser.addini("gigacheck_log_query_timeout", default=str(logstore.STATEMENT_LIMIT_S),
+    parser.addini("gigacheck_log_query_timeout", default=str(store.STATEMENT_LIMIT_S),
                   help="seconds each log query may run on the database server (default 10)")
 
 
@@ -88,10 +88,10 @@ def options_from(hours, level, search, limit, thresholds=(), columns="", query_t
     if limit is None or limit < 0 or limit > MAX_LIMIT:
         raise ValueError(f"--limit {limit}: give a whole number from 0 to {MAX_LIMIT}")
     level = parse_level(level)
-    timeout = float(query_timeout) if query_timeout not in (None, "") else logstore.STATEMENT_LIMIT_S
+    timeout = float(query_timeout) if query_timeout not in (None, "") else store.STATEMENT_LIMIT_S
     if not math.isfinite(timeout) or timeout <= 0:
         raise ValueError(f"log query timeout {query_timeout!r}: give seconds above 0")
-    logstore.LogTable.of(None, columns)  # the column names are checked here, the table name at use
+    store.LogTable.of(None, columns)  # the column names are checked here, the table name at use
     return LogOptions(float(hours), level, search or None, int(limit), parse_thresholds(thresholds),
                       columns or "", timeout)
 
@@ -115,7 +115,7 @@ class Cached:
     (a fresh copy) for every check that asks, and the plugin's dedup keeps one failure.
     A driver's surprise (any other exception) becomes `code` too: a coded failure, not a traceback."""
 
-    def __init__(self, compute, code: str = "LG002", subject: str = logstore.DB_SUBJECT):
+    def __init__(self, compute, code: str = "LG002", subject: str = store.DB_SUBJECT):
         self._compute = compute
         self._code, self._subject = code, subject
         self._done = False
@@ -150,13 +150,13 @@ class LogChecks:
         self.mock_scenario = mock_scenario
         self.fixtures_dir = fixtures_dir
         self.tmp_dir = tmp_dir
-        self._tz = Cached(lambda: logstore.zone(settings.log_timezone), "LG001", logstore.SETTINGS_SUBJECT)
-        self._window = Cached(lambda: logstore.Window.last(opts.hours, self._tz.get()), "LG001",
-                              logstore.SETTINGS_SUBJECT)
+        self._tz = Cached(lambda: store.zone(settings.log_timezone), "LG001", store.SETTINGS_SUBJECT)
+        self._window = Cached(lambda: store.Window.last(opts.hours, self._tz.get()), "LG001",
+                              store.SETTINGS_SUBJECT)
         self._db = Cached(self._open_database)
-        self._info = Cached(lambda: self._db.get().table_info(), "LG003", logstore.TABLE_SUBJECT)
-        self._file = Cached(lambda: logstore.FileSource(settings.log_file) if settings.log_file else None, "LG001",
-                            logstore.FILE_SUBJECT)
+        self._info = Cached(lambda: self._db.get().table_info(), "LG003", store.TABLE_SUBJECT)
+        self._file = Cached(lambda: sources.FileSource(settings.log_file) if settings.log_file else None, "LG001",
+                            store.FILE_SUBJECT)
         self._scan = Cached(self._scan_all)
 
     # -- sources --
@@ -164,22 +164,22 @@ class LogChecks:
     def db_configured(self) -> bool:
         return bool(self.settings.database_url) or bool(self.mock_scenario)
 
-    def _table(self) -> logstore.LogTable:
+    def _table(self) -> store.LogTable:
         try:
-            return logstore.LogTable.of(self.settings.log_table, self.opts.columns)
+            return store.LogTable.of(self.settings.log_table, self.opts.columns)
         except ValueError as exc:
-            raise Finding("LG003", f"GIGACHECK_LOG_TABLE: {exc}", subject=logstore.TABLE_SUBJECT) from None
+            raise Finding("LG003", f"GIGACHECK_LOG_TABLE: {exc}", subject=store.TABLE_SUBJECT) from None
 
     def _open_database(self):
         url = self.settings.database_url
         if url is None:
             if not self.mock_scenario:
                 raise Finding("LG001", "DATABASE_URL is not set (nor GIGACHECK_LOG_FILE): there is no log to read",
-                              subject=logstore.DB_SUBJECT)
-            source = logstore.open_database(self._embedded(), self._table(), self.opts.query_timeout)
+                              subject=store.DB_SUBJECT)
+            source = sources.open_database(self._embedded(), self._table(), self.opts.query_timeout)
             source.label = f"embedded SQLite of mock scenario {self.mock_scenario}"
             return source
-        return logstore.open_database(url.reveal(), self._table(), self.opts.query_timeout)
+        return sources.open_database(url.reveal(), self._table(), self.opts.query_timeout)
 
     def _embedded(self) -> str:
         """Mock mode without DATABASE_URL: the scenario's log rows in a fresh SQLite database."""
@@ -192,7 +192,7 @@ class LogChecks:
         target = self.tmp_dir / f"mock-{self.mock_scenario}.sqlite3"
         if target.exists():
             target.unlink()
-        logstore.seed_sqlite(target, rows, self._table(), self._tz.get())
+        sources.seed_sqlite(target, rows, self._table(), self._tz.get())
         return f"sqlite:///{target}"
 
     def database(self):
@@ -213,7 +213,7 @@ class LogChecks:
         self._tz.get()
         url = self.settings.database_url
         if url is not None:
-            logstore.parse_database_url(url.reveal())  # LG001 when it is not understood
+            store.parse_database_url(url.reveal())  # LG001 when it is not understood
         if self.settings.log_file:
             self._file.get()  # LG001 when it cannot be read
         if url is None and not self.mock_scenario and not self.settings.log_file:
@@ -247,13 +247,13 @@ class LogChecks:
                        "then: python manage.py makemigrations Asistent && python manage.py migrate Asistent"])
 
     @property
-    def window(self) -> logstore.Window:
+    def window(self) -> store.Window:
         return self._window.get()
 
-    def scan(self) -> logstore.Scan:
+    def scan(self) -> store.Scan:
         return self._scan.get()
 
-    def _scan_all(self) -> logstore.Scan:
+    def _scan_all(self) -> store.Scan:
         """Every source that can be read; a source that cannot is named, and its Finding raised
         when the others show nothing (its own check reports it)."""
         window = self.window
@@ -268,7 +268,7 @@ class LogChecks:
                 broken.append(f)
         if not scans:
             raise broken[0]
-        merged = logstore.Scan.merge(scans, self.opts.limit)
+        merged = store.Scan.merge(scans, self.opts.limit)
         merged.notes = merged.notes + [f"not read: {f.headline}" for f in broken]
         merged.broken = list(broken)
         return merged
@@ -305,7 +305,7 @@ class LogChecks:
         above = f" (threshold {limit})" if limit else ""
         return f"{n} {entries} in the last {self.opts.hours:g} h{above}"
 
-    def evidence(self, scan: logstore.Scan, code: str, n: int) -> List[str]:
+    def evidence(self, scan: store.Scan, code: str, n: int) -> List[str]:
         window = self.window
         rows = scan.samples.get(code, [])
         what = BY_CODE[code].describe() if code in BY_CODE else "`gigachat` (any level)"

@@ -15,8 +15,9 @@ What every source promises:
 Problems come out as `Finding`s (LG001-LG004) for the checks to report.
 
 This module holds what every source shares (the table, the window, rows, filters, scans,
-DATABASE_URL) and opens a source; the sources themselves live in `logsql` (what the SQL
-sources share), `logmysql`, `logsqlite` (and the embedded database of mock mode) and `logfile`.
+DATABASE_URL); the sources live in `sql` (what the SQL sources share), `mysql`, `sqlite` (and
+the embedded database of mock mode) and `file`, and `sources` opens one. No source module is
+imported here, so there is no import circle.
 """
 
 from __future__ import annotations
@@ -27,16 +28,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .diagnosis import Finding
-from .redact import Redactor
+from ..diagnosis import Finding
+from ..redact import Redactor
 from .signatures import LG018, SIGNATURES, as_text, classify, fold, level_ok, lg018_count, parse_level
-from .signatures import VIEWER_TOPICS  # noqa: F401  re-exported: callers pass logstore.VIEWER_TOPICS to rows()
-
-if TYPE_CHECKING:
-    from .logsql import SQLSource
+from .signatures import VIEWER_TOPICS  # noqa: F401  re-exported: callers pass store.VIEWER_TOPICS to rows()
 
 DEFAULT_TABLE = "Asistent_systemlog"
 STATEMENT_LIMIT_S = 10.0      # per statement, on the server
@@ -334,34 +332,3 @@ def _sqlite_url(parts) -> DbUrl:
     if not os.path.isabs(path) and not os.path.exists(path) and os.path.exists("/" + path):
         path = "/" + path  # sqlite:///home/site/db.sqlite3 meant an absolute path
     return DbUrl("sqlite", f"sqlite:///{path}", path=path)
-
-
-# --- opening a source, and the names that moved out ------------------------------------------------------
-
-def open_database(url_text: Optional[str], table: LogTable = LogTable(),
-                  statement_limit: float = STATEMENT_LIMIT_S) -> SQLSource:
-    """A read-only connection to DATABASE_URL (Finding LG001/LG002 when there is none)."""
-    url = parse_database_url(url_text)
-    # imported here, not at the top: the source modules import this one
-    if url.kind == "sqlite":
-        from .logsqlite import SQLiteSource
-        return SQLiteSource(url, table, statement_limit)
-    from .logmysql import MySQLSource
-    return MySQLSource(url, table, statement_limit)
-
-
-# The sources used to live here: `logstore.FileSource` and the like still work, loaded on first use
-# (a module-level import would be a cycle).
-_MOVED = {
-    "Column": "logsql", "TableInfo": "logsql", "SQLSource": "logsql",
-    "MySQLSource": "logmysql",
-    "SQLiteSource": "logsqlite", "SQLITE_SCHEMA": "logsqlite", "seed_sqlite": "logsqlite",
-    "FileSource": "logfile", "parse_head": "logfile",
-}
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-        return getattr(importlib.import_module(f".{_MOVED[name]}", __package__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """The failure signatures of the log runbook: code -> what to look for.
 
-One table, read by the SQL builder (logstore), the Python matcher (SQLite,
+One table, read by the SQL builder (store), the Python matcher (SQLite,
 log file) and the viewer, so a signature is spelled in exactly one place.
 
 Rules (SPEC): a signature matches at any level (LG010 alone asks for ERROR or

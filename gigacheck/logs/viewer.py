@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import List, TextIO
 
-from . import logstore
-from .diagnosis import CATALOG, Finding
-from .logplugin import options_from
+from . import sources, store
+from ..diagnosis import CATALOG, Finding
+from .plugin import options_from
 from .signatures import LEVELS, codes_summary
 
 EXIT_OK, EXIT_CONFIG = 0, 2
@@ -58,11 +58,11 @@ def run(args, environ=None, stdout: TextIO = None, stderr: TextIO = None) -> int
             stderr.write(f"MOCK: log rows of scenario '{settings.mock_scenario}' from fixtures/, not the site's\n")
         with Sources(settings, opts) as sources:
             if args.summary:
-                counting = logstore.Filter(limit=0)  # counts only: no rows to fetch
-                scan = logstore.Scan.merge([s.scan(sources.window, counting) for s in sources], 0)
+                counting = store.Filter(limit=0)  # counts only: no rows to fetch
+                scan = store.Scan.merge([s.scan(sources.window, counting) for s in sources], 0)
                 _print_summary(scan, opts.hours, args.json, stdout)
             else:
-                newest = logstore.Newest(opts.limit)
+                newest = store.Newest(opts.limit)
                 for source in sources:
                     for row in source.rows(sources.window, opts.filter):
                         newest.add(row)
@@ -80,7 +80,8 @@ def run(args, environ=None, stdout: TextIO = None, stderr: TextIO = None) -> int
 
 
 def _settings(args, environ):
-    from . import mock, settings as settings_mod
+    from .. import settings as settings_mod
+    from ..gigachat import mock
     env_file = Path(args.env_file).expanduser() if args.env_file else Path(".env")
     fixtures = mock.fixtures_dir()
     sample = None
@@ -100,8 +101,8 @@ class Sources:
     """The configured log sources, opened (and closed) together."""
 
     def __init__(self, settings, opts):
-        from .logplugin import LogChecks
-        from .mock import fixtures_dir
+        from .plugin import LogChecks
+        from ..gigachat.mock import fixtures_dir
         self.settings, self.opts = settings, opts
         self._tmp = None
         if settings.mock and settings.database_url is None:  # the embedded database of mock mode
@@ -115,7 +116,7 @@ class Sources:
         try:
             if not (self.checks.db_configured or self.settings.log_file):
                 raise Finding("LG001", "DATABASE_URL is not set (nor GIGACHECK_LOG_FILE): there is no log to read",
-                              subject=logstore.DB_SUBJECT)
+                              subject=store.DB_SUBJECT)
             self.window = self.checks.window
             if self.checks.db_configured:
                 self.items.append(self.checks.table_source())

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
-from .diagnosis import Finding
-from .logstore import BISECT_SLACK, FILE_SUBJECT, Filter, Newest, Row, Scan, Tally, Window, parse_timestamp
+from ..diagnosis import Finding
+from .store import BISECT_SLACK, FILE_SUBJECT, Filter, Newest, Row, Scan, Tally, Window, parse_timestamp
 from .signatures import VIEWER_TOPICS, Signature, fold, matches, normalize_level
 
 _TS = r"(?P<ts>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?)"

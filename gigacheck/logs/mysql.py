@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .diagnosis import Finding
-from .logsql import Column, SQLSource, TableInfo, _time_limit
-from .logstore import (CONNECT_TIMEOUT_S, DB_SUBJECT, EXCERPT_CHARS, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, Filter,
+from ..diagnosis import Finding
+from .sql import Column, SQLSource, TableInfo, _time_limit
+from .store import (CONNECT_TIMEOUT_S, DB_SUBJECT, EXCERPT_CHARS, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, Filter,
                        LogTable, Newest, Row, Scan, Window)
 from .signatures import (GIGACHAT, IMAGE_SAVED, LG018, SIGNATURES, VIEWER_TOPICS, Signature, as_text, at_or_above,
                          lg018_count, number_regex)

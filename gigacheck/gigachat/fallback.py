@@ -14,9 +14,9 @@ from typing import List, Optional
 from urllib.parse import urlsplit
 
 from .client import GigaChatClient
-from .diagnosis import Finding, skip_reason
-from .redact import Redactor
-from .settings import Settings
+from ..diagnosis import Finding, skip_reason
+from ..redact import Redactor
+from ..settings import Settings
 
 SUBJECT = "fallback"
 # The GigaChat TLS settings are not the provider's: its client (like the site's) verifies

@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from urllib.parse import quote
 
 from .client import MAX_FILE, Answer, GigaChatClient
-from .diagnosis import Finding
+from ..diagnosis import Finding
 
 CHAT_PATH = "/chat/completions"
 CHAT_PROMPT = "Ответь одним словом: ты на связи?"

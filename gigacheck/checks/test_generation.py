@@ -10,7 +10,8 @@ import html
 
 import pytest
 
-from gigacheck import fallback, generation
+from gigacheck.gigachat import fallback
+from gigacheck.gigachat import generation
 from gigacheck.diagnosis import Finding, skip_reason, warn
 
 pytestmark = pytest.mark.generation

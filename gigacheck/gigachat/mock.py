@@ -35,16 +35,17 @@ from urllib.parse import unquote, urlsplit
 import requests
 import responses
 
-from .settings import Settings
+from ..settings import Settings
 
 BASE = "healthy"
 
 
 def fixtures_dir(root: Optional[Path] = None) -> Path:
-    for candidate in ([root / "fixtures"] if root else []) + [Path(__file__).resolve().parent.parent / "fixtures"]:
+    own = Path(__file__).resolve().parent.parent / "fixtures"  # shipped with the package
+    for candidate in ([root / "fixtures"] if root else []) + [own]:
         if (candidate / "scenarios").is_dir():
             return candidate
-    return Path(__file__).resolve().parent.parent / "fixtures"
+    return own
 
 
 def scenarios(fixtures: Path) -> List[str]:
