@@ -26,10 +26,24 @@ class Code:
     commands: tuple = ()  # commands that help, brew-doctor style
     severity: str = FAIL  # FAIL fails the check; WARN is a GigacheckWarning
     area: str = "config"
+    ru: tuple = ()        # (finding, cause, remedy) in Russian; commands stay as they are
+
+    def text(self, lang: str = "en") -> "Text":
+        """The finding, cause and remedy in `lang` (English where no Russian is written yet)."""
+        if lang == "ru" and self.ru:
+            return Text(*self.ru)
+        return Text(self.finding, self.cause, self.remedy)
 
 
-def _c(code, finding, cause, remedy, *commands, severity=FAIL, area="config"):
-    return Code(code, finding, cause, remedy, tuple(commands), severity, area)
+@dataclass(frozen=True)
+class Text:
+    finding: str
+    cause: str
+    remedy: str
+
+
+def _c(code, finding, cause, remedy, *commands, severity=FAIL, area="config", ru=()):
+    return Code(code, finding, cause, remedy, tuple(commands), severity, area, tuple(ru))
 
 
 _KEY_HELP = ("Copy the authorization key from the GigaChat Studio project "

@@ -19,6 +19,7 @@ import pytest
 from . import GigacheckWarning
 from .diagnosis import Finding, codes_in, skip_reason
 from .redact import Redactor
+from .words import choose_lang, say
 from .report import AREAS, CheckRecord, first_line_with_code, remedy_for
 
 # The log checks' options and fixtures live beside their sources.
@@ -47,6 +48,7 @@ class Run:
         self.requests = dict.fromkeys(REQUEST_KINDS, 0)           # summed from every report (xdist too)
         self.requests_reported = dict.fromkeys(REQUEST_KINDS, 0)  # this process's client, already in a report
         self.warnings: Dict[str, List[str]] = {}
+        self.lang = "en"  # the language of every word shown (words.py, the catalog's ru texts)
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.t0 = time.monotonic()
 
@@ -80,6 +82,9 @@ def pytest_addoption(parser):
                     help="run the checks that spend GigaChat tokens (chat per model, image generation)")
     group.addoption("--report-json", dest="gigacheck_report_json", metavar="PATH", default=None,
                     help="write a machine-readable summary of the run to PATH")
+    group.addoption("--lang", dest="gigacheck_lang", metavar="LANG", default=None, choices=("ru", "en"),
+                    help=say("lang.help"))
+    parser.addini("gigacheck_lang", default="", help=say("lang.help"))
 
 
 def _checks_dirs(config) -> List[Path]:
@@ -111,6 +116,10 @@ def pytest_configure(config):
     if not _is_checks_run(config):
         return
     run.active = True
+    try:
+        run.lang = choose_lang(config.getoption("gigacheck_lang"), config.getini("gigacheck_lang"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"gigacheck_lang: {exc}") from None
     run.fixtures_dir = mock.fixtures_dir(config.rootpath)
     scenario = config.getoption("gigacheck_mock")
     if scenario is not None:
@@ -132,6 +141,7 @@ def pytest_configure(config):
         raise pytest.UsageError(str(exc)) from None
     run.redactor = run.settings.redactor()
     config.pluginmanager.register(Collector(run), "gigacheck-collector")
+    _refill_metadata(config, run)
     if hasattr(config.option, "htmlpath"):
         if not config.option.htmlpath:
             config.option.htmlpath = str(config.invocation_params.dir / DEFAULT_HTML)
@@ -173,6 +183,21 @@ def pytest_metadata(metadata, config):
     run = config.stash.get(RUN_KEY, None)
     if run is None or not run.active:
         return
+    _fill_metadata(metadata, run)
+
+
+def _refill_metadata(config, run) -> None:
+    """pytest-metadata may have run its configure (and our hook, inert then) before ours: fill its table now."""
+    try:
+        from pytest_metadata.plugin import metadata_key
+    except ImportError:
+        return
+    metadata = config.stash.get(metadata_key, None)
+    if metadata is not None:
+        _fill_metadata(metadata, run)
+
+
+def _fill_metadata(metadata, run) -> None:
     metadata.clear()
     metadata["gigacheck mode"] = run.mode.upper() + (f" (scenario {run.mock_scenario})" if run.mock_scenario else "")
     metadata["GIGACHAT_AUTH_URL (used)"] = run.scrub(run.settings.auth_url)
