@@ -9,21 +9,25 @@ from pathlib import Path
 from typing import List, Optional
 
 START, END = "<!-- codes:start -->", "<!-- codes:end -->"
+# the README's table in each language: its markers (the Russian section has its own)
+MARKERS = {"en": (START, END), "ru": ("<!-- codes-ru:start -->", "<!-- codes-ru:end -->")}
 
 
 def codes(args) -> int:
     from .diagnosis import markdown_table
-    table = markdown_table()
     if not args.readme:
-        print(table)
+        print(markdown_table(args.lang or "en"))
         return 0
     path = Path(args.readme)
     text = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + r"\n.*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        print(f"gigacheck codes: error: {path} has no {START} ... {END} markers", file=sys.stderr)
-        return 2
-    path.write_text(pattern.sub(lambda m: f"{START}\n{table}\n{END}", text, count=1), encoding="utf-8")
+    for lang, (start, end) in MARKERS.items():
+        pattern = re.compile(re.escape(start) + r"\n.*?" + re.escape(end), re.S)
+        if not pattern.search(text):
+            print(f"gigacheck codes: error: {path} has no {start} ... {end} markers", file=sys.stderr)
+            return 2
+        table = markdown_table(lang)
+        text = pattern.sub(lambda m: f"{start}\n{table}\n{end}", text, count=1)
+    path.write_text(text, encoding="utf-8")
     return 0
 
 
@@ -36,7 +40,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     logview.add_parser(sub)
     p = sub.add_parser("codes", help="print the table of diagnosis codes (Markdown)")
-    p.add_argument("--readme", metavar="PATH", help=f"rewrite the table between {START} and {END} in PATH instead")
+    p.add_argument("--readme", metavar="PATH", help=f"rewrite the tables between {START} and {END} (and the "
+                                                    f"Russian one's markers) in PATH instead")
+    p.add_argument("--lang", choices=("en", "ru"), default=None, help="print the table in this language (default en)")
     p.set_defaults(func=codes)
     args = parser.parse_args(argv)
     return args.func(args)

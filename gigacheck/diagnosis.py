@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 from . import GigacheckWarning
+from .words import current_lang, say
 
 FAIL, WARN = "fail", "warn"
 CODE_RE = re.compile(r"\[((?:GC|LG)\d{3})\]")
@@ -49,191 +50,377 @@ def _c(code, finding, cause, remedy, *commands, severity=FAIL, area="config", ru
 _KEY_HELP = ("Copy the authorization key from the GigaChat Studio project "
              "(Settings -> API -> 'Authorization key'), 100 characters ending in '=='.")
 
+_KEY_HELP_RU = ("Скопируйте ключ авторизации из проекта в личном кабинете GigaChat Studio "
+                "(Настройки API -> «Ключ авторизации»): 100 символов, в конце «==».")
+
 CATALOG = {c.code: c for c in [
     _c("GC001", "key missing or empty",
        "Neither GIGACHAT_CREDENTIALS nor GIGACHAT_TOKEN is set (in the environment or the env file).",
        "Set GIGACHAT_CREDENTIALS to the authorization key. " + _KEY_HELP,
-       "echo 'GIGACHAT_CREDENTIALS=<authorization key>' >> .env"),
+       "echo 'GIGACHAT_CREDENTIALS=<authorization key>' >> .env",
+       ru=('ключ авторизации не задан или пуст',
+           'Не задана ни GIGACHAT_CREDENTIALS, ни GIGACHAT_TOKEN (ни в окружении, ни в env-файле).',
+           'Пропишите ключ авторизации в GIGACHAT_CREDENTIALS. ' + _KEY_HELP_RU)),
     _c("GC002", "key starts with `Bearer ` or `Basic `",
        "The HTTP scheme was pasted with the key; the client adds `Basic ` itself, so the server sees it twice.",
-       "Remove the `Bearer `/`Basic ` prefix: the variable holds the bare key."),
+       "Remove the `Bearer `/`Basic ` prefix: the variable holds the bare key.",
+       ru=('ключ начинается с `Bearer ` или `Basic `',
+           'Ключ вставили вместе со схемой HTTP; клиент сам дописывает `Basic `, и сервер получает её дважды.',
+           'Уберите префикс `Bearer `/`Basic `: в переменной должен быть только сам ключ.')),
     _c("GC003", "key has spaces, quotes or line breaks",
        "The value was copied with surrounding whitespace, quotes kept literally, or a line break from the clipboard.",
-       "Put the key on one line with no spaces; in .env use KEY=value or KEY=\"value\" with matching quotes."),
+       "Put the key on one line with no spaces; in .env use KEY=value or KEY=\"value\" with matching quotes.",
+       ru=('в ключе пробелы, кавычки или переносы строк',
+           'Значение скопировали с пробелами по краям, с кавычками, которые попали в сам ключ, или с переносом '
+           'строки из буфера обмена.',
+           'Запишите ключ одной строкой без пробелов; в .env пишите KEY=value или KEY="value" с парными кавычками.')),
     _c("GC004", "key is a placeholder or far too short",
        "The env file still has the sample value (`test`, `<ваш_токен>`, `your_token`, ...).",
-       "Replace the placeholder with the real authorization key. " + _KEY_HELP),
+       "Replace the placeholder with the real authorization key. " + _KEY_HELP,
+       ru=('вместо ключа заглушка, или он слишком короткий',
+           'В env-файле осталось значение из примера (`test`, `<ваш_токен>`, `your_token`, ...).',
+           'Замените заглушку настоящим ключом авторизации. ' + _KEY_HELP_RU)),
     _c("GC005", "key is an access token or JWT, not the authorization key",
        "An access token (`eyJ...`, dot-separated, lives 30 minutes) was stored where the authorization key belongs.",
        "Store the authorization key in GIGACHAT_CREDENTIALS; the client exchanges it for access tokens itself. "
-       "A ready token belongs in GIGACHAT_ACCESS_TOKEN, and expires within 30 minutes."),
+       "A ready token belongs in GIGACHAT_ACCESS_TOKEN, and expires within 30 minutes.",
+       ru=('вместо ключа авторизации записан токен доступа (JWT)',
+           'Туда, где должен быть ключ авторизации, записали токен доступа (`eyJ...`, части через точку, живёт 30 '
+           'минут).',
+           'Запишите в GIGACHAT_CREDENTIALS ключ авторизации: токены доступа клиент получает по нему сам. Готовый '
+           'токен доступа кладут в GIGACHAT_ACCESS_TOKEN, и он истекает через 30 минут.')),
     _c("GC006", "key is not base64 of `client_id:client_secret`",
        "The client secret or client ID alone, or a key encoded twice, was used instead of the authorization key.",
        "Use the authorization key itself (base64 of client_id:client_secret). " + _KEY_HELP,
-       "printf '%s' \"$CLIENT_ID:$CLIENT_SECRET\" | base64 -w0"),
+       "printf '%s' \"$CLIENT_ID:$CLIENT_SECRET\" | base64 -w0",
+       ru=('ключ не похож на base64 от `client_id:client_secret`',
+           'Вместо ключа авторизации взяли один Client Secret или Client ID, либо закодировали ключ в base64 ещё '
+           'раз.',
+           'Используйте сам ключ авторизации (base64 от client_id:client_secret). ' + _KEY_HELP_RU)),
     _c("GC007", "`GIGACHAT_TOKEN` and `GIGACHAT_CREDENTIALS` disagree",
        "The site reads GIGACHAT_TOKEN and the SDK reads GIGACHAT_CREDENTIALS; they hold different keys.",
-       "Keep one key: set both to the same value, or remove GIGACHAT_TOKEN."),
+       "Keep one key: set both to the same value, or remove GIGACHAT_TOKEN.",
+       ru=('`GIGACHAT_TOKEN` и `GIGACHAT_CREDENTIALS` не совпадают',
+           'Сайт читает GIGACHAT_TOKEN, а SDK читает GIGACHAT_CREDENTIALS, и в них лежат разные ключи.',
+           'Оставьте один ключ: пропишите в обе переменные одно и то же значение или удалите GIGACHAT_TOKEN.')),
     _c("GC008", "scope is not one of the three",
        "GIGACHAT_SCOPE must be GIGACHAT_API_PERS, GIGACHAT_API_B2B or GIGACHAT_API_CORP.",
        "Set GIGACHAT_SCOPE to your key's scope: GIGACHAT_API_PERS (individuals), GIGACHAT_API_B2B "
-       "(business, prepaid) or GIGACHAT_API_CORP (business, pay-as-you-go)."),
+       "(business, prepaid) or GIGACHAT_API_CORP (business, pay-as-you-go).",
+       ru=('скоуп не из трёх допустимых',
+           'В GIGACHAT_SCOPE может быть только GIGACHAT_API_PERS, GIGACHAT_API_B2B или GIGACHAT_API_CORP.',
+           'Укажите в GIGACHAT_SCOPE область доступа вашего ключа: GIGACHAT_API_PERS (физлица), GIGACHAT_API_B2B '
+           '(юрлица, предоплата) или GIGACHAT_API_CORP (юрлица, оплата по факту).')),
     _c("GC009", "auth URL cannot be a GigaChat OAuth endpoint",
        "GIGACHAT_AUTH_URL is not https, points at another provider (for example Yandex Cloud), "
        "or its path does not end in /oauth.",
-       "Set GIGACHAT_AUTH_URL=https://ngw.devices.sberbank.ru:9443/api/v2/oauth or remove it."),
+       "Set GIGACHAT_AUTH_URL=https://ngw.devices.sberbank.ru:9443/api/v2/oauth or remove it.",
+       ru=('адрес авторизации не может быть OAuth-адресом GigaChat',
+           'GIGACHAT_AUTH_URL не https, ведёт к другому провайдеру (например, в Yandex Cloud) или его путь не '
+           'заканчивается на /oauth.',
+           'Пропишите GIGACHAT_AUTH_URL=https://ngw.devices.sberbank.ru:9443/api/v2/oauth или удалите эту '
+           'переменную.')),
     _c("GC010", "base URL is known to be wrong",
        "GIGACHAT_BASE_URL is not https, is a known wrong host or path (e.g. api.gigachat.ru/core/api/v1), "
        "or its path does not end in /v1.",
        "Set GIGACHAT_BASE_URL=https://gigachat.devices.sberbank.ru/api/v1 (or https://api.giga.chat/v1 "
-       "for business contracts), or remove it."),
+       "for business contracts), or remove it.",
+       ru=('базовый адрес API заведомо неверный',
+           'GIGACHAT_BASE_URL не https, указывает на известный неверный хост или путь (например, '
+           'api.gigachat.ru/core/api/v1) или его путь не заканчивается на /v1.',
+           'Пропишите GIGACHAT_BASE_URL=https://gigachat.devices.sberbank.ru/api/v1 (для договоров с юрлицами '
+           'https://api.giga.chat/v1) или удалите эту переменную.')),
     _c("GC011", "TLS verification is turned off",
        "GIGACHAT_VERIFY_SSL_CERTS is false: any machine in the path can read the key and the answers.",
        "Install the Russian Trusted Root CA, point GIGACHAT_CA_BUNDLE_FILE at it and remove "
        "GIGACHAT_VERIFY_SSL_CERTS=false.",
        "curl -fsSLo russian_trusted_root_ca.pem https://gu-st.ru/content/lending/russian_trusted_root_ca_pem.crt",
-       severity=WARN),
+       severity=WARN,
+       ru=('проверка TLS-сертификатов отключена',
+           'GIGACHAT_VERIFY_SSL_CERTS=false: любой узел по дороге может прочитать ключ и ответы.',
+           'Установите корневой сертификат НУЦ Минцифры (Russian Trusted Root CA), укажите путь к нему в '
+           'GIGACHAT_CA_BUNDLE_FILE и уберите GIGACHAT_VERIFY_SSL_CERTS=false.')),
     _c("GC012", "CA bundle file missing, unreadable or not PEM",
        "GIGACHAT_CA_BUNDLE_FILE names a file that does not exist, cannot be read, or holds no PEM certificate.",
        "Point GIGACHAT_CA_BUNDLE_FILE at a PEM file with the Russian Trusted Root CA "
        "(-----BEGIN CERTIFICATE----- blocks).",
-       "openssl x509 -in \"$GIGACHAT_CA_BUNDLE_FILE\" -noout -subject"),
+       "openssl x509 -in \"$GIGACHAT_CA_BUNDLE_FILE\" -noout -subject",
+       ru=('файл корневых сертификатов не найден, не читается или не в формате PEM',
+           'GIGACHAT_CA_BUNDLE_FILE указывает на файл, которого нет, который нельзя прочитать или в котором нет '
+           'сертификата PEM.',
+           'Укажите в GIGACHAT_CA_BUNDLE_FILE PEM-файл с корневым сертификатом НУЦ Минцифры (блоки -----BEGIN '
+           'CERTIFICATE-----).')),
     _c("GC013", "mock answers (`USE_MOCK_RESPONSES`) are on in production",
        "USE_MOCK_RESPONSES=true makes the site answer from canned data instead of GigaChat.",
-       "Set USE_MOCK_RESPONSES=false in the production environment."),
+       "Set USE_MOCK_RESPONSES=false in the production environment.",
+       ru=('заглушки ответов (`USE_MOCK_RESPONSES`) включены на боевом сервере',
+           'При USE_MOCK_RESPONSES=true сайт отвечает заготовленными данными, а не через GigaChat.',
+           'Пропишите USE_MOCK_RESPONSES=false в окружении боевого сервера.')),
     _c("GC014", "GigaChat is turned off (`ENABLE_GIGACHAT=false`)",
        "ENABLE_GIGACHAT=false: the site does not call GigaChat, so its checks cannot apply.",
-       "Set ENABLE_GIGACHAT=true to use GigaChat (and to run these checks)."),
+       "Set ENABLE_GIGACHAT=true to use GigaChat (and to run these checks).",
+       ru=('GigaChat выключен (`ENABLE_GIGACHAT=false`)',
+           'ENABLE_GIGACHAT=false: сайт не обращается к GigaChat, так что его проверкам нечего проверять.',
+           'Включите ENABLE_GIGACHAT=true, чтобы пользоваться GigaChat (и чтобы эти проверки заработали).')),
     _c("GC020", "host cannot be resolved or connected to",
        "DNS has no address for the host, or the connection is refused or blocked (firewall, proxy, outage).",
        "Check the URL, DNS and outbound firewall rules for port 443/9443 from this machine.",
-       "curl -sv https://ngw.devices.sberbank.ru:9443/ -o /dev/null", area="network"),
+       "curl -sv https://ngw.devices.sberbank.ru:9443/ -o /dev/null", area="network",
+       ru=('хост не резолвится или к нему не подключиться',
+           'В DNS нет адреса хоста, или соединение отклонено либо заблокировано (файрвол, прокси, авария).',
+           'Проверьте адрес, DNS и исходящие правила файрвола для портов 443/9443 с этой машины.')),
     _c("GC021", "timeout",
        "The host did not answer within GIGACHAT_TIMEOUT seconds (network filtering, overload, or a stalled proxy).",
-       "Retry; if it persists check the network path, or raise GIGACHAT_TIMEOUT.", area="network"),
+       "Retry; if it persists check the network path, or raise GIGACHAT_TIMEOUT.", area="network",
+       ru=('истекло время ожидания',
+           'Хост не ответил за GIGACHAT_TIMEOUT секунд (фильтрация трафика, перегрузка или зависший прокси).',
+           'Повторите проверку; если ошибка не уходит, проверьте сетевой путь или увеличьте GIGACHAT_TIMEOUT.')),
     _c("GC022", "TLS certificate verification failed",
        "The hosts use a chain from the Russian Trusted Root CA, which certifi does not include "
        "(or the certificate is for another host name).",
        "Download the Russian Trusted Root CA and set GIGACHAT_CA_BUNDLE_FILE to that PEM file.",
        "curl -fsSLo russian_trusted_root_ca.pem https://gu-st.ru/content/lending/russian_trusted_root_ca_pem.crt",
-       area="network"),
+       area="network",
+       ru=('не пройдена проверка TLS-сертификата',
+           'Сертификаты хостов GigaChat выпущены от корневого сертификата НУЦ Минцифры (Russian Trusted Root CA), '
+           'которого нет в certifi (или сертификат выдан на другое имя хоста).',
+           'Скачайте корневой сертификат НУЦ Минцифры и укажите путь к этому PEM-файлу в GIGACHAT_CA_BUNDLE_FILE.')),
     _c("GC023", "OAuth rejected the key (401, code 6)",
        "The key is wrong or revoked: OAuth says the credentials do not match.",
-       "Create a new authorization key in GigaChat Studio and set GIGACHAT_CREDENTIALS to it.", area="oauth"),
+       "Create a new authorization key in GigaChat Studio and set GIGACHAT_CREDENTIALS to it.", area="oauth",
+       ru=('OAuth отклонил ключ авторизации (401, code 6)',
+           'Ключ неверный или отозван: OAuth отвечает, что учётные данные не совпадают.',
+           'Сгенерируйте новый ключ авторизации в личном кабинете GigaChat Studio и пропишите его в '
+           'GIGACHAT_CREDENTIALS.')),
     _c("GC024", "OAuth: scope does not match the key (code 7)",
        "GIGACHAT_SCOPE asks for a scope the key does not have (e.g. a PERS key with CORP scope).",
-       "Set GIGACHAT_SCOPE to the key's scope (GIGACHAT_API_PERS for individuals).", area="oauth"),
+       "Set GIGACHAT_SCOPE to the key's scope (GIGACHAT_API_PERS for individuals).", area="oauth",
+       ru=('OAuth: скоуп не подходит к ключу (code 7)',
+           'GIGACHAT_SCOPE запрашивает область доступа, которой у ключа нет (например, ключ физлица со скоупом '
+           'GIGACHAT_API_CORP).',
+           'Укажите в GIGACHAT_SCOPE скоуп вашего ключа (для физлиц это GIGACHAT_API_PERS).')),
     _c("GC025", "OAuth: key cannot be decoded (code 4)",
        "The Authorization header is not a decodable key: the client secret was used, or the key was re-encoded.",
-       "Use the authorization key exactly as GigaChat Studio shows it. " + _KEY_HELP, area="oauth"),
+       "Use the authorization key exactly as GigaChat Studio shows it. " + _KEY_HELP, area="oauth",
+       ru=('OAuth: ключ не удаётся декодировать (code 4)',
+           'В заголовке Authorization не ключ авторизации: взяли Client Secret или закодировали ключ повторно.',
+           'Вставьте ключ авторизации ровно в том виде, в каком его показывает GigaChat Studio. ' + _KEY_HELP_RU)),
     _c("GC026", "OAuth: other 4xx",
        "OAuth refused the request (scope empty or invalid, RqUID missing, wrong path ...).",
-       "Read the answer below; check GIGACHAT_SCOPE and GIGACHAT_AUTH_URL.", area="oauth"),
+       "Read the answer below; check GIGACHAT_SCOPE and GIGACHAT_AUTH_URL.", area="oauth",
+       ru=('OAuth: другая ошибка 4xx',
+           'OAuth отклонил запрос (скоуп пустой или неверный, нет RqUID, неверный путь ...).',
+           'Посмотрите ответ сервера ниже; проверьте GIGACHAT_SCOPE и GIGACHAT_AUTH_URL.')),
     _c("GC027", "429 too many requests",
        "Too many requests (individuals get one concurrent stream); the provider asks to wait.",
-       "Wait for the cooldown (Retry-After when given) and retry; lower the site's concurrency.", area="api"),
+       "Wait for the cooldown (Retry-After when given) and retry; lower the site's concurrency.", area="api",
+       ru=('429: слишком много запросов',
+           'Запросов слишком много (физлицам доступен один поток одновременно); провайдер просит подождать.',
+           'Дождитесь конца паузы (Retry-After, если он указан) и повторите; уменьшите число одновременных '
+           'запросов сайта.')),
     _c("GC028", "malformed answer",
        "The answer is not the JSON expected: an HTML page, no access_token, expires_at in the past or not in "
        "milliseconds, a redirect, or a body too large.",
-       "Check that the URL points at GigaChat itself and not a proxy or portal page.", area="oauth"),
+       "Check that the URL points at GigaChat itself and not a proxy or portal page.", area="oauth",
+       ru=('ответ не в том формате',
+           'Пришёл не тот JSON, который ожидался: HTML-страница, нет access_token, expires_at в прошлом или не в '
+           'миллисекундах, перенаправление или слишком большой ответ.',
+           'Проверьте, что адрес ведёт на сам GigaChat, а не на прокси или страницу портала.')),
     _c("GC029", "provider-side 5xx",
        "GigaChat (or its SynGX front server) answered with a server error: usually transient.",
-       "Retry later; if it persists, send this report (with X-Request-Id) to GigaChat support.", area="api"),
+       "Retry later; if it persists, send this report (with X-Request-Id) to GigaChat support.", area="api",
+       ru=('ошибка 5xx на стороне провайдера',
+           'GigaChat (или его фронтовой сервер SynGX) ответил серверной ошибкой: обычно это временно.',
+           'Повторите позже; если не проходит, отправьте этот отчёт (с X-Request-Id) в поддержку GigaChat.')),
     _c("GC030", "`/models` 404: wrong base URL or path",
        "The base URL does not lead to the GigaChat API (an HTML 404 page answered).",
        "Set GIGACHAT_BASE_URL=https://gigachat.devices.sberbank.ru/api/v1 (or https://api.giga.chat/v1).",
-       area="api"),
+       area="api",
+       ru=('`/models` отвечает 404: неверный базовый адрес или путь',
+           'Базовый адрес не ведёт к API GigaChat (в ответ пришла HTML-страница 404).',
+           'Пропишите GIGACHAT_BASE_URL=https://gigachat.devices.sberbank.ru/api/v1 (или '
+           'https://api.giga.chat/v1).')),
     _c("GC031", "API rejected the access token (401, expired)",
        "The access token expired (they live 30 minutes) or is not a GigaChat token.",
        "Remove GIGACHAT_ACCESS_TOKEN and let the client get fresh tokens from GIGACHAT_CREDENTIALS.",
-       area="api"),
+       area="api",
+       ru=('API не принимает токен доступа (401, истёк)',
+           'Токен доступа истёк (он живёт 30 минут) или это вообще не токен GigaChat.',
+           'Удалите GIGACHAT_ACCESS_TOKEN: клиент сам будет получать свежие токены по ключу из '
+           'GIGACHAT_CREDENTIALS.')),
     _c("GC032", "a configured model is not served",
        "GIGACHAT_MODEL/GIGACHAT_MODELS names a model this host or account does not serve.",
        "Use a served model name (see the closest names below), or the host that serves it "
-       "(GigaChat-3-Ultra is only on https://api.giga.chat/v1).", area="api"),
+       "(GigaChat-3-Ultra is only on https://api.giga.chat/v1).", area="api",
+       ru=('заданная модель недоступна',
+           'В GIGACHAT_MODEL/GIGACHAT_MODELS указана модель, которой нет на этом хосте или в этом аккаунте.',
+           'Укажите доступную модель (ближайшие названия ниже) или хост, где она есть (GigaChat-3-Ultra есть '
+           'только на https://api.giga.chat/v1).')),
     _c("GC033", "402 payment required: the model's token package is used up",
        "The token package for this model is exhausted.",
-       "Top up the package in GigaChat Studio, or move this model down the priority list.", area="api"),
+       "Top up the package in GigaChat Studio, or move this model down the priority list.", area="api",
+       ru=('402: пакет токенов модели израсходован',
+           'Пакет токенов для этой модели закончился.',
+           'Пополните баланс (купите пакет токенов) в личном кабинете GigaChat Studio или опустите эту модель ниже '
+           'в списке приоритетов.')),
     _c("GC034", "403 permission denied",
        "The account may not use this endpoint or model.",
-       "Check the account's contract and scope in GigaChat Studio.", area="api"),
+       "Check the account's contract and scope in GigaChat Studio.", area="api",
+       ru=('403: доступ запрещён',
+           'Этому аккаунту нельзя пользоваться этим методом или этой моделью.',
+           'Проверьте договор и скоуп аккаунта в личном кабинете GigaChat Studio.')),
     _c("GC040", "chat completion failed for a model",
        "The model is listed but a short chat completion did not succeed.",
-       "Read the answer below; move the model down the priority list until it answers.", area="generation"),
+       "Read the answer below; move the model down the priority list until it answers.", area="generation",
+       ru=('запрос к чату не проходит для модели',
+           'Модель есть в списке, но короткий запрос к чату (chat completion) не прошёл.',
+           'Посмотрите ответ ниже; опустите модель в списке приоритетов, пока она снова не начнёт отвечать.')),
     _c("GC041", "chat answer empty or `finish_reason` `blacklist`",
        "The model answered with no text, or the answer was blocked by the content filter.",
-       "Retry with another prompt; if every prompt is empty, report it to GigaChat support.", area="generation"),
+       "Retry with another prompt; if every prompt is empty, report it to GigaChat support.", area="generation",
+       ru=('пустой ответ чата или `finish_reason` `blacklist`',
+           'Модель ответила без текста, или ответ заблокировал фильтр контента.',
+           'Повторите с другим запросом; если пусто на любом запросе, напишите в поддержку GigaChat.')),
     _c("GC042", "image request answered without an `<img>` tag",
        "The model answered with text: the prompt was not taken as a drawing request, or the model cannot draw.",
        "Send function_call \"auto\" and an explicit drawing request (\"Нарисуй ...\"); use a model that draws.",
-       area="generation"),
+       area="generation",
+       ru=('на запрос картинки пришёл ответ без тега `<img>`',
+           'Модель ответила текстом: запрос не приняли за просьбу нарисовать, или модель не умеет рисовать.',
+           'Передавайте function_call "auto" и явную просьбу нарисовать («Нарисуй ...»); возьмите модель, которая '
+           'рисует.')),
     _c("GC043", "image download failed or the file is not an image",
        "GET /files/<id>/content failed, or its bytes are not a JPEG or PNG.",
        "Download with the same X-Client-ID as the generation call and Accept: application/jpg.",
-       area="generation"),
+       area="generation",
+       ru=('картинка не скачивается, или файл не изображение',
+           'GET /files/<id>/content не прошёл, или скачанный файл не JPEG и не PNG.',
+           'Скачивайте файл с тем же X-Client-ID, что и при генерации, и с заголовком Accept: application/jpg.')),
     _c("GC044", "balance below `GIGACHECK_MIN_BALANCE`",
        "A configured model has fewer tokens left than GIGACHECK_MIN_BALANCE.",
-       "Top up the package in GigaChat Studio before it runs out.", area="generation"),
+       "Top up the package in GigaChat Studio before it runs out.", area="generation",
+       ru=('баланс ниже `GIGACHECK_MIN_BALANCE`',
+           'У одной из заданных моделей осталось меньше токенов, чем GIGACHECK_MIN_BALANCE.',
+           'Пополните баланс в личном кабинете GigaChat Studio, пока токены не кончились.')),
     _c("GC045", "fallback provider unreachable or rejects its key",
        "PROXY_API_BASE_URL does not answer GET /models with 200, or does not list PROXY_API_MODEL.",
        "Check PROXY_API_BASE_URL, PROXY_API_KEY and PROXY_API_MODEL with the fallback provider.",
-       area="generation"),
+       area="generation",
+       ru=('резервный провайдер недоступен или не принимает свой ключ',
+           'PROXY_API_BASE_URL не отвечает 200 на GET /models, или в его списке нет PROXY_API_MODEL.',
+           'Проверьте у резервного провайдера PROXY_API_BASE_URL, PROXY_API_KEY и PROXY_API_MODEL.')),
     _c("LG001", "`DATABASE_URL` missing or not understood",
        "DATABASE_URL is not set, or is not mysql://user:pass@host:3306/db or sqlite:///path (or another log "
        "setting cannot be used: GIGACHECK_LOG_FILE names no readable file, GIGACHECK_LOG_TIMEZONE is no time zone).",
        "Set DATABASE_URL to the site's database (the DATABASES['default'] of its settings), e.g. "
        "mysql://user:pass@127.0.0.1:3306/site or sqlite:////srv/site/db.sqlite3; check the variable named above.",
-       area="logs"),
+       area="logs",
+       ru=('`DATABASE_URL` не задан или не распознан',
+           'DATABASE_URL не задан или записан не как mysql://user:pass@host:3306/db или sqlite:///path (либо '
+           'другая настройка логов непригодна: GIGACHECK_LOG_FILE не указывает на читаемый файл, '
+           'GIGACHECK_LOG_TIMEZONE не часовой пояс).',
+           "Пропишите в DATABASE_URL базу сайта (DATABASES['default'] из его настроек), например "
+           'mysql://user:pass@127.0.0.1:3306/site или sqlite:////srv/site/db.sqlite3; проверьте переменную, '
+           'названную выше.')),
     _c("LG002", "cannot connect to the database",
        "The server refused the connection, the user or password is wrong, or the database does not exist; "
        "or a log query ran past its time limit (a busy server, or a huge table read without an index).",
        "Check host, port, user, password and database name in DATABASE_URL; a read-only user with SELECT on the "
        "log table is enough. For a time limit: add the index on timestamp (LG005), or shorten --hours.",
-       "mysql -h HOST -P PORT -u USER -p DB -e 'SELECT 1'", area="logs"),
+       "mysql -h HOST -P PORT -u USER -p DB -e 'SELECT 1'", area="logs",
+       ru=('не удаётся подключиться к базе данных',
+           'Сервер отклонил соединение, неверен пользователь или пароль, или такой базы нет; либо запрос к логам '
+           'не уложился в лимит времени (сервер перегружен или огромная таблица читается без индекса).',
+           'Проверьте хост, порт, пользователя, пароль и имя базы в DATABASE_URL; хватит пользователя только на '
+           'чтение с правом SELECT на таблицу логов. Если упёрлись в лимит времени, добавьте индекс на timestamp '
+           '(LG005) или уменьшите --hours.')),
     _c("LG003", "log table missing",
        "The table GIGACHECK_LOG_TABLE does not exist in that database, or this user may not read it.",
        "Run the site's migrations, or set GIGACHECK_LOG_TABLE to the right table.",
-       "python manage.py migrate Asistent", area="logs"),
+       "python manage.py migrate Asistent", area="logs",
+       ru=('нет таблицы логов',
+           'Таблицы GIGACHECK_LOG_TABLE нет в этой базе, или у этого пользователя нет права её читать.',
+           'Примените миграции сайта или укажите нужную таблицу в GIGACHECK_LOG_TABLE.')),
     _c("LG004", "log table lacks `timestamp`, `level` or `message`",
        "The table exists but does not have the columns of Asistent.SystemLog.",
        "Point GIGACHECK_LOG_TABLE at the SystemLog table, or migrate it (or name the columns with "
-       "gigacheck_log_columns in pytest.ini).", area="logs"),
+       "gigacheck_log_columns in pytest.ini).", area="logs",
+       ru=('в таблице логов нет `timestamp`, `level` или `message`',
+           'Таблица есть, но в ней нет столбцов модели Asistent.SystemLog.',
+           'Укажите в GIGACHECK_LOG_TABLE таблицу SystemLog или примените к ней миграции (либо назовите столбцы '
+           'через gigacheck_log_columns в pytest.ini).')),
     _c("LG005", "no index on `timestamp`",
        "Django adds no index on a DateTimeField without db_index=True, so every time-window query of the site "
        "(view_gigachat_logs, the admin, the runbook's SQL) reads the whole table; gigacheck itself reads the window "
        "by primary-key range and stays fast.",
        "Add the index: the CREATE INDEX below, or db_index=True on SystemLog.timestamp and a migration.",
        "python manage.py makemigrations Asistent && python manage.py migrate Asistent",
-       severity=WARN, area="logs"),
+       severity=WARN, area="logs",
+       ru=('нет индекса на `timestamp`',
+           'Django не создаёт индекс для DateTimeField без db_index=True, поэтому каждый запрос сайта за период '
+           '(view_gigachat_logs, админка, SQL из ранбука) читает всю таблицу; сам gigacheck читает окно по '
+           'диапазону первичного ключа и работает быстро.',
+           'Добавьте индекс: CREATE INDEX ниже или db_index=True у SystemLog.timestamp и миграция.')),
     _c("LG010", "ERROR or CRITICAL entries mention GigaChat",
        "The site logged errors about GigaChat in the window.", "Read the rows below; they name the failing call.",
-       area="logs"),
+       area="logs",
+       ru=('в записях ERROR и CRITICAL упоминается GigaChat',
+           'За этот период сайт записал в лог ошибки, связанные с GigaChat.',
+           'Посмотрите строки ниже: по ним видно, какой вызов падает.')),
     _c("LG011", "GigaChat returned an empty path",
        "Image generation returned an empty file path (`пустой путь`, `вернул пустой`).",
-       "See the generation checks (--spend) and the rows below.", area="logs"),
+       "See the generation checks (--spend) and the rows below.", area="logs",
+       ru=('GigaChat вернул пустой путь',
+           'Генерация изображения вернула пустой путь к файлу (`пустой путь`, `вернул пустой`).',
+           'Запустите проверки генерации (--spend) и посмотрите строки ниже.')),
     _c("LG012", "every model failed to generate the image",
        "`Не удалось сгенерировать изображение`: every model in the priority list failed.",
-       "Check the models' balance (402) and the rows around these.", area="logs"),
+       "Check the models' balance (402) and the rows around these.", area="logs",
+       ru=('ни одна модель не смогла сгенерировать изображение',
+           '`Не удалось сгенерировать изображение`: не сработала ни одна модель из списка приоритетов.',
+           'Проверьте баланс моделей (402) и строки лога рядом с этими.')),
     _c("LG013", "timeouts",
        "`Таймаут`/`TimeoutError`: GigaChat calls ran out of time.",
-       "Check the network path; raise the site's timeout if generation is slow.", area="logs"),
+       "Check the network path; raise the site's timeout if generation is slow.", area="logs",
+       ru=('таймауты',
+           '`Таймаут`/`TimeoutError`: запросы к GigaChat не уложились во время ожидания.',
+           'Проверьте сетевой путь; если генерация идёт долго, увеличьте таймаут на сайте.')),
     _c("LG014", "429 / too many requests / cooldown",
-       "The site hit GigaChat's rate limit.", "Lower the site's concurrency; honour Retry-After.", area="logs"),
+       "The site hit GigaChat's rate limit.", "Lower the site's concurrency; honour Retry-After.", area="logs",
+       ru=('429 / слишком много запросов / пауза (cooldown)',
+           'Сайт упёрся в ограничение GigaChat на частоту запросов.',
+           'Уменьшите число одновременных запросов сайта и соблюдайте Retry-After.')),
     _c("LG015", "402 / payment required / balance",
-       "A model's token package ran out.", "Top up in GigaChat Studio or change the model order.", area="logs"),
+       "A model's token package ran out.", "Top up in GigaChat Studio or change the model order.", area="logs",
+       ru=('402 / нужна оплата / кончился баланс',
+           'Закончился пакет токенов одной из моделей.',
+           'Пополните баланс в личном кабинете GigaChat Studio или поменяйте порядок моделей.')),
     _c("LG016", "no `<img>` tag in image answers",
        "`Нет <img> тега`: the model answered with text instead of drawing.",
-       "Send function_call auto and a clear drawing request.", area="logs"),
+       "Send function_call auto and a clear drawing request.", area="logs",
+       ru=('в ответах на запрос картинки нет тега `<img>`',
+           '`Нет <img> тега`: модель ответила текстом, а не нарисовала картинку.',
+           'Передавайте function_call auto и понятную просьбу нарисовать.')),
     _c("LG017", "saving the image failed",
        "`Ошибка сохранения`: the site could not save the generated image.",
-       "Check MEDIA_ROOT permissions and free disk space.", area="logs"),
+       "Check MEDIA_ROOT permissions and free disk space.", area="logs",
+       ru=('не удалось сохранить изображение',
+           '`Ошибка сохранения`: сайт не смог сохранить сгенерированную картинку.',
+           'Проверьте права на MEDIA_ROOT и свободное место на диске.')),
     _c("LG018", "no image was saved while GigaChat was used",
        "GigaChat entries exist in the window but no `Изображение сохранено`.",
-       "Check the generation rows; try one generation by hand.", severity=WARN, area="logs"),
+       "Check the generation rows; try one generation by hand.", severity=WARN, area="logs",
+       ru=('GigaChat использовался, но ни одно изображение не сохранено',
+           'За период есть записи о GigaChat, но нет ни одного `Изображение сохранено`.',
+           'Посмотрите строки о генерации; попробуйте сгенерировать одну картинку вручную.')),
     _c("LG019", "404 / no access token / OAuth failed",
        "`404 Not Found`, `No access token available` or `OAuth failed with status`: the site cannot authenticate "
        "or calls a wrong URL.",
-       "Run the config, oauth and api checks: they name the cause.", area="logs"),
+       "Run the config, oauth and api checks: they name the cause.", area="logs",
+       ru=('404 / нет токена доступа / сбой OAuth',
+           '`404 Not Found`, `No access token available` или `OAuth failed with status`: сайт не может '
+           'авторизоваться или обращается не по тому адресу.',
+           'Запустите проверки config, oauth и api: они назовут причину.')),
 ]}
 
 
@@ -269,53 +456,63 @@ class Finding(Exception):
 
     @property
     def statement(self) -> str:
-        """What is wrong, without the code."""
+        """What is wrong, without the code, in the run's language."""
         return statement(self.code, self.detail)
 
     @property
     def headline(self) -> str:
-        return f"[{self.code}] {self.statement}"
+        return self.headline_in()
 
-    def render(self) -> str:
-        return render(self.code, self.detail, self.evidence)
+    def headline_in(self, lang: Optional[str] = None) -> str:
+        return f"[{self.code}] {statement(self.code, self.detail, lang)}"
+
+    def render(self, lang: Optional[str] = None) -> str:
+        return render(self.code, self.detail, self.evidence, lang)
 
     def __str__(self):
         return self.headline
 
 
-def statement(code_id: str, detail: str = "") -> str:
-    """The catalog's finding, with this case's detail."""
-    finding = CATALOG[code_id].finding
+def statement(code_id: str, detail: str = "", lang: Optional[str] = None) -> str:
+    """The catalog's finding in `lang` (default: the run's language), with this case's detail."""
+    finding = CATALOG[code_id].text(lang or current_lang()).finding
     return f"{finding}: {detail}" if detail else finding
 
 
-def render(code_id: str, detail: str = "", evidence: Iterable[str] = ()) -> str:
-    """`[CODE] what is wrong`, then cause, remedy, commands and evidence."""
+def render(code_id: str, detail: str = "", evidence: Iterable[str] = (), lang: Optional[str] = None) -> str:
+    """`[CODE] what is wrong`, then cause, remedy, commands and evidence, in `lang` (default: the run's)."""
+    lang = lang or current_lang()
     entry = CATALOG[code_id]
-    lines = [f"[{code_id}] {statement(code_id, detail)}", f"Cause: {entry.cause}", f"Remedy: {entry.remedy}"]
+    text = entry.text(lang)
+    lines = [f"[{code_id}] {statement(code_id, detail, lang)}",
+             f"{say('label.cause', lang)} {text.cause}", f"{say('label.remedy', lang)} {text.remedy}"]
     for cmd in entry.commands:
         lines.append(f"  $ {cmd}")
     evidence = [e for e in evidence if e]
     if evidence:
-        lines.append("Evidence:")
+        lines.append(say("label.evidence", lang))
         for item in evidence:
             lines.extend("  " + ln for ln in str(item).splitlines())
     return "\n".join(lines)
 
 
 def warn(code_id: str, detail: str = "", evidence: Iterable[str] = (), stacklevel: int = 2) -> None:
-    """Emit a finding that should not fail a deploy."""
+    """Emit a finding that should not fail a deploy (rendered in the run's language: warnings are
+    rendered when emitted)."""
     warnings.warn(GigacheckWarning(render(code_id, detail, evidence), code_id), stacklevel=stacklevel)
 
 
 def skip_reason(code_id: str, why: str) -> str:
+    """`[CODE] why`; `why` is already in the run's language (`words.say`)."""
     return f"[{code_id}] {why}"
 
 
-def markdown_table() -> str:
-    """The README's table of codes."""
-    rows = ["| code | finding | severity | remedy |", "|---|---|---|---|"]
+def markdown_table(lang: str = "en") -> str:
+    """The README's table of codes, in `lang`."""
+    head = say("codes.table.head", lang)
+    rows = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for c in CATALOG.values():
-        remedy = c.remedy.replace("|", "\\|")
-        rows.append(f"| {c.code} | {c.finding.replace('|', chr(92) + '|')} | {c.severity} | {remedy} |")
+        text = c.text(lang)
+        cells = (c.code, text.finding, say(f"severity.{c.severity}", lang), text.remedy)
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows)

@@ -19,7 +19,7 @@ import pytest
 from . import GigacheckWarning
 from .diagnosis import Finding, codes_in, skip_reason
 from .redact import Redactor
-from .words import choose_lang, say
+from .words import choose_lang, default_lang, reset_lang, say, set_lang
 from .report import AREAS, CheckRecord, first_line_with_code, remedy_for
 
 # The log checks' options and fixtures live beside their sources.
@@ -49,6 +49,7 @@ class Run:
         self.requests_reported = dict.fromkeys(REQUEST_KINDS, 0)  # this process's client, already in a report
         self.warnings: Dict[str, List[str]] = {}
         self.lang = "en"  # the language of every word shown (words.py, the catalog's ru texts)
+        self.lang_token = None  # words.set_lang's token while the run speaks self.lang
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.t0 = time.monotonic()
 
@@ -71,20 +72,19 @@ def run_of(config) -> Run:
 # --- options and configuration ---------------------------------------------------------------
 
 def pytest_addoption(parser):
-    group = parser.getgroup("gigacheck", "gigacheck: GigaChat integration checks")
+    lang = default_lang()  # --help is built before --lang is parsed: the locale's language
+    group = parser.getgroup("gigacheck", say("help.group", lang))
     group.addoption("--env-file", dest="gigacheck_env_file", metavar="PATH", default=None,
-                    help="env file with the site's settings (default: ./.env when it exists); "
-                         "variables set in the process win")
+                    help=say("help.env_file", lang))
     group.addoption("--mock", dest="gigacheck_mock", nargs="?", const="healthy", default=None, metavar="SCENARIO",
-                    help="answer GigaChat HTTP from fixtures/ (no network); SCENARIO defaults to 'healthy'. "
-                         "Use --mock=SCENARIO")
+                    help=say("help.mock", lang))
     group.addoption("--spend", dest="gigacheck_spend", action="store_true", default=False,
-                    help="run the checks that spend GigaChat tokens (chat per model, image generation)")
+                    help=say("help.spend", lang))
     group.addoption("--report-json", dest="gigacheck_report_json", metavar="PATH", default=None,
-                    help="write a machine-readable summary of the run to PATH")
+                    help=say("help.report_json", lang))
     group.addoption("--lang", dest="gigacheck_lang", metavar="LANG", default=None, choices=("ru", "en"),
-                    help=say("lang.help"))
-    parser.addini("gigacheck_lang", default="", help=say("lang.help"))
+                    help=say("lang.help", lang))
+    parser.addini("gigacheck_lang", default="", help=say("lang.help", lang))
 
 
 def _checks_dirs(config) -> List[Path]:
@@ -120,13 +120,15 @@ def pytest_configure(config):
         run.lang = choose_lang(config.getoption("gigacheck_lang"), config.getini("gigacheck_lang"))
     except ValueError as exc:
         raise pytest.UsageError(f"gigacheck_lang: {exc}") from None
+    run.lang_token = set_lang(run.lang)  # for the words said deep down: warnings, skip reasons, details
     run.fixtures_dir = mock.fixtures_dir(config.rootpath)
     scenario = config.getoption("gigacheck_mock")
     if scenario is not None:
         known = mock.scenarios(run.fixtures_dir)
         if scenario not in known:
-            hint = " (put --mock after the paths, or write --mock=SCENARIO)" if os.path.exists(scenario) else ""
-            raise pytest.UsageError(f"--mock: unknown scenario {scenario!r}{hint}; known: {', '.join(known)}")
+            hint = say("usage.mock_hint") if os.path.exists(scenario) else ""
+            raise pytest.UsageError(say("usage.unknown_scenario", scenario=repr(scenario), hint=hint,
+                                        known=", ".join(known)))
         run.mock_scenario = scenario
     env_opt = config.getoption("gigacheck_env_file")
     env_file = Path(env_opt).expanduser() if env_opt else config.invocation_params.dir / ".env"
@@ -149,6 +151,13 @@ def pytest_configure(config):
     _junit_properties(config, run)
 
 
+def pytest_unconfigure(config):
+    run = config.stash.get(RUN_KEY, None)
+    if run is not None and run.lang_token is not None:
+        reset_lang(run.lang_token)  # an in-process run (pytester) leaves its caller's language as it was
+        run.lang_token = None
+
+
 def _junit_properties(config, run):
     try:
         from _pytest.junitxml import xml_key
@@ -167,11 +176,12 @@ def pytest_report_header(config):
     from .report import banner
     s = run.settings
     lines = [f"gigacheck: {run.mode.upper()}: {banner(run.mode, run.mock_scenario)}",
-             f"gigacheck: auth {run.scrub(s.auth_url)} · api {run.scrub(s.base_url)} · models {', '.join(s.models)}"]
+             "gigacheck: " + say("header.hosts", run.lang, auth=run.scrub(s.auth_url), api=run.scrub(s.base_url),
+                                 models=", ".join(s.models))]
     if s.env_file:
-        lines.append(f"gigacheck: env file {s.env_file}")
+        lines.append("gigacheck: " + say("header.env_file", run.lang, path=s.env_file))
     if not s.verify_ssl:
-        lines.append("gigacheck: TLS VERIFICATION IS OFF (GIGACHAT_VERIFY_SSL_CERTS=false)")
+        lines.append("gigacheck: " + say("header.tls_off", run.lang))
     lines.extend(f"gigacheck: {p}" for p in s.problems)
     lines.append(spend_header(run))
     return [run.scrub(line) for line in lines]
@@ -240,16 +250,15 @@ def spend_skip_reason(run: Run, item) -> str:
     elif cost == "image":
         this = image_cost(models)
     else:
-        this = "GigaChat tokens"
-    return f"spends tokens: {this}. Run with --spend to enable; all spending checks: {spend_estimate(models)}"
+        this = say("spend.tokens", run.lang)
+    return say("spend.skip", run.lang, this=this, estimate=spend_estimate(models))
 
 
 def spend_header(run: Run) -> str:
     from .gigachat.generation import spend_estimate
     estimate = spend_estimate(run.settings.models)
-    if run.config.getoption("gigacheck_spend"):
-        return f"gigacheck: --spend: the spending checks may use {estimate}"
-    return f"gigacheck: spending checks off, nothing is spent; --spend would use {estimate}"
+    key = "spend.header.on" if run.config.getoption("gigacheck_spend") else "spend.header.off"
+    return "gigacheck: " + say(key, run.lang, estimate=estimate)
 
 
 def requests_made(client) -> Dict[str, int]:
@@ -290,7 +299,7 @@ def pytest_xdist_make_scheduler(config, log):
 def gigacheck_run(pytestconfig) -> Run:
     run = run_of(pytestconfig)
     if not run.active:
-        pytest.skip("gigacheck is not active in this run (run `pytest checks/`)")
+        pytest.skip(say("skip.inactive"))
     return run
 
 
@@ -330,7 +339,7 @@ def pytest_runtest_setup(item):
     # the fallback provider does not use the GigaChat client: it matters most when GigaChat is off
     if run.active and area_of(item) in GIGACHAT_AREAS and "gigachat" in getattr(item, "fixturenames", ()) \
             and not run.settings.enable_gigachat:
-        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): nothing to check"))
+        pytest.skip(skip_reason("GC014", say("skip.gigachat_off", run.lang)))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -353,12 +362,13 @@ def conclude(item, finding: Finding):
     first = run.ledger.setdefault(key, item.nodeid)
     if first != item.nodeid:
         try:
-            pytest.skip(run.scrub(f"{finding.headline} (reported by {first})"))
+            pytest.skip(run.scrub(say("skip.reported_by", run.lang, headline=finding.headline_in(run.lang),
+                                      first=first)))
         except pytest.skip.Exception as skipped:
             skipped._use_item_location = True  # show the check's location, not this line's
             raise
     item.stash[FINDING_KEY] = finding
-    pytest.fail(run.scrub(finding.render()), pytrace=False)
+    pytest.fail(run.scrub(finding.render(run.lang)), pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -390,7 +400,7 @@ def _payload(item, report) -> dict:
         text = report.longreprtext or ""
     if finding is not None and report.failed:
         codes = [finding.code]
-        summary = finding.headline
+        summary = finding.headline_in(run_of(item.config).lang)
     else:
         codes = codes_in(text) if not report.passed else []
         summary = (first_line_with_code(text) or text.strip().splitlines()[0] if text.strip() else "") \

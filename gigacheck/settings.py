@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from .redact import Redactor, Secret, mask
+from .words import say
 
 DEFAULT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth"
 DEFAULT_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1"
@@ -259,7 +260,7 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
     for name, check in (("GIGACHAT_TIMEOUT", _is_positive_number), ("GIGACHECK_MIN_BALANCE", _is_number)):
         value = settings.get(name)
         if value and not check(value):
-            settings.problems.append(f"{name}={value!r} is not a number; ignored")
+            settings.problems.append(say("settings.not_a_number", name=name, value=repr(value)))
     return settings
 
 

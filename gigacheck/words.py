@@ -8,8 +8,10 @@ Plain data: no pytest here.
 
 from __future__ import annotations
 
+import contextvars
 import os
-from typing import Mapping, Optional
+from contextlib import contextmanager
+from typing import Iterator, Mapping, Optional
 
 LANGS = ("en", "ru")
 
@@ -21,14 +23,191 @@ WORDS = {
         "ru": "язык отчёта, вердиктов и рекомендаций: ru или en "
               "(по умолчанию ru, если LC_ALL, LC_MESSAGES или LANG начинается с ru, иначе en)",
     },
+    # a finding, rendered (diagnosis.render) and the README's table of codes
+    "label.cause": {"en": "Cause:", "ru": "Причина:"},
+    "label.remedy": {"en": "Remedy:", "ru": "Что сделать:"},
+    "label.evidence": {"en": "Evidence:", "ru": "Подтверждение:"},
+    "codes.table.head": {"en": "| code | finding | severity | remedy |",
+                         "ru": "| код | что не так | уровень | что сделать |"},
+    "severity.fail": {"en": "fail", "ru": "ошибка"},
+    "severity.warn": {"en": "warn", "ru": "предупреждение"},
+    # skip reasons (after `[CODE] `)
+    "skip.key_not_needed": {"en": "no key needed: GIGACHAT_ACCESS_TOKEN is set, so OAuth is not called",
+                            "ru": "ключ авторизации не нужен: задан GIGACHAT_ACCESS_TOKEN, поэтому OAuth не "
+                                  "вызывается"},
+    "skip.oauth_not_called": {"en": "OAuth is not called: GIGACHAT_ACCESS_TOKEN is set",
+                              "ru": "OAuth не вызывается: задан GIGACHAT_ACCESS_TOKEN"},
+    "skip.gigachat_off": {"en": "GigaChat is turned off (ENABLE_GIGACHAT=false): nothing to check",
+                          "ru": "GigaChat выключен (ENABLE_GIGACHAT=false): проверять нечего"},
+    "skip.gigachat_off_config": {"en": "GigaChat is turned off (ENABLE_GIGACHAT=false): its checks are skipped",
+                                 "ru": "GigaChat выключен (ENABLE_GIGACHAT=false): его проверки пропущены"},
+    "skip.balance_403": {"en": "GET /balance answered 403: a pay-as-you-go account has no prepaid balance to check",
+                         "ru": "GET /balance ответил 403: у аккаунта с оплатой по факту нет предоплаченного "
+                               "баланса, проверять нечего"},
+    "skip.min_balance_unset": {"en": "GIGACHECK_MIN_BALANCE is not set, nothing to compare with (balance: {shown})",
+                               "ru": "GIGACHECK_MIN_BALANCE не задан, сравнивать не с чем (баланс: {shown})"},
+    "skip.no_fallback": {"en": "PROXY_API_BASE_URL is not set: the site has no fallback provider to check",
+                         "ru": "PROXY_API_BASE_URL не задан: у сайта нет резервного провайдера, проверять нечего"},
+    "skip.logs_file_only": {"en": "DATABASE_URL is not set: the log checks read GIGACHECK_LOG_FILE only",
+                            "ru": "DATABASE_URL не задан: проверки логов читают только GIGACHECK_LOG_FILE"},
+    "skip.reported_by": {"en": "{headline} (reported by {first})",
+                         "ru": "{headline} (об этом уже сообщила проверка {first})"},
+    "skip.inactive": {"en": "gigacheck is not active in this run (run `pytest checks/`)",
+                      "ru": "gigacheck в этом запуске не активен (запустите `pytest checks/`)"},
+    # what the spending checks cost (--spend)
+    "spend.skip": {"en": "spends tokens: {this}. Run with --spend to enable; all spending checks: {estimate}",
+                   "ru": "тратит токены: {this}. Чтобы включить, запустите с --spend; все платные проверки "
+                         "вместе: {estimate}"},
+    "spend.header.on": {"en": "--spend: the spending checks may use {estimate}",
+                        "ru": "--spend: платные проверки могут потратить {estimate}"},
+    "spend.header.off": {"en": "spending checks off, nothing is spent; --spend would use {estimate}",
+                         "ru": "платные проверки выключены, ничего не тратится; с --spend ушло бы {estimate}"},
+    "spend.tokens": {"en": "GigaChat tokens", "ru": "токены GigaChat"},
+    "spend.chat": {"en": "1 chat completion with {model}, max_tokens {max_tokens}",
+                   "ru": "1 запрос к чату с {model}, max_tokens {max_tokens}"},
+    "spend.image": {"en": "1 image generation with {model}{more} + 1 file download",
+                    "ru": "1 генерация изображения с {model}{more} + 1 скачивание файла"},
+    "spend.image.more": {"en": " (up to {n} when a model fails, as the site falls back)",
+                         "ru": " (до {n}, если модель не справится и сайт перейдёт к следующей)"},
+    "spend.estimate": {"en": "{chats} ({models}; max_tokens {max_tokens}) + {image}",
+                       "ru": "{chats} ({models}; max_tokens {max_tokens}) + {image}"},
+    "n.chats": {"en": "{n} chat completion|{n} chat completions",
+                "ru": "{n} запрос к чату|{n} запроса к чату|{n} запросов к чату"},
+    # the pytest header (after `gigacheck: `)
+    "header.hosts": {"en": "auth {auth} · api {api} · models {models}",
+                     "ru": "авторизация {auth} · API {api} · модели {models}"},
+    "header.env_file": {"en": "env file {path}", "ru": "env-файл {path}"},
+    "header.tls_off": {"en": "TLS VERIFICATION IS OFF (GIGACHAT_VERIFY_SSL_CERTS=false)",
+                       "ru": "ПРОВЕРКА TLS-СЕРТИФИКАТОВ ОТКЛЮЧЕНА (GIGACHAT_VERIFY_SSL_CERTS=false)"},
+    "settings.not_a_number": {"en": "{name}={value} is not a number; ignored",
+                              "ru": "{name}={value} не число; значение не учтено"},
+    # usage errors
+    "usage.unknown_scenario": {"en": "--mock: unknown scenario {scenario}{hint}; known: {known}",
+                               "ru": "--mock: неизвестный сценарий {scenario}{hint}; есть такие: {known}"},
+    "usage.mock_hint": {"en": " (put --mock after the paths, or write --mock=SCENARIO)",
+                        "ru": " (поставьте --mock после путей или пишите --mock=SCENARIO)"},
+    "usage.hours": {"en": "--hours {hours}: give a number of hours above 0 (0.5 is 30 minutes)",
+                    "ru": "--hours {hours}: укажите число часов больше 0 (0.5 — это 30 минут)"},
+    "usage.limit": {"en": "--limit {limit}: give a whole number from 0 to {max}",
+                    "ru": "--limit {limit}: укажите целое число от 0 до {max}"},
+    "usage.level": {"en": "unknown level {level}: use one of {levels}",
+                    "ru": "неизвестный уровень {level}: используйте один из {levels}"},
+    # gigacheck's pytest options (--help is built before the run's language is known: the locale's)
+    "help.group": {"en": "gigacheck: GigaChat integration checks", "ru": "gigacheck: проверки интеграции с GigaChat"},
+    "help.env_file": {"en": "env file with the site's settings (default: ./.env when it exists); "
+                            "variables set in the process win",
+                      "ru": "env-файл с настройками сайта (по умолчанию ./.env, если он есть); переменные "
+                            "окружения процесса важнее"},
+    "help.mock": {"en": "answer GigaChat HTTP from fixtures/ (no network); SCENARIO defaults to 'healthy'. "
+                        "Use --mock=SCENARIO",
+                  "ru": "отвечать на запросы к GigaChat из fixtures/ (без сети); по умолчанию сценарий "
+                        "'healthy'. Пишите --mock=SCENARIO"},
+    "help.spend": {"en": "run the checks that spend GigaChat tokens (chat per model, image generation)",
+                   "ru": "запускать платные проверки, которые тратят токены GigaChat (чат с каждой моделью, "
+                         "генерация изображения)"},
+    "help.report_json": {"en": "write a machine-readable summary of the run to PATH",
+                         "ru": "записать итоги запуска в машиночитаемом виде (JSON) в PATH"},
+    "help.logs_group": {"en": "gigacheck logs: the site's log table and log file",
+                        "ru": "gigacheck logs: таблица логов сайта и файл логов"},
+    "help.hours": {"en": "the window: the last H hours (a float: 0.5 is 30 minutes; default 24)",
+                   "ru": "период: последние H часов (дробное число: 0.5 это 30 минут; по умолчанию 24)"},
+    "help.level": {"en": "show log rows of this level and above: {levels} (narrows the rows shown, not the counts)",
+                   "ru": "показывать строки лога этого уровня и выше: {levels} (сужает показанные строки, "
+                         "а не подсчёт)"},
+    "help.search": {"en": "show only log rows containing TEXT (literal, any case)",
+                    "ru": "показывать только строки лога, содержащие TEXT (как есть, без учёта регистра)"},
+    "help.limit": {"en": "log rows shown per finding, newest first (default 50)",
+                   "ru": "сколько строк лога показывать на находку, сначала новые (по умолчанию 50)"},
+    # python -m gigacheck logs
+    "viewer.help": {"en": "show the site's GigaChat log rows (like manage.py view_gigachat_logs)",
+                    "ru": "показать строки лога сайта о GigaChat (как manage.py view_gigachat_logs)"},
+    "viewer.description": {"en": "Prints the rows that command shows (messages about GigaChat, images, "
+                                 "generate_and_save_image) in the window, newest first, as `YYYY-MM-DD HH:MM:SS "
+                                 "[LEVEL] message` in the log zone; `--summary` prints the count of each LG code "
+                                 "instead; `--json` gives both as JSON.",
+                           "ru": "Печатает строки, которые показывает эта команда (сообщения о GigaChat, "
+                                 "изображениях, generate_and_save_image) за период, сначала новые, в виде "
+                                 "`YYYY-MM-DD HH:MM:SS [LEVEL] message` в часовом поясе логов; `--summary` вместо "
+                                 "этого печатает число записей по каждому коду LG; `--json` выдаёт то и другое "
+                                 "в JSON."},
+    "viewer.help.hours": {"en": "the last H hours (0.5 is 30 minutes; default 24)",
+                          "ru": "последние H часов (0.5 это 30 минут; по умолчанию 24)"},
+    "viewer.help.level": {"en": "this level and above: {levels}", "ru": "этот уровень и выше: {levels}"},
+    "viewer.help.limit": {"en": "at most N rows, newest first (default 50)",
+                          "ru": "не больше N строк, сначала новые (по умолчанию 50)"},
+    "viewer.help.env_file": {"en": "env file with DATABASE_URL etc. (default ./.env when it exists; "
+                                   "the environment wins)",
+                             "ru": "env-файл с DATABASE_URL и другими настройками (по умолчанию ./.env, если он "
+                                   "есть; переменные окружения важнее)"},
+    "viewer.help.json": {"en": "print JSON", "ru": "печатать JSON"},
+    "viewer.help.summary": {"en": "print the count of each LG code in the window",
+                            "ru": "напечатать число записей по каждому коду LG за период"},
+    "viewer.help.mock": {"en": "read the embedded log rows of a mock scenario (default healthy) when DATABASE_URL "
+                               "is unset",
+                         "ru": "читать встроенные строки лога mock-сценария (по умолчанию healthy), если "
+                               "DATABASE_URL не задан"},
+    "viewer.mock": {"en": "MOCK: log rows of scenario '{scenario}' from fixtures/, not the site's",
+                    "ru": "MOCK: строки лога сценария '{scenario}' из fixtures/, а не сайта"},
+    "viewer.error": {"en": "gigacheck logs: error: {message}", "ru": "gigacheck logs: ошибка: {message}"},
+    "viewer.unexpected": {"en": "unexpected {kind}: {message}", "ru": "непредвиденная ошибка {kind}: {message}"},
+    "viewer.no_rows": {"en": "no matching log rows in the last {hours} h",
+                       "ru": "за последние {hours} ч подходящих строк лога нет"},
+    "logs.no_source": {"en": "DATABASE_URL is not set (nor GIGACHECK_LOG_FILE): there is no log to read",
+                       "ru": "не задан ни DATABASE_URL, ни GIGACHECK_LOG_FILE: читать нечего"},
+    # a log check's detail
+    "logs.entries": {"en": "{entries} in the last {hours} h{above}", "ru": "{entries} за последние {hours} ч{above}"},
+    "logs.threshold": {"en": " (threshold {limit})", "ru": " (порог {limit})"},
+    "n.entries": {"en": "{n} entry|{n} entries", "ru": "{n} запись|{n} записи|{n} записей"},
 }
 
 
-def say(key: str, lang: str = "en", **fields) -> str:
-    """The text of `key` in `lang`, its fields filled in."""
+# The language of the run in progress: set by the plugin for the run (and by the log viewer for
+# its command), reset after it, so library code deep down (warnings, skip reasons, a finding's
+# detail) speaks the run's language without a global set at import. English outside a run.
+_CURRENT = contextvars.ContextVar("gigacheck_lang", default="en")
+
+
+def current_lang() -> str:
+    return _CURRENT.get()
+
+
+def set_lang(lang: str) -> contextvars.Token:
+    """Speak `lang` from now on; give the token back to `reset_lang` when the run ends."""
+    return _CURRENT.set(lang if lang in LANGS else "en")
+
+
+def reset_lang(token: contextvars.Token) -> None:
+    _CURRENT.reset(token)
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[str]:
+    token = set_lang(lang)
+    try:
+        yield current_lang()
+    finally:
+        reset_lang(token)
+
+
+def say(key: str, lang: Optional[str] = None, **fields) -> str:
+    """The text of `key` in `lang` (default: the language of the run in progress), its fields filled in."""
+    lang = lang or current_lang()
     entry = WORDS[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**fields) if fields else text
+
+
+def count(n: int, key: str, lang: Optional[str] = None) -> str:
+    """`n` with the right plural form: WORDS[key] holds the forms split by `|`
+    (en: one|other; ru: one|few|many, as in 1 запись, 2 записи, 5 записей)."""
+    lang = lang or current_lang()
+    forms = say(key, lang, n=n).split("|")
+    if lang == "ru" and len(forms) == 3:
+        n10, n100 = abs(n) % 10, abs(n) % 100
+        i = 0 if n10 == 1 and n100 != 11 else 1 if 2 <= n10 <= 4 and not 12 <= n100 <= 14 else 2
+    else:
+        i = 0 if abs(n) == 1 else len(forms) - 1
+    return forms[i]
 
 
 def default_lang(environ: Optional[Mapping[str, str]] = None) -> str:

@@ -4,6 +4,7 @@ import pytest
 
 from gigacheck import rules
 from gigacheck.diagnosis import Finding, skip_reason, warn
+from gigacheck.words import say
 
 pytestmark = pytest.mark.config
 
@@ -17,7 +18,7 @@ MOOT_AFTER = {
 def judge_key(settings, code):
     if settings.key is None or not settings.key.reveal().strip():
         if settings.access_token:
-            pytest.skip(skip_reason(code, "no key needed: GIGACHAT_ACCESS_TOKEN is set, so OAuth is not called"))
+            pytest.skip(skip_reason(code, say("skip.key_not_needed")))
     analysis = rules.key_analysis(settings)
     for earlier in MOOT_AFTER.get(code, ()):
         if earlier in analysis.findings:
@@ -94,4 +95,4 @@ def test_are_mock_answers_off(gigachat_settings):
 
 def test_is_gigachat_enabled(gigachat_settings):
     if not gigachat_settings.enable_gigachat:
-        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): its checks are skipped"))
+        pytest.skip(skip_reason("GC014", say("skip.gigachat_off_config")))

@@ -13,6 +13,7 @@ import pytest
 from gigacheck.gigachat import fallback
 from gigacheck.gigachat import generation
 from gigacheck.diagnosis import Finding, skip_reason, warn
+from gigacheck.words import say
 
 pytestmark = pytest.mark.generation
 
@@ -81,16 +82,14 @@ def test_is_the_balance_above_the_minimum(gigachat, gigachat_settings, record_pr
         balances = generation.balance(gigachat)
     except Finding as finding:
         if finding.code == "GC034":
-            pytest.skip(skip_reason("GC044", "GET /balance answered 403: a pay-as-you-go account has no prepaid "
-                                             "balance to check"))
+            pytest.skip(skip_reason("GC044", say("skip.balance_403")))
         raise
     shown = generation.balance_text(balances)
     record_property("balance", shown)
     print(f"balance: {shown}")
     minimum = gigachat_settings.min_balance
     if minimum is None:
-        pytest.skip(skip_reason("GC044", f"GIGACHECK_MIN_BALANCE is not set, nothing to compare with "
-                                         f"(balance: {shown})"))
+        pytest.skip(skip_reason("GC044", say("skip.min_balance_unset", shown=shown)))
     low = generation.low_balances(balances, gigachat_settings.models, minimum)
     if low:
         raise Finding("GC044", f"below {minimum:g}: " + ", ".join(f"{m} has {v:g}" for m, v in low.items()),

@@ -3,13 +3,14 @@
 import pytest
 
 from gigacheck.diagnosis import skip_reason
+from gigacheck.words import say
 
 pytestmark = pytest.mark.network
 
 
 def test_can_the_auth_host_be_reached_over_verified_tls(gigachat, gigachat_settings):
     if gigachat_settings.access_token:
-        pytest.skip(skip_reason("GC020", "OAuth is not called: GIGACHAT_ACCESS_TOKEN is set"))
+        pytest.skip(skip_reason("GC020", say("skip.oauth_not_called")))
     gigachat.probe_auth()
 
 

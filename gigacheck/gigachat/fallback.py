@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from .client import GigaChatClient
 from ..diagnosis import Finding, skip_reason
+from ..words import say
 from ..redact import Redactor
 from ..settings import Settings
 
@@ -39,7 +40,7 @@ class FallbackResult:
 def not_configured(settings: Settings) -> Optional[str]:
     """The skip reason when there is no fallback provider to check."""
     if not settings.proxy_base_url:
-        return skip_reason("GC045", "PROXY_API_BASE_URL is not set: the site has no fallback provider to check")
+        return skip_reason("GC045", say("skip.no_fallback"))
     return None
 
 

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from .client import MAX_FILE, Answer, GigaChatClient
 from ..diagnosis import Finding
+from ..words import count, say
 
 CHAT_PATH = "/chat/completions"
 CHAT_PROMPT = "Ответь одним словом: ты на связи?"
@@ -37,20 +38,19 @@ _FILE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 # --- the cost, said before anything is spent ------------------------------------------------
 
 def chat_cost(model: str) -> str:
-    return f"1 chat completion with {model}, max_tokens {CHAT_MAX_TOKENS}"
+    return say("spend.chat", model=model, max_tokens=CHAT_MAX_TOKENS)
 
 
 def image_cost(models: Sequence[str]) -> str:
     first = models[0] if models else "GigaChat"
-    more = f" (up to {len(models)} when a model fails, as the site falls back)" if len(models) > 1 else ""
-    return f"1 image generation with {first}{more} + 1 file download"
+    more = say("spend.image.more", n=len(models)) if len(models) > 1 else ""
+    return say("spend.image", model=first, more=more)
 
 
 def spend_estimate(models: Sequence[str]) -> str:
-    """Everything the spending checks may cost, in one line."""
-    n = len(models)
-    return (f"{n} chat completion{'s' if n != 1 else ''} ({', '.join(models)}; max_tokens {CHAT_MAX_TOKENS}) "
-            f"+ {image_cost(models)}")
+    """Everything the spending checks may cost, in one line (in the run's language)."""
+    return say("spend.estimate", chats=count(len(models), "n.chats"), models=", ".join(models),
+               max_tokens=CHAT_MAX_TOKENS, image=image_cost(models))
 
 
 # --- chat ------------------------------------------------------------------------------------

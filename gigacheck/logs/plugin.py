@@ -16,7 +16,8 @@ import pytest
 
 from . import sources, store
 from ..diagnosis import Finding, skip_reason, warn
-from .signatures import BY_CODE, CODES, LG018, parse_level
+from .signatures import BY_CODE, CODES, LEVELS, LG018, parse_level
+from ..words import count, default_lang, say
 
 MAX_HOURS = 24 * 366 * 20   # beyond this a window bound is not a date any more
 MAX_LIMIT = 10_000
@@ -42,16 +43,16 @@ OPTIONS_KEY = pytest.StashKey[LogOptions]()
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("gigacheck logs", "gigacheck logs: the site's log table and log file")
+    lang = default_lang()  # --help is built before --lang is parsed: the locale's language
+    group = parser.getgroup("gigacheck logs", say("help.logs_group", lang))
     group.addoption("--hours", dest="gigacheck_hours", type=float, default=24.0, metavar="H",
-                    help="the window: the last H hours (a float: 0.5 is 30 minutes; default 24)")
+                    help=say("help.hours", lang))
     group.addoption("--level", dest="gigacheck_level", default=None, metavar="LEVEL",
-                    help="show log rows of this level and above: DEBUG, INFO, WARNING, ERROR, CRITICAL "
-                         "(narrows the rows shown, not the counts)")
+                    help=say("help.level", lang, levels=", ".join(LEVELS)))
     group.addoption("--search", dest="gigacheck_search", default=None, metavar="TEXT",
-                    help="show only log rows containing TEXT (literal, any case)")
+                    help=say("help.search", lang))
     group.addoption("--limit", dest="gigacheck_limit", type=int, default=50, metavar="N",
-                    help="log rows shown per finding, newest first (default 50)")
+                    help=say("help.limit", lang))
     parser.addini("gigacheck_log_thresholds", type="linelist", default=[],
                   help="CODE=N per line (e.g. LG014=5): a log check fails when its count in the window "
                        "is above N (default 0)")
@@ -84,9 +85,9 @@ def parse_thresholds(lines) -> Dict[str, int]:
 def options_from(hours, level, search, limit, thresholds=(), columns="", query_timeout=None) -> LogOptions:
     """Validated log options (ValueError says which one is wrong); the viewer uses this too."""
     if hours is None or not math.isfinite(hours) or hours <= 0 or hours > MAX_HOURS:
-        raise ValueError(f"--hours {hours}: give a number of hours above 0 (0.5 is 30 minutes)")
+        raise ValueError(say("usage.hours", hours=hours))
     if limit is None or limit < 0 or limit > MAX_LIMIT:
-        raise ValueError(f"--limit {limit}: give a whole number from 0 to {MAX_LIMIT}")
+        raise ValueError(say("usage.limit", limit=limit, max=MAX_LIMIT))
     level = parse_level(level)
     timeout = float(query_timeout) if query_timeout not in (None, "") else store.STATEMENT_LIMIT_S
     if not math.isfinite(timeout) or timeout <= 0:
@@ -174,7 +175,7 @@ class LogChecks:
         url = self.settings.database_url
         if url is None:
             if not self.mock_scenario:
-                raise Finding("LG001", "DATABASE_URL is not set (nor GIGACHECK_LOG_FILE): there is no log to read",
+                raise Finding("LG001", say("logs.no_source"),
                               subject=store.DB_SUBJECT)
             source = sources.open_database(self._embedded(), self._table(), self.opts.query_timeout)
             source.label = f"embedded SQLite of mock scenario {self.mock_scenario}"
@@ -197,7 +198,7 @@ class LogChecks:
 
     def database(self):
         if not self.db_configured and self.settings.log_file:
-            pytest.skip(skip_reason("LG001", "DATABASE_URL is not set: the log checks read GIGACHECK_LOG_FILE only"))
+            pytest.skip(skip_reason("LG001", say("skip.logs_file_only")))
         return self._db.get()
 
     def close(self) -> None:
@@ -301,9 +302,8 @@ class LogChecks:
             raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
 
     def _detail(self, n: int, limit: int) -> str:
-        entries = "entry" if n == 1 else "entries"
-        above = f" (threshold {limit})" if limit else ""
-        return f"{n} {entries} in the last {self.opts.hours:g} h{above}"
+        above = say("logs.threshold", limit=limit) if limit else ""
+        return say("logs.entries", entries=count(n, "n.entries"), hours=f"{self.opts.hours:g}", above=above)
 
     def evidence(self, scan: store.Scan, code: str, n: int) -> List[str]:
         window = self.window

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Optional, Tuple
 
+from ..words import say
+
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 RANK = {name: i for i, name in enumerate(LEVELS)}
 # Spellings seen in log tables and files, and logging's numeric levels.
@@ -90,7 +92,7 @@ def parse_level(text: Optional[str]) -> Optional[str]:
         return None
     level = normalize_level(text)
     if level not in RANK:
-        raise ValueError(f"unknown level {text!r}: use one of {', '.join(LEVELS)}")
+        raise ValueError(say("usage.level", level=repr(text), levels=", ".join(LEVELS)))
     return level
 
 

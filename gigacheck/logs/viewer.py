@@ -19,6 +19,7 @@ from . import sources, store
 from ..diagnosis import CATALOG, Finding
 from .plugin import options_from
 from .signatures import LEVELS, codes_summary
+from ..words import LANGS, current_lang, default_lang, say, speaking
 
 EXIT_OK, EXIT_CONFIG = 0, 2
 
@@ -28,34 +29,37 @@ class ConfigError(Exception):
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("logs", help="show the site's GigaChat log rows (like manage.py view_gigachat_logs)",
-                              description=__doc__.split("\n\n")[1].replace("\n", " "))
-    p.add_argument("--hours", type=float, default=24.0, metavar="H", help="the last H hours (0.5 is 30 minutes; "
-                                                                          "default 24)")
+    lang = default_lang()  # the help is built before --lang is parsed: the locale's language
+    p = subparsers.add_parser("logs", help=say("viewer.help", lang), description=say("viewer.description", lang))
+    p.add_argument("--hours", type=float, default=24.0, metavar="H", help=say("viewer.help.hours", lang))
     p.add_argument("--level", default=None, metavar="LEVEL",
-                   help=f"this level and above: {', '.join(LEVELS)}")
-    p.add_argument("--search", default=None, metavar="TEXT", help="only rows containing TEXT (literal, any case)")
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows, newest first (default 50)")
-    p.add_argument("--env-file", default=None, metavar="PATH",
-                   help="env file with DATABASE_URL etc. (default ./.env when it exists; the environment wins)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--summary", action="store_true", help="print the count of each LG code in the window")
+                   help=say("viewer.help.level", lang, levels=", ".join(LEVELS)))
+    p.add_argument("--search", default=None, metavar="TEXT", help=say("help.search", lang))
+    p.add_argument("--limit", type=int, default=50, metavar="N", help=say("viewer.help.limit", lang))
+    p.add_argument("--env-file", default=None, metavar="PATH", help=say("viewer.help.env_file", lang))
+    p.add_argument("--json", action="store_true", help=say("viewer.help.json", lang))
+    p.add_argument("--summary", action="store_true", help=say("viewer.help.summary", lang))
     p.add_argument("--mock", nargs="?", const="healthy", default=None, metavar="SCENARIO",
-                   help="read the embedded log rows of a mock scenario (default healthy) when DATABASE_URL is unset")
+                   help=say("viewer.help.mock", lang))
+    p.add_argument("--lang", default=None, choices=LANGS, help=say("lang.help", lang))
     p.set_defaults(func=run)
     return p
 
 
 def run(args, environ=None, stdout: TextIO = None, stderr: TextIO = None) -> int:
-    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     environ = os.environ if environ is None else environ
+    with speaking(getattr(args, "lang", None) or default_lang(environ)):
+        return _run(args, environ, stdout or sys.stdout, stderr or sys.stderr)
+
+
+def _run(args, environ, stdout: TextIO, stderr: TextIO) -> int:
     redact = lambda text: text  # noqa: E731 - replaced once the settings (and their secrets) are known
     try:
         opts = options_from(args.hours, args.level, args.search, args.limit)
         settings = _settings(args, environ)
         redact = settings.redactor().scrub
         if settings.mock:
-            stderr.write(f"MOCK: log rows of scenario '{settings.mock_scenario}' from fixtures/, not the site's\n")
+            stderr.write(say("viewer.mock", scenario=settings.mock_scenario) + "\n")
         with Sources(settings, opts) as sources:
             if args.summary:
                 counting = store.Filter(limit=0)  # counts only: no rows to fetch
@@ -68,13 +72,14 @@ def run(args, environ=None, stdout: TextIO = None, stderr: TextIO = None) -> int
                         newest.add(row)
                 _print_rows(newest.rows(), sources.window, args.json, stdout, stderr, opts.hours)
     except (ValueError, ConfigError) as exc:
-        stderr.write(redact(f"gigacheck logs: error: {exc}") + "\n")
+        stderr.write(redact(say("viewer.error", message=exc)) + "\n")
         return EXIT_CONFIG
     except Finding as f:
-        stderr.write(redact(f"gigacheck logs: error: {f.headline}") + "\n")
+        stderr.write(redact(say("viewer.error", message=f.headline)) + "\n")
         return EXIT_CONFIG
     except Exception as exc:  # a driver's surprise: still one line, never a traceback with secrets in it
-        stderr.write(redact(f"gigacheck logs: error: unexpected {type(exc).__name__}: {exc}") + "\n")
+        unexpected = say("viewer.unexpected", kind=type(exc).__name__, message=exc)
+        stderr.write(redact(say("viewer.error", message=unexpected)) + "\n")
         return 1
     return EXIT_OK
 
@@ -88,7 +93,7 @@ def _settings(args, environ):
     if args.mock is not None:
         known = mock.scenarios(fixtures)
         if args.mock not in known:
-            raise ConfigError(f"--mock: unknown scenario {args.mock!r}; known: {', '.join(known)}")
+            raise ConfigError(say("usage.unknown_scenario", scenario=repr(args.mock), hint="", known=", ".join(known)))
         sample = mock.sample_env(fixtures, args.mock)
     try:
         return settings_mod.load(environ, env_file, env_file_explicit=bool(args.env_file), mock_sample=sample,
@@ -115,7 +120,7 @@ class Sources:
     def __enter__(self):
         try:
             if not (self.checks.db_configured or self.settings.log_file):
-                raise Finding("LG001", "DATABASE_URL is not set (nor GIGACHECK_LOG_FILE): there is no log to read",
+                raise Finding("LG001", say("logs.no_source"),
                               subject=store.DB_SUBJECT)
             self.window = self.checks.window
             if self.checks.db_configured:
@@ -143,7 +148,7 @@ def _print_rows(rows, window, as_json: bool, out: TextIO, err: TextIO, hours: fl
     for row in rows:
         out.write(row.line() + "\n")
     if not rows:
-        err.write(f"no matching log rows in the last {hours:g} h\n")
+        err.write(say("viewer.no_rows", hours=f"{hours:g}") + "\n")
 
 
 def _print_summary(scan, hours: float, as_json: bool, out: TextIO) -> None:
@@ -152,4 +157,4 @@ def _print_summary(scan, hours: float, as_json: bool, out: TextIO) -> None:
         out.write(json.dumps({"window_hours": hours, "counts": counts}, ensure_ascii=False) + "\n")
         return
     for code, n in counts.items():
-        out.write(f"{code} {n:>6}  {CATALOG[code].finding}\n")
+        out.write(f"{code} {n:>6}  {CATALOG[code].text(current_lang()).finding}\n")
