@@ -552,7 +552,7 @@ class Collector:
             from .report import summary_json, write_json
             data = summary_json(list(run.records.values()), mode=run.mode, scenario=run.mock_scenario,
                                 started_at=run.started_at, duration_s=time.monotonic() - run.t0,
-                                extra={"requests": dict(run.requests)})
+                                extra={"requests": dict(run.requests), "lang": run.lang})
             write_json(Path(session.config.invocation_params.dir, path), json.loads(run.scrub(json.dumps(data))))
 
     # --- pytest-html ----------------------------------------------------------------------------

@@ -158,6 +158,33 @@ WORDS = {
     "logs.entries": {"en": "{entries} in the last {hours} h{above}", "ru": "{entries} за последние {hours} ч{above}"},
     "logs.threshold": {"en": " (threshold {limit})", "ru": " (порог {limit})"},
     "n.entries": {"en": "{n} entry|{n} entries", "ru": "{n} запись|{n} записи|{n} записей"},
+    "n.gigachat_entries": {"en": "{n} GigaChat entry|{n} GigaChat entries",
+                           "ru": "{n} запись о GigaChat|{n} записи о GigaChat|{n} записей о GigaChat"},
+    "logs.no_image_saved": {"en": "{entries} in the last {hours} h and no `Изображение сохранено`",
+                            "ru": "{entries} за последние {hours} ч и ни одного `Изображение сохранено`"},
+    "logs.no_index": {"en": "{column} has no index: the site's own log queries (view_gigachat_logs, the admin) read "
+                            "the whole table; {ours}",
+                      "ru": "у {column} нет индекса: собственные запросы сайта к логам (view_gigachat_logs, "
+                            "админка) читают всю таблицу; {ours}"},
+    "logs.ours_by_pk": {"en": "gigacheck reads the window by primary-key range",
+                        "ru": "gigacheck читает окно по диапазону первичного ключа"},
+    "logs.ours_scan": {"en": "so do these checks (the table has no integer id to read by range either)",
+                       "ru": "как и эти проверки (у таблицы нет и целочисленного id, чтобы читать по диапазону)"},
+    # a check's detail
+    "config.tls_off": {"en": "GIGACHAT_VERIFY_SSL_CERTS is false; the report of this run says so",
+                       "ru": "GIGACHAT_VERIFY_SSL_CERTS=false; отчёт этого запуска об этом предупреждает"},
+    "config.mock_on": {"en": "USE_MOCK_RESPONSES is true: the site answers from canned data",
+                       "ru": "USE_MOCK_RESPONSES=true: сайт отвечает заготовленными данными"},
+    "api.empty_list": {"en": "GET /models answered an empty list", "ru": "GET /models вернул пустой список"},
+    "api.not_served": {"en": "{model} is not served here; closest served: {closest}",
+                       "ru": "{model} здесь недоступна; ближайшие доступные: {closest}"},
+    "api.served": {"en": "served: {models}", "ru": "доступны: {models}"},
+    "gen.text_instead_of_image": {"en": "{model} answered the drawing request with text; {drew} drew it, so the site "
+                                        "falls back on every picture",
+                                  "ru": "{model} ответила на просьбу нарисовать текстом; нарисовала {drew}, так что "
+                                        "сайт на каждой картинке переходит к запасной модели"},
+    "gen.below_minimum": {"en": "below {minimum}: {low}", "ru": "ниже {minimum}: {low}"},
+    "gen.model_has": {"en": "{model} has {value}", "ru": "у {model} осталось {value}"},
 }
 
 

@@ -6,6 +6,7 @@ from urllib.parse import quote
 import pytest
 
 from gigacheck.diagnosis import Finding
+from gigacheck.words import say
 
 pytestmark = pytest.mark.api
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.api
 def test_does_the_models_list_answer_with_the_token(gigachat):
     models = gigachat.models()
     if not models:
-        raise Finding("GC028", "GET /models answered an empty list", subject="api")
+        raise Finding("GC028", say("api.empty_list"), subject="api")
 
 
 def test_is_every_configured_model_served(gigachat, model):
@@ -29,5 +30,5 @@ def test_is_every_configured_model_served(gigachat, model):
             raise
         evidence = list(finding.evidence)
     closest = difflib.get_close_matches(model, served, n=3, cutoff=0.5) or served[:3]
-    raise Finding("GC032", f"{model!r} is not served here; closest served: {', '.join(closest)}",
-                  evidence + [f"served: {', '.join(served)}"], subject=model)
+    raise Finding("GC032", say("api.not_served", model=repr(model), closest=", ".join(closest)),
+                  evidence + [say("api.served", models=", ".join(served))], subject=model)

@@ -77,7 +77,7 @@ def test_is_the_base_url_a_gigachat_api_base(gigachat_settings):
 
 def test_is_tls_verification_on(gigachat_settings):
     if rules.tls_verification_off(gigachat_settings):
-        warn("GC011", "GIGACHAT_VERIFY_SSL_CERTS is false; the report of this run says so")
+        warn("GC011", say("config.tls_off"))
 
 
 def test_is_the_ca_bundle_a_readable_pem_file(gigachat_settings):
@@ -90,7 +90,7 @@ def test_is_the_ca_bundle_a_readable_pem_file(gigachat_settings):
 
 def test_are_mock_answers_off(gigachat_settings):
     if gigachat_settings.use_mock_responses:
-        raise Finding("GC013", "USE_MOCK_RESPONSES is true: the site answers from canned data", subject="site")
+        raise Finding("GC013", say("config.mock_on"), subject="site")
 
 
 def test_is_gigachat_enabled(gigachat_settings):

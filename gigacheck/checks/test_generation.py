@@ -67,8 +67,7 @@ def test_can_the_site_generate_an_image(gigachat, gigachat_settings, html_extras
     for model, finding in result.tried:
         print(f"{model} failed first: {finding.headline}")
         if finding.code == "GC042":  # the chat checks cannot see this one: the site pays for it on every picture
-            warn("GC042", f"{model} answered the drawing request with text; {result.model} drew it, so the site "
-                          f"falls back on every picture", finding.evidence)
+            warn("GC042", say("gen.text_instead_of_image", model=model, drew=result.model), finding.evidence)
     _show(html_extras, [
         ("model", result.model), ("file", result.file_id),
         ("picture", f"{result.info.width}x{result.info.height} {result.info.kind}, {len(result.data)} bytes"),
@@ -92,7 +91,8 @@ def test_is_the_balance_above_the_minimum(gigachat, gigachat_settings, record_pr
         pytest.skip(skip_reason("GC044", say("skip.min_balance_unset", shown=shown)))
     low = generation.low_balances(balances, gigachat_settings.models, minimum)
     if low:
-        raise Finding("GC044", f"below {minimum:g}: " + ", ".join(f"{m} has {v:g}" for m, v in low.items()),
+        low_text = ", ".join(say("gen.model_has", model=m, value=f"{v:g}") for m, v in low.items())
+        raise Finding("GC044", say("gen.below_minimum", minimum=f"{minimum:g}", low=low_text),
                       [f"balance: {shown}"], subject="balance")
 
 

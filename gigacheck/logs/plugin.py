@@ -238,10 +238,8 @@ class LogChecks:
             return
         source = self._db.get()
         ts = info.col("timestamp").name
-        ours = "gigacheck reads the window by primary-key range" if info.pk else \
-            "so do these checks (the table has no integer id to read by range either)"
-        warn("LG005", f"{info.name}.{ts} has no index: the site's own log queries (view_gigachat_logs, the "
-                      f"admin) read the whole table; {ours}",
+        ours = say("logs.ours_by_pk") if info.pk else say("logs.ours_scan")
+        warn("LG005", say("logs.no_index", column=f"{info.name}.{ts}", ours=ours),
              evidence=[source.create_index_sql(info),
                        f"Django, Asistent/models.py, SystemLog: {ts} = models.DateTimeField(default=timezone.now, "
                        f"db_index=True)",
@@ -296,8 +294,8 @@ class LogChecks:
         scan = self.scan()
         n = scan.counts.get(LG018, 0)
         if n > self.opts.thresholds.get(LG018, 0):
-            warn(LG018, f"{scan.gigachat} GigaChat entries in the last {self.opts.hours:g} h and no "
-                        f"`Изображение сохранено`", self.evidence(scan, LG018, n))
+            warn(LG018, say("logs.no_image_saved", entries=count(scan.gigachat, "n.gigachat_entries"),
+                            hours=f"{self.opts.hours:g}"), self.evidence(scan, LG018, n))
         for f in scan.broken:
             raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
 

@@ -65,6 +65,10 @@ def clean_environment(monkeypatch) -> None:
         if name in VARIABLES or name.startswith(("GIGACHAT_", "GIGACHECK_", "PROXY_API_")):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    # gigacheck's language follows the locale: English (and UTF-8) unless a test says otherwise
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
 
 
