@@ -219,42 +219,44 @@ def test_a_russian_locale_gives_russian_output_end_to_end(run_checks):
         assert CYRILLIC.search(prose(check["summary"])), check
     assert any("об этом уже сообщила проверка checks/test_oauth.py" in c["summary"] for c in skipped)
     assert any("тратит токены" in c["summary"] and "--spend" in c["summary"] for c in skipped)
+    assert_expected(result, "bad-key")  # the English run's outcomes and codes (test_scenarios)
     # the HTML carries the same Russian failure (pytest-html keeps the log as JSON inside the page)
     assert json.dumps("Причина: Ключ неверный или отозван")[1:-1] in result.html
 
 
-def test_lang_option_wins_over_the_locale_and_the_ini_option_works(run_checks):
-    english = run_checks("--mock=bad-key", "-m", "oauth", "--lang", "en", env=RU_LOCALE)
-    assert english.json["lang"] == "en"
-    assert english.check("test_does_oauth_give_a_usable_token")["summary"].startswith("[GC023] OAuth rejected")
-    assert "Cause:" in english.stdout and "Причина:" not in english.stdout
-    russian = run_checks("--mock=bad-key", "-m", "oauth", "-o", "gigacheck_lang=ru")  # LANG=C.UTF-8 here
-    assert russian.json["lang"] == "ru"
-    assert russian.check("test_does_oauth_give_a_usable_token")["summary"].startswith("[GC023] OAuth отклонил")
+def outcomes(result, areas_only=False):
+    return {c["id"]: (c["outcome"], c["codes"]) for c in result.checks
+            if not areas_only or "test_logs.py" not in c["id"] and "test_generation.py" not in c["id"]}
 
 
-def outcomes(result):
-    return {c["id"]: (c["outcome"], c["codes"]) for c in result.checks}
-
-
-@pytest.mark.parametrize("scenario", sorted(s for s, expected in EXPECTED.items() if expected))
-def test_russian_run_gives_the_english_outcomes_and_codes(run_checks, scenario):
-    # test_scenarios checks the English run against EXPECTED; the Russian one must match it too
-    result = run_checks(f"--mock={scenario}", "-m", AREAS, env=RU_LOCALE)
-    assert result.json["lang"] == "ru"
+def assert_expected(result, scenario):
+    """The outcomes and codes test_scenarios requires of the English run of `scenario`."""
     expected = EXPECTED[scenario]
-    for check_id, (outcome, codes) in outcomes(result).items():
+    for check_id, (outcome, codes) in outcomes(result, areas_only=True).items():
         key = next((k for k in expected if check_id.endswith(k)), None)
         assert (outcome, codes) == ((expected[key][0], [expected[key][1]]) if key else ("passed", [])), check_id
+
+
+@pytest.mark.parametrize("scenario, how", [
+    ("expired-token", ["-m", AREAS]),                              # the locale alone
+    ("tls-error", ["-m", AREAS, "-o", "gigacheck_lang=ru"]),       # the ini option
+    ("unknown-model", ["-m", AREAS, "--lang", "ru"]),              # the option
+])
+def test_russian_run_gives_the_english_outcomes_and_codes(run_checks, scenario, how):
+    result = run_checks(f"--mock={scenario}", *how, env=RU_LOCALE if "-o" not in how and "--lang" not in how else {})
+    assert result.json["lang"] == "ru"
+    assert_expected(result, scenario)
     for check in result.checks:
         if check["outcome"] != "passed":
             assert CYRILLIC.search(prose(check["summary"])), check
 
 
-@pytest.mark.parametrize("scenario", ["no-image-tag", "payment-required"])
-def test_spending_checks_give_the_same_outcomes_and_codes_in_both_languages(run_checks, scenario):
-    en = run_checks(f"--mock={scenario}", "--spend", "-m", "generation", "--lang", "en")
-    ru = run_checks(f"--mock={scenario}", "--spend", "-m", "generation", "--lang", "ru")
-    assert outcomes(en) == outcomes(ru)
-    assert any(codes for _, codes in outcomes(ru).values()), "the scenario must find something"
-    assert en.ret == ru.ret
+def test_lang_option_wins_over_the_locale_and_changes_no_outcome(run_checks):
+    en = run_checks("--mock=payment-required", "--spend", "-m", "spend", "--lang", "en", env=RU_LOCALE)
+    ru = run_checks("--mock=payment-required", "--spend", "-m", "spend", "--lang", "ru")
+    assert (en.json["lang"], ru.json["lang"]) == ("en", "ru")
+    assert outcomes(en) == outcomes(ru) and en.ret == ru.ret == 1
+    assert any(codes == ["GC033"] for _, codes in outcomes(ru).values()), "the scenario must find its 402"
+    for check in en.checks:
+        assert not CYRILLIC.search(unquoted(check["summary"])), check
+    assert "Cause:" in en.stdout and "Причина:" not in en.stdout and "Причина:" in ru.stdout

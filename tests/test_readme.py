@@ -21,6 +21,20 @@ def test_codes_table_is_generated_from_the_catalog():
     assert between("codes") == markdown_table()
 
 
+def test_russian_codes_table_is_generated_from_the_catalog():
+    # the same command regenerates it
+    assert between("codes-ru") == markdown_table("ru")
+    assert markdown_table("ru").count("\n| GC") + markdown_table("ru").count("\n| LG") == len(CATALOG)
+
+
+def test_russian_section_says_what_the_suite_is_and_has_the_quickstart():
+    section = README.split("\n## По-русски\n", 1)[1].split("\n## ", 1)[0]
+    assert "gigacheck — набор проверок" in section and "--lang ru" in section
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    quickstart = re.findall(r"```sh\n(.*?)```", README.split("## Quickstart", 1)[1].split("\n## ", 1)[0], re.S)
+    assert blocks == quickstart
+
+
 def test_catalog_has_exactly_the_spec_codes():
     assert list(CATALOG) == SPEC_CODES
     for entry in CATALOG.values():

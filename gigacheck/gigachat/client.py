@@ -23,6 +23,7 @@ from .. import rules
 from ..diagnosis import Finding
 from ..redact import Redactor, Secret
 from ..settings import Settings
+from ..words import say
 
 MAX_BODY = 1 << 20        # JSON answers: 1 MiB is far above any real one
 MAX_FILE = 20 << 20       # generated images
@@ -136,26 +137,26 @@ def describe_transport_error(exc: BaseException) -> (str, str):
     if isinstance(exc, requests.exceptions.SSLError) or "certificate_verify_failed" in low or "ssl" in low and \
             "handshake" in low:
         m = re.search(r"certificate verify failed: ([^'\")(]+)", text)
-        reason = m.group(1).strip() if m else "TLS handshake failed"
+        reason = m.group(1).strip() if m else say("net.tls_handshake")
         if "hostname" in low or "doesn't match" in low or "not valid for" in low:
-            reason = "the certificate is for another host name" + (f" ({reason})" if m else "")
+            reason = say("net.other_host") + (f" ({reason})" if m else "")
         return "GC022", f"CERTIFICATE_VERIFY_FAILED: {reason}" if m else reason
     if isinstance(exc, (requests.exceptions.Timeout,)) or "timed out" in low or "timeout" in low:
-        phase = "connecting" if isinstance(exc, requests.exceptions.ConnectTimeout) or "connect timeout" in low \
-            else "waiting for the answer"
-        return "GC021", f"no answer within the timeout while {phase}"
+        phase = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) or "connect timeout" in low \
+            else "answer"
+        return "GC021", say(f"net.timeout.{phase}")
     if "name or service not known" in low or "failed to resolve" in low or "nodename nor servname" in low \
             or "getaddrinfo" in low or "name resolution" in low or "no address associated" in low:
-        return "GC020", "the host name cannot be resolved (DNS)"
+        return "GC020", say("net.dns")
     if "refused" in low:
-        return "GC020", "the connection was refused"
+        return "GC020", say("net.refused")
     if isinstance(exc, requests.exceptions.ProxyError):
-        return "GC020", "the proxy refused or failed the connection"
+        return "GC020", say("net.proxy")
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-        return "GC028", "the answer was cut off or cannot be decoded"
+        return "GC028", say("net.cut_off")
     if "reset by peer" in low or "remotedisconnected" in low or "aborted" in low:
-        return "GC020", "the connection was closed by the other side"
-    return "GC020", f"the request failed ({exc.__class__.__name__})"
+        return "GC020", say("net.closed")
+    return "GC020", say("net.failed", kind=exc.__class__.__name__)
 
 
 def _read1_chunks(raw, read1):
@@ -482,7 +483,8 @@ def api_error(ans: Answer, path: str, subject: str = "api") -> Finding:
     data = ans.json(lenient=True)
     status = ans.status
     message = _message(data)
-    said = f"{ans.exchange.method} {path} answered {status}" + (f" {message!r}" if message else "")
+    said = say("http.answered", request=f"{ans.exchange.method} {path}", status=status) + \
+        (f" {message!r}" if message else "")
     if status == 401:
         return Finding("GC031", said, ev, subject="api")
     if status == 402:
@@ -496,12 +498,12 @@ def api_error(ans: Answer, path: str, subject: str = "api") -> Finding:
         return Finding("GC030", said + ("" if message else f" ({ans.exchange.excerpt[:120]})"), ev, subject="api")
     if status == 429:
         retry = ans.headers.get("Retry-After")
-        return Finding("GC027", said + (f"; Retry-After {retry} s" if retry else "; no Retry-After given"), ev,
-                       subject="api")
+        wait = say("http.retry_after", retry=retry) if retry else say("http.no_retry_after")
+        return Finding("GC027", said + wait, ev, subject="api")
     if status >= 500:
         return Finding("GC029", said, ev, subject="api")
     if 300 <= status < 400:
-        return Finding("GC028", f"{said}: a redirect to {ans.exchange.headers.get('Location', '?')}; not followed", ev,
+        return Finding("GC028", say("http.redirect", said=said, location=ans.exchange.headers.get("Location", "?")), ev,
                        subject="api")
     if path.startswith("/chat"):
         return Finding("GC040", said, ev, subject=subject)
