@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from .diagnosis import CATALOG, codes_in
+from .words import current_lang
 
 AREAS = ("config", "network", "oauth", "api", "generation", "logs")
 MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "-"}
@@ -37,10 +38,11 @@ class CheckRecord:
             self.summary = first_line_with_code(message) or self.summary
 
 
-def remedy_for(codes: List[str]) -> Optional[str]:
+def remedy_for(codes: List[str], lang: Optional[str] = None) -> Optional[str]:
+    """The first known code's remedy, in `lang` (default: the run's language)."""
     for code in codes:
         if code in CATALOG:
-            return CATALOG[code].remedy
+            return CATALOG[code].text(lang or current_lang()).remedy
     return None
 
 

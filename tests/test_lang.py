@@ -213,6 +213,7 @@ def test_a_russian_locale_gives_russian_output_end_to_end(run_checks):
     # JSON: the failure and the skips, every one in Russian
     failed = result.check("test_does_oauth_give_a_usable_token")
     assert failed["summary"].startswith("[GC023] OAuth отклонил ключ авторизации")
+    assert failed["remedy"] == CATALOG["GC023"].text("ru").remedy
     skipped = [c for c in result.checks if c["outcome"] == "skipped"]
     assert skipped
     for check in skipped:

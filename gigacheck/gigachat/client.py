@@ -23,7 +23,7 @@ from .. import rules
 from ..diagnosis import Finding
 from ..redact import Redactor, Secret
 from ..settings import Settings
-from ..words import say
+from ..words import count, say
 
 MAX_BODY = 1 << 20        # JSON answers: 1 MiB is far above any real one
 MAX_FILE = 20 << 20       # generated images
@@ -82,12 +82,12 @@ class Answer:
     def not_json(self) -> str:
         """What the body is, when it is not the JSON expected."""
         if re.search(rb"<html|<!doctype", self.body[:2048], re.I):
-            return "an HTML page"
+            return say("body.html")
         try:
             self.body.decode("utf-8")
         except UnicodeDecodeError:
-            return "bytes that are not UTF-8"
-        return "a body that is not JSON" if self.body.strip() else "an empty body"
+            return say("body.not_utf8")
+        return say("body.not_json") if self.body.strip() else say("body.empty")
 
 
 def _origin(url: str) -> str:
@@ -231,7 +231,7 @@ class GigaChatClient:
                                         verify=self.verify, stream=True, allow_redirects=False)
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                 requests.exceptions.InvalidSchema, ValueError, UnicodeError) as exc:
-            ex.error = f"the URL cannot be used ({exc.__class__.__name__})"
+            ex.error = say("net.bad_url", kind=exc.__class__.__name__)
             ex.elapsed_s = time.monotonic() - started
             self.exchanges.append(ex)
             code = "GC009" if subject == "oauth" else "GC010"
@@ -249,7 +249,7 @@ class GigaChatClient:
             ex.error = f"{exc.__class__.__name__}: {exc}"
             ex.elapsed_s = time.monotonic() - started
             self.exchanges.append(ex)
-            raise Finding("GC020", f"{host}: the request could not be made ({ex.error})", [ex.render()],
+            raise Finding("GC020", f"{host}: " + say("net.not_sent", error=ex.error), [ex.render()],
                           subject=host) from None
         with resp:
             ex.status = resp.status_code
@@ -265,7 +265,7 @@ class GigaChatClient:
                 ex.error = detail
                 ex.elapsed_s = time.monotonic() - started
                 self.exchanges.append(ex)
-                finding = Finding(code, f"{host}: {detail} (after the status line {resp.status_code})",
+                finding = Finding(code, f"{host}: {detail}" + say("net.after_status", status=resp.status_code),
                                   [ex.render()], subject=_subject(code, host))
                 if code == "GC021":
                     self._host_failures[host] = finding
@@ -274,7 +274,7 @@ class GigaChatClient:
                 ex.error = "the body did not arrive in time"
                 ex.elapsed_s = time.monotonic() - started
                 self.exchanges.append(ex)
-                finding = Finding("GC021", f"{host}: the answer's body did not arrive within {2 * t:.0f} s",
+                finding = Finding("GC021", f"{host}: " + say("net.body_late", seconds=f"{2 * t:.0f}"),
                                   [ex.render()], subject=host)
                 self._host_failures[host] = finding
                 raise finding from None
@@ -282,8 +282,8 @@ class GigaChatClient:
         ex.excerpt = self.redactor.scrub(excerpt(body, ex.content_type or "", self.redactor.scrub)) if body else ""
         self.exchanges.append(ex)
         if too_big:
-            raise Finding("GC028", f"the answer from {shown_url} is larger than {max_bytes >> 10} KiB; "
-                                   f"read no further", [ex.render()], subject=host)
+            raise Finding("GC028", say("http.too_large", url=shown_url, kib=max_bytes >> 10), [ex.render()],
+                          subject=host)
         headers_out = {k: v for k, v in resp.headers.items()}
         return Answer(resp.status_code, headers_out, body, ex)
 
@@ -401,12 +401,12 @@ class GigaChatClient:
             ans = self.api("GET", "/models")
             data = ans.json()
             if data is None:
-                raise Finding("GC028", f"GET /models answered {ans.not_json()}, not JSON (Content-Type: "
-                                       f"{ans.headers.get('Content-Type', 'none')})", [ans.exchange.render()],
+                raise Finding("GC028", say("http.not_json", request="GET /models", what=ans.not_json(),
+                                           ctype=ans.headers.get("Content-Type", "none")), [ans.exchange.render()],
                               subject="api")
             if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-                raise Finding("GC028", "GET /models did not answer {\"data\": [...]}", [ans.exchange.render()],
-                              subject="api")
+                raise Finding("GC028", say("http.not_shape", request="GET /models", shape='{"data": [...]}'),
+                              [ans.exchange.render()], subject="api")
             models = [m for m in data["data"] if isinstance(m, dict) and isinstance(m.get("id"), str)]
             self._cache["models"] = models
             return models
@@ -440,14 +440,14 @@ def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
                (f": {message}" if message else "")
         if status == 429:
             retry = ans.headers.get("Retry-After")
-            raise Finding("GC027", f"OAuth answered {said}" + (f"; Retry-After {retry} s" if retry else
-                                                                 "; no Retry-After given"), ev, subject="oauth")
+            wait = say("http.retry_after", retry=retry) if retry else say("http.no_retry_after")
+            raise Finding("GC027", say("http.answered", request="OAuth", status=said) + wait, ev, subject="oauth")
         if status >= 500:
-            raise Finding("GC029", f"OAuth answered {said}", ev, subject="oauth")
+            raise Finding("GC029", say("http.answered", request="OAuth", status=said), ev, subject="oauth")
         if 300 <= status < 400:
             where = redactor.scrub(ans.headers.get("Location", "?"))
-            raise Finding("GC028", f"OAuth answered a redirect ({status}) to {where}; not followed", ev,
-                          subject="oauth")
+            said = say("http.answered", request="OAuth", status=status)
+            raise Finding("GC028", say("http.redirect", said=said, location=where), ev, subject="oauth")
         if code_n == 6 or (status == 401 and code_n in (None, 401)):
             raise Finding("GC023", said, ev, subject="oauth")
         if code_n == 7:
@@ -456,25 +456,24 @@ def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
             raise Finding("GC025", said, ev, subject="oauth")
         raise Finding("GC026", said, ev, subject="oauth")
     if data is None:
-        raise Finding("GC028", f"OAuth answered {status} with {ans.not_json()}, not JSON (Content-Type: "
-                               f"{ans.headers.get('Content-Type', 'none')})", ev, subject="oauth")
+        raise Finding("GC028", say("oauth.not_json", status=status, what=ans.not_json(),
+                                   ctype=ans.headers.get("Content-Type", "none")), ev, subject="oauth")
     token = data.get("access_token") if isinstance(data, dict) else None
     if not isinstance(token, str) or not token.strip():
-        raise Finding("GC028", "OAuth answered without access_token", ev, subject="oauth")
+        raise Finding("GC028", say("oauth.no_token"), ev, subject="oauth")
     redactor.add(token)
     # the excerpt was made before the token was known: make it again, from the whole body
     ans.exchange.excerpt = redactor.scrub(excerpt(ans.body, ans.exchange.content_type or "", redactor.scrub))
     ev = [ans.exchange.render()]
     expires = data.get("expires_at")
     if isinstance(expires, bool) or not isinstance(expires, (int, float)):
-        raise Finding("GC028", f"OAuth answered without a numeric expires_at ({type(expires).__name__})", ev,
-                      subject="oauth")
+        raise Finding("GC028", say("oauth.no_expiry", kind=type(expires).__name__), ev, subject="oauth")
     now_ms = time.time() * 1000
     if expires < 1e12:
-        raise Finding("GC028", f"expires_at {int(expires)} has {len(str(int(expires)))} digits: seconds, "
-                               f"not milliseconds", ev, subject="oauth")
+        digits = count(len(str(int(expires))), "n.digits")
+        raise Finding("GC028", say("oauth.seconds", value=int(expires), digits=digits), ev, subject="oauth")
     if expires < now_ms:
-        raise Finding("GC028", f"expires_at is {int((now_ms - expires) / 1000)} s in the past", ev, subject="oauth")
+        raise Finding("GC028", say("oauth.past", seconds=int((now_ms - expires) / 1000)), ev, subject="oauth")
     return Secret(token.strip())
 
 

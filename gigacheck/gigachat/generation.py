@@ -96,8 +96,8 @@ def chat(client: GigaChatClient, model: str, prompt: str, *, max_tokens: Optiona
         choice = data["choices"][0] if isinstance(data["choices"][0], dict) else None
     message = choice.get("message") if choice else None
     if not isinstance(message, dict):
-        raise Finding("GC040", f"{model}: POST {CHAT_PATH} answered {ans.status} but not a chat completion "
-                               f"(no choices[0].message)", [ans.exchange.render()], subject=model)
+        said = say("http.answered", request=f"{model}: POST {CHAT_PATH}", status=ans.status)
+        raise Finding("GC040", say("gen.not_completion", said=said), [ans.exchange.render()], subject=model)
     content = message.get("content")
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
     return ChatResult(
@@ -115,11 +115,11 @@ def judge_chat(result: ChatResult) -> None:
     """GC041: an empty answer, or one the content filter blocked."""
     evidence = [result.answer.exchange.render()] if result.answer is not None else []
     if result.finish_reason == "blacklist":
-        raise Finding("GC041", f"{result.model}: finish_reason 'blacklist' (the answer was blocked)", evidence,
+        raise Finding("GC041", f"{result.model}: " + say("gen.blacklist"), evidence,
                       subject=result.model)
     if not result.content.strip():
-        raise Finding("GC041", f"{result.model}: the answer's content is empty "
-                               f"(finish_reason {result.finish_reason!r})", evidence, subject=result.model)
+        raise Finding("GC041", f"{result.model}: " + say("gen.empty", reason=repr(result.finish_reason)), evidence,
+                      subject=result.model)
 
 
 def short_chat(client: GigaChatClient, model: str) -> ChatResult:
@@ -228,11 +228,10 @@ def image_with(client: GigaChatClient, model: str, prompt: str = IMAGE_PROMPT) -
     judge_chat(gen)
     file_id = image_tag(gen.content)
     if file_id is None:
-        raise Finding("GC042", f"{model} answered the drawing request with text, finish_reason "
-                               f"{gen.finish_reason!r}",
+        raise Finding("GC042", say("gen.text_answer", model=model, reason=repr(gen.finish_reason)),
                       [f"answer: {_clip(gen.content)}", gen.answer.exchange.render()], subject="image")
     if not _FILE_ID.match(file_id):
-        raise Finding("GC042", f"{model}: the <img> tag's src {_clip(file_id)[:80]!r} is not a file id",
+        raise Finding("GC042", say("gen.bad_src", model=model, src=repr(_clip(file_id)[:80])),
                       [f"answer: {_clip(gen.content)}"], subject="image")
     path = f"/files/{quote(file_id, safe='')}/content"
     try:
@@ -241,13 +240,14 @@ def image_with(client: GigaChatClient, model: str, prompt: str = IMAGE_PROMPT) -
     except Finding as finding:
         if finding.code not in DOWNLOAD_FAILURES:
             raise
-        raise Finding("GC043", f"the download of {model}'s picture failed: {finding.detail}",
+        raise Finding("GC043", say("gen.download_failed", model=model, detail=finding.detail),
                       list(finding.evidence), subject="image") from None
     info = sniff_image(ans.body)
     if info is None:
-        raise Finding("GC043", f"GET {path} answered {len(ans.body)} bytes that are not a JPEG or PNG "
-                               f"(Content-Type {ans.headers.get('Content-Type', 'none')}, first bytes "
-                               f"{ans.body[:8].hex(' ') or 'none'})", [ans.exchange.render()], subject="image")
+        said = say("http.answered", request=f"GET {path}", status=ans.status)
+        raise Finding("GC043", say("gen.not_image", said=said, size=len(ans.body),
+                                   ctype=ans.headers.get("Content-Type", "none"), head=ans.body[:8].hex(" ") or "none"),
+                      [ans.exchange.render()], subject="image")
     return ImageResult(model, file_id, ans.body, info, gen, ans.exchange.elapsed_s)
 
 
@@ -266,12 +266,12 @@ def generate_image(client: GigaChatClient, models: Sequence[str], prompt: str = 
         result.tried = tried
         return result
     if not tried:
-        raise Finding("GC040", "no model is configured for image generation", subject="image")
+        raise Finding("GC040", say("gen.no_model"), subject="image")
     first = tried[0][1]
     said = ", ".join(f"{m} {f.code}" for m, f in tried)
     evidence = [line for _, f in tried for line in f.evidence]
     # the first model's cause names the finding, so the same cause seen by the chat check counts once
-    raise Finding(first.code, f"no model in the priority list drew the picture ({said}); first: {first.detail}",
+    raise Finding(first.code, say("gen.nobody_drew", tried=said, detail=first.detail),
                   evidence, subject=first.subject)
 
 
