@@ -21,7 +21,7 @@ LATIN = re.compile(r"[A-Za-z]")
 RU_LOCALE = {"LANG": "ru_RU.UTF-8"}
 # names that stay as they are in Russian text too
 NAMES = re.compile(r"\b(?:GigaChat|Studio|OAuth|SynGX|Django|Yandex Cloud|certifi|gigacheck|pytest|Client Secret|"
-                   r"Client ID|Russian Trusted Root CA|Retry-After|X-Request-Id|Accept|Authorization)\b")
+                   r"Client ID|Russian Trusted Root CA|Retry-After|X-Request-Id|Accept|Authorization|Content-Type)\b")
 
 
 def prose(text: str) -> str:
