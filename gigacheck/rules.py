@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from .diagnosis import Finding
 from .redact import Secret, mask
 from .settings import Settings
+from .words import count, say
 
 SCOPES = ("GIGACHAT_API_PERS", "GIGACHAT_API_B2B", "GIGACHAT_API_CORP")
 PLACEHOLDERS = {
@@ -65,78 +66,77 @@ def _f(code, detail, subject="key"):
 def _describe_bad_chars(value: str) -> str:
     parts = []
     if value != value.lstrip():
-        parts.append("whitespace at the start")
+        parts.append(say("chars.lead"))
     if value.rstrip("\r\n") != value:
-        parts.append("a line break at the end")
+        parts.append(say("chars.trailing_break"))
     elif value != value.rstrip():
-        parts.append("whitespace at the end")
+        parts.append(say("chars.trail"))
     inner = value.strip()
     if re.search(r"[\r\n]", inner):
-        parts.append("a line break inside")
+        parts.append(say("chars.inner_break"))
     if re.search(r"[ \t]", inner):
-        parts.append("spaces inside")
+        parts.append(say("chars.spaces"))
     if re.search(r"[\"'`«»“”]", value):
-        parts.append("quote characters")
-    return ", ".join(parts) or "characters that do not belong in a key"
+        parts.append(say("chars.quotes"))
+    return ", ".join(parts) or say("chars.other")
 
 
 def analyze_key(key: Optional[Secret], variable: str = "GIGACHAT_CREDENTIALS") -> KeyAnalysis:
     result = KeyAnalysis()
     raw = key.reveal() if key is not None else None
     if raw is None or not raw.strip():
-        what = "not set" if raw is None else "set but empty"
-        result.findings["GC001"] = _f("GC001", f"{variable} is {what}")
+        result.findings["GC001"] = _f("GC001", say("key.not_set" if raw is None else "key.empty", variable=variable))
         return result
     rest = raw
     m = _PREFIX_RE.match(raw)
     if m:
-        result.findings["GC002"] = _f("GC002", f"{variable} starts with '{m.group(1)} '; the client adds the scheme itself")
+        result.findings["GC002"] = _f("GC002", say("key.prefix", variable=variable, prefix=m.group(1)))
         rest = raw[m.end():]
     if _BAD_CHARS_RE.search(rest) or raw != raw.lstrip():
-        result.findings["GC003"] = _f("GC003", f"{variable} has {_describe_bad_chars(rest)}")
+        result.findings["GC003"] = _f("GC003", say("key.has", variable=variable, what=_describe_bad_chars(rest)))
     core = _BAD_CHARS_RE.sub("", rest)
     result.core = core
     lowered = core.lower()
     placeholder = lowered in PLACEHOLDERS or bool(_PLACEHOLDER_RE.search(core))
     if not core or placeholder or len(core) < MIN_KEY_LENGTH:
-        why = " and looks like a placeholder" if placeholder or len(core) >= MIN_KEY_LENGTH else "; a real key is 100"
-        result.findings["GC004"] = _f("GC004", f"{variable} is {len(core)} characters long{why}")
+        why = say("key.placeholder") if placeholder or len(core) >= MIN_KEY_LENGTH else say("key.real_length")
+        result.findings["GC004"] = _f("GC004", say("key.length", variable=variable, length=count(len(core), "n.chars"),
+                                                   why=why))
         return result
     if core.startswith("eyJ") or (core.count(".") >= 2 and _JWT_RE.match(core)):
         parts = core.count(".") + 1
-        result.findings["GC005"] = _f("GC005", f"{variable} starts with 'eyJ' or has {parts} dot-separated parts: "
-                                               f"an access token/JWT ({mask(core)})")
+        result.findings["GC005"] = _f("GC005", say("key.jwt", variable=variable, parts=parts, masked=mask(core)))
         return result
     problem = _decode_problem(core)
     if problem:
-        result.findings["GC006"] = _f("GC006", f"{variable} {problem}")
+        result.findings["GC006"] = _f("GC006", say("key.problem", variable=variable, problem=problem))
     return result
 
 
 def _decode_problem(core: str) -> Optional[str]:
     if _UUID_RE.match(core):
-        return "is a bare UUID: the client ID or client secret alone, not the key"
+        return say("key.bare_uuid")
     try:
         decoded_bytes = base64.b64decode(core, validate=True)
     except (binascii.Error, ValueError):
-        return "is not valid base64"
+        return say("key.not_base64")
     try:
         decoded = decoded_bytes.decode("utf-8")
     except UnicodeDecodeError:
-        return "decodes to binary bytes, not client_id:client_secret"
+        return say("key.binary")
     if ":" not in decoded:
         try:
             again = base64.b64decode(decoded.strip(), validate=True).decode("utf-8")
         except (binascii.Error, ValueError, UnicodeDecodeError):
             again = ""
         if ":" in again:
-            return "is encoded twice (base64 of base64): use the inner value"
+            return say("key.twice")
         if _UUID_RE.match(decoded.strip()):
-            return "decodes to a single UUID: a client ID or secret was encoded alone"
-        return f"decodes to {len(decoded)} characters with no ':' between client_id and client_secret"
+            return say("key.one_uuid")
+        return say("key.no_colon", length=count(len(decoded), "n.chars"))
     client_id, _, secret = decoded.partition(":")
     if not client_id or not secret:
-        return "decodes to client_id:client_secret with an empty part"
+        return say("key.empty_part")
     return None
 
 
@@ -147,31 +147,30 @@ def key_analysis(settings: Settings) -> KeyAnalysis:
 def keys_agree(settings: Settings) -> Optional[Finding]:
     token, creds = settings.raw.get("GIGACHAT_TOKEN"), settings.raw.get("GIGACHAT_CREDENTIALS")
     if token and creds and token.strip() != creds.strip():
-        return _f("GC007", f"GIGACHAT_TOKEN is {mask(token.strip())}, GIGACHAT_CREDENTIALS is {mask(creds.strip())}; "
-                           f"the checks use GIGACHAT_CREDENTIALS", subject="GC007")
+        return _f("GC007", say("key.disagree", token=mask(token.strip()), creds=mask(creds.strip())), subject="GC007")
     return None
 
 
 def scope_problem(settings: Settings) -> Optional[Finding]:
     if settings.scope not in SCOPES:
-        return _f("GC008", f"GIGACHAT_SCOPE is {settings.scope!r}", subject="scope")
+        return _f("GC008", say("scope.is", scope=repr(settings.scope)), subject="scope")
     return None
 
 
 def _url_problem(url: str) -> Optional[str]:
     if not url or re.search(r"\s", url):
-        return "has spaces or is empty"
+        return say("url.blank")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as exc:
-        return f"cannot be parsed ({exc})"
+        return say("url.unparsable", error=exc)
     if not parts.scheme or not parts.netloc:
-        return "has no scheme or host (expected https://host/...)"
+        return say("url.no_host")
     if parts.username or parts.password:
-        return "carries credentials in the URL (user:password@): put them in their own variables"
+        return say("url.credentials")
     if parts.scheme.lower() != "https":
-        return f"uses {parts.scheme}://, not https://"
+        return say("url.scheme", scheme=parts.scheme)
     return None
 
 
@@ -186,11 +185,12 @@ def auth_url_problem(settings: Settings) -> Optional[Finding]:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if any(h in host for h in OTHER_PROVIDER_HOSTS):
-            problem = f"points at {host}, another provider's host"
+            problem = say("url.other_provider", host=host)
         elif not parts.path.rstrip("/").endswith("/oauth"):
-            problem = f"path {parts.path or '/'!r} does not end in /oauth"
+            problem = say("url.not_oauth", path=repr(parts.path or "/"))
     if problem:
-        return _f("GC009", f"GIGACHAT_AUTH_URL {_safe_url(url)} {problem}", subject="auth_url")
+        return _f("GC009", say("setting.problem", variable="GIGACHAT_AUTH_URL", value=_safe_url(url), problem=problem),
+                  subject="auth_url")
     return None
 
 
@@ -202,13 +202,14 @@ def base_url_problem(settings: Settings) -> Optional[Finding]:
         host = (parts.hostname or "").lower()
         path = parts.path.rstrip("/")
         if any(h in host for h in OTHER_PROVIDER_HOSTS):
-            problem = f"points at {host}, a known wrong host"
+            problem = say("url.wrong_host", host=host)
         elif "/core/" in path + "/" or (host in KNOWN_API_HOSTS and path not in ("/api/v1", "/v1")):
-            problem = f"path {path!r} is a known wrong path (expected /api/v1 or /v1)"
+            problem = say("url.wrong_path", path=repr(path))
         elif not path.endswith("/v1"):
-            problem = f"path {path or '/'!r} does not end in /v1"
+            problem = say("url.not_v1", path=repr(path or "/"))
     if problem:
-        return _f("GC010", f"GIGACHAT_BASE_URL {_safe_url(url)} {problem}", subject="base_url")
+        return _f("GC010", say("setting.problem", variable="GIGACHAT_BASE_URL", value=_safe_url(url), problem=problem),
+                  subject="base_url")
     return None
 
 
@@ -218,25 +219,26 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
         return None
     p = Path(path).expanduser()
     if not p.exists():
-        problem = "does not exist"
+        problem = say("ca.missing")
     elif p.is_dir():
-        problem = "is a directory"
+        problem = say("ca.directory")
     else:
         try:
             data = p.read_bytes()[: 4 << 20]
         except OSError as exc:
-            problem = f"cannot be read ({exc.strerror})"
+            problem = say("ca.unreadable", error=exc.strerror)
         else:
             if b"-----BEGIN CERTIFICATE-----" not in data:
-                problem = "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+                problem = say("ca.no_pem")
             else:
                 try:
                     ssl.create_default_context().load_verify_locations(cafile=str(p))
                     problem = None
                 except (ssl.SSLError, OSError, ValueError) as exc:
-                    problem = f"is not a valid PEM bundle ({exc.__class__.__name__})"
+                    problem = say("ca.bad_pem", kind=exc.__class__.__name__)
     if problem:
-        return _f("GC012", f"GIGACHAT_CA_BUNDLE_FILE {path} {problem}", subject="ca_bundle")
+        return _f("GC012", say("setting.problem", variable="GIGACHAT_CA_BUNDLE_FILE", value=path, problem=problem),
+                  subject="ca_bundle")
     return None
 
 

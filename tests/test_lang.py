@@ -149,6 +149,17 @@ def test_warnings_speak_the_language_of_the_run_and_english_outside_one():
     assert render("LG005") == render("LG005", lang="en")
 
 
+def test_case_details_follow_the_language():
+    from gigacheck import rules
+    from gigacheck.redact import Secret
+    with speaking("ru"):
+        missing = rules.analyze_key(None).findings["GC001"]
+        short = rules.analyze_key(Secret("test")).findings["GC004"]
+        assert missing.headline == "[GC001] ключ авторизации не задан или пуст: GIGACHAT_CREDENTIALS не задан"
+        assert short.detail == "в GIGACHAT_CREDENTIALS 4 символа, и это похоже на заглушку"
+    assert rules.analyze_key(None).findings["GC001"].detail == "GIGACHAT_CREDENTIALS is not set"
+
+
 # --- the log viewer -------------------------------------------------------------------------------
 
 def view(*argv, environ):

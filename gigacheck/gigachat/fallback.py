@@ -67,7 +67,7 @@ def check(settings: Settings, redactor: Redactor) -> FallbackResult:
     base = settings.proxy_base_url or ""
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Finding("GC045", f"PROXY_API_BASE_URL {redactor.scrub(base)!r} is not an http(s) URL", subject=SUBJECT)
+        raise Finding("GC045", say("fallback.not_url", url=repr(redactor.scrub(base))), subject=SUBJECT)
     url = base + "/models"
     key = settings.proxy_key
     headers = {"Accept": "application/json"}
@@ -78,29 +78,28 @@ def check(settings: Settings, redactor: Redactor) -> FallbackResult:
     try:
         ans = client.send("GET", url, headers=headers, subject=SUBJECT)
     except Finding as finding:
-        raise Finding("GC045", f"it cannot be reached ({finding.detail})", list(finding.evidence),
+        raise Finding("GC045", say("fallback.unreachable", detail=finding.detail), list(finding.evidence),
                       subject=SUBJECT) from None
     finally:
         client.close()
     shown = redactor.scrub(url)
     ev = [ans.exchange.render()]
     data = ans.json()
-    said = f"GET {shown} answered {ans.status}" + (f" {redactor.scrub(_message(data))!r}" if _message(data) else "")
+    said = say("http.answered", request=f"GET {shown}", status=ans.status) + \
+        (f" {redactor.scrub(_message(data))!r}" if _message(data) else "")
     if ans.status in (401, 403):
-        why = "it rejects PROXY_API_KEY" if key else "PROXY_API_KEY is not set and it wants a key"
+        why = say("fallback.rejects_key") if key else say("fallback.wants_key")
         raise Finding("GC045", f"{said}: {why}", ev, subject=SUBJECT)
     if ans.status == 404:
-        raise Finding("GC045", f"{said}: PROXY_API_BASE_URL's path is wrong (OpenAI-compatible APIs usually "
-                               f"end in /v1)", ev, subject=SUBJECT)
+        raise Finding("GC045", f"{said}: " + say("fallback.wrong_path"), ev, subject=SUBJECT)
     if ans.status != 200:
         raise Finding("GC045", said, ev, subject=SUBJECT)
     ids = _ids(data)
     if ids is None:
-        raise Finding("GC045", f"GET {shown} answered 200 but not a model list ({{\"data\": [...]}})", ev,
-                      subject=SUBJECT)
+        raise Finding("GC045", say("fallback.not_list", said=said, shape='{"data": [...]}'), ev, subject=SUBJECT)
     wanted = settings.proxy_model
     if wanted and wanted not in ids:
-        listed = ", ".join(ids[:10]) + (", ..." if len(ids) > 10 else "") or "nothing"
-        raise Finding("GC045", f"the fallback provider does not list PROXY_API_MODEL {wanted!r}; it lists {listed}",
+        listed = ", ".join(ids[:10]) + (", ..." if len(ids) > 10 else "") or say("fallback.nothing")
+        raise Finding("GC045", say("fallback.no_model", model=repr(wanted), listed=listed),
                       ev, subject=SUBJECT)
     return FallbackResult(shown, ids, wanted, ans.exchange.elapsed_s)
