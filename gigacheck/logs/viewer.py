@@ -17,7 +17,7 @@ from typing import List, TextIO
 
 from . import sources, store
 from ..diagnosis import CATALOG, Finding
-from .plugin import options_from
+from .options import options_from
 from .signatures import LEVELS, codes_summary
 
 EXIT_OK, EXIT_CONFIG = 0, 2
@@ -101,7 +101,7 @@ class Sources:
     """The configured log sources, opened (and closed) together."""
 
     def __init__(self, settings, opts):
-        from .plugin import LogChecks
+        from .questions import LogChecks
         from ..gigachat.mock import fixtures_dir
         self.settings, self.opts = settings, opts
         self._tmp = None
