@@ -289,6 +289,28 @@ WORDS = {
     "fallback.no_model": {"en": "the fallback provider does not list PROXY_API_MODEL {model}; it lists {listed}",
                           "ru": "в списке резервного провайдера нет PROXY_API_MODEL {model}; там есть: {listed}"},
     "fallback.nothing": {"en": "nothing", "ru": "ничего"},
+    # the log settings (logs/store.py, logs/file.py)
+    "logs.bad_zone": {"en": "GIGACHECK_LOG_TIMEZONE={zone} is not a time zone (use e.g. UTC, Europe/Moscow or "
+                            "+03:00)",
+                      "ru": "GIGACHECK_LOG_TIMEZONE={zone} не часовой пояс (пишите, например, UTC, Europe/Moscow "
+                            "или +03:00)"},
+    "logs.db_unset": {"en": "DATABASE_URL is not set", "ru": "DATABASE_URL не задан"},
+    "logs.db_scheme": {"en": "DATABASE_URL {shown}... is not mysql://user:pass@host:3306/db or "
+                             "sqlite:///path/db.sqlite3",
+                       "ru": "DATABASE_URL {shown}... не в виде mysql://user:pass@host:3306/db или "
+                             "sqlite:///path/db.sqlite3"},
+    "logs.db_unparsable": {"en": "DATABASE_URL cannot be parsed ({error})",
+                           "ru": "DATABASE_URL не разбирается ({error})"},
+    "logs.db_no_name": {"en": "DATABASE_URL {label} names no database (add /dbname)",
+                        "ru": "в DATABASE_URL {label} не указана база (добавьте /dbname)"},
+    "logs.sqlite_no_file": {"en": "DATABASE_URL sqlite:// names no database file",
+                            "ru": "в DATABASE_URL sqlite:// не указан файл базы"},
+    "logs.file_missing": {"en": "GIGACHECK_LOG_FILE={path}: no such file",
+                          "ru": "GIGACHECK_LOG_FILE={path}: файла нет"},
+    "logs.file_not_file": {"en": "GIGACHECK_LOG_FILE={path}: not a file",
+                           "ru": "GIGACHECK_LOG_FILE={path}: это не файл"},
+    "logs.file_unreadable": {"en": "GIGACHECK_LOG_FILE={path}: cannot be read ({error})",
+                             "ru": "GIGACHECK_LOG_FILE={path}: не читается ({error})"},
     # a check's detail
     "config.tls_off": {"en": "GIGACHAT_VERIFY_SSL_CERTS is false; the report of this run says so",
                        "ru": "GIGACHAT_VERIFY_SSL_CERTS=false; отчёт этого запуска об этом предупреждает"},

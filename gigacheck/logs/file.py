@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
 from ..diagnosis import Finding
+from ..words import say
 from .store import BISECT_SLACK, FILE_SUBJECT, Filter, Newest, Row, Scan, Tally, Window, parse_timestamp
 from .signatures import VIEWER_TOPICS, Signature, fold, matches, normalize_level
 
@@ -56,14 +57,14 @@ class FileSource:
         self.path = Path(path).expanduser()
         self.label = f"log file {path}"
         if not self.path.exists():
-            raise Finding("LG001", f"GIGACHECK_LOG_FILE={path}: no such file", subject=FILE_SUBJECT)
+            raise Finding("LG001", say("logs.file_missing", path=path), subject=FILE_SUBJECT)
         if not self.path.is_file():
-            raise Finding("LG001", f"GIGACHECK_LOG_FILE={path}: not a file", subject=FILE_SUBJECT)
+            raise Finding("LG001", say("logs.file_not_file", path=path), subject=FILE_SUBJECT)
         try:
             with open(self.path, "rb") as f:
                 f.read(1)
         except OSError as exc:
-            raise Finding("LG001", f"GIGACHECK_LOG_FILE={path}: cannot be read ({exc.strerror})",
+            raise Finding("LG001", say("logs.file_unreadable", path=path, error=exc.strerror),
                           subject=FILE_SUBJECT) from None
 
     def _records(self, window: Window, notes: List[str]) -> Iterator[Tuple[int, Optional[datetime], str, str]]:

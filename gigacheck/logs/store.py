@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..diagnosis import Finding
 from ..redact import Redactor
+from ..words import say
 from .signatures import LG018, SIGNATURES, as_text, classify, fold, level_ok, lg018_count, parse_level
 from .signatures import VIEWER_TOPICS  # noqa: F401  re-exported: callers pass store.VIEWER_TOPICS to rows()
 
@@ -82,8 +83,7 @@ def zone(name: Optional[str]) -> tzinfo:
         from zoneinfo import ZoneInfo
         return ZoneInfo(text)
     except Exception:  # ZoneInfoNotFoundError, ValueError for odd keys
-        raise Finding("LG001", f"GIGACHECK_LOG_TIMEZONE={text!r} is not a time zone (use e.g. UTC, "
-                               f"Europe/Moscow or +03:00)", subject=SETTINGS_SUBJECT) from None
+        raise Finding("LG001", say("logs.bad_zone", zone=repr(text)), subject=SETTINGS_SUBJECT) from None
 
 
 @dataclass(frozen=True)
@@ -297,7 +297,7 @@ SQLITE_SCHEMES = ("sqlite", "sqlite3", "spatialite")
 
 def parse_database_url(text: Optional[str]) -> DbUrl:
     if text is None or not text.strip():
-        raise Finding("LG001", "DATABASE_URL is not set", subject=DB_SUBJECT)
+        raise Finding("LG001", say("logs.db_unset"), subject=DB_SUBJECT)
     text = text.strip().strip("'\"")
     try:
         parts = urlsplit(text)
@@ -310,15 +310,14 @@ def parse_database_url(text: Optional[str]) -> DbUrl:
             user, password = unquote(parts.username or ""), unquote(parts.password or "")
         else:
             shown = f"{scheme}://" if scheme else Redactor().scrub(text)[:40]
-            raise Finding("LG001", f"DATABASE_URL {shown}... is not mysql://user:pass@host:3306/db or "
-                                   f"sqlite:///path/db.sqlite3", subject=DB_SUBJECT)
+            raise Finding("LG001", say("logs.db_scheme", shown=shown), subject=DB_SUBJECT)
     except ValueError as exc:  # a port that is not a number, a bad IPv6 literal
-        raise Finding("LG001", f"DATABASE_URL cannot be parsed ({exc})", subject=DB_SUBJECT) from None
+        raise Finding("LG001", say("logs.db_unparsable", error=exc), subject=DB_SUBJECT) from None
     database = unquote(parts.path.lstrip("/"))
     options = tuple((k, v[-1]) for k, v in parse_qs(parts.query).items())
     label = f"mysql://{user + '@' if user else ''}{host}:{port}/{database}"
     if not database:
-        raise Finding("LG001", f"DATABASE_URL {label} names no database (add /dbname)", subject=DB_SUBJECT)
+        raise Finding("LG001", say("logs.db_no_name", label=label), subject=DB_SUBJECT)
     return DbUrl("mysql", label, host=host, port=port, user=user, password=password, database=database,
                  options=options)
 
@@ -328,7 +327,7 @@ def _sqlite_url(parts) -> DbUrl:
     raw = unquote((parts.netloc or "") + parts.path)
     path = raw[1:] if raw.startswith("/") else raw
     if not path or path in (":memory:", "/:memory:"):
-        raise Finding("LG001", "DATABASE_URL sqlite:// names no database file", subject=DB_SUBJECT)
+        raise Finding("LG001", say("logs.sqlite_no_file"), subject=DB_SUBJECT)
     if not os.path.isabs(path) and not os.path.exists(path) and os.path.exists("/" + path):
         path = "/" + path  # sqlite:///home/site/db.sqlite3 meant an absolute path
     return DbUrl("sqlite", f"sqlite:///{path}", path=path)
