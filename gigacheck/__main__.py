@@ -34,16 +34,15 @@ def codes(args) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     from .logs import viewer as logview
+    from .words import default_lang, say
 
-    parser = argparse.ArgumentParser(prog="python -m gigacheck",
-                                     description="gigacheck: GigaChat integration checks (run the checks with "
-                                                 "`pytest checks/`)")
+    lang = default_lang()  # the help is built before any --lang is parsed: the locale's language
+    parser = argparse.ArgumentParser(prog="python -m gigacheck", description=say("main.description", lang))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     logview.add_parser(sub)
-    p = sub.add_parser("codes", help="print the table of diagnosis codes (Markdown)")
-    p.add_argument("--readme", metavar="PATH", help=f"rewrite the tables between {START} and {END} (and the "
-                                                    f"Russian one's markers) in PATH instead")
-    p.add_argument("--lang", choices=("en", "ru"), default=None, help="print the table in this language (default en)")
+    p = sub.add_parser("codes", help=say("codes.help", lang))
+    p.add_argument("--readme", metavar="PATH", help=say("codes.help.readme", lang, start=START, end=END))
+    p.add_argument("--lang", choices=("en", "ru"), default=None, help=say("codes.help.lang", lang))
     p.set_defaults(func=codes)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -116,8 +116,29 @@ WORDS = {
                          "а не подсчёт)"},
     "help.search": {"en": "show only log rows containing TEXT (literal, any case)",
                     "ru": "показывать только строки лога, содержащие TEXT (как есть, без учёта регистра)"},
+    "help.thresholds": {"en": "CODE=N per line (e.g. LG014=5): a log check fails when its count in the window is "
+                              "above N (default 0)",
+                        "ru": "CODE=N по одному в строке (например, LG014=5): проверка логов падает, если записей "
+                              "за период больше N (по умолчанию 0)"},
+    "help.columns": {"en": "the log table's timestamp, level and message columns (default: timestamp level message)",
+                     "ru": "столбцы времени, уровня и сообщения в таблице логов (по умолчанию: timestamp level "
+                           "message)"},
+    "help.query_timeout": {"en": "seconds each log query may run on the database server (default 10)",
+                           "ru": "сколько секунд может выполняться каждый запрос к логам на сервере БД "
+                                 "(по умолчанию 10)"},
     "help.limit": {"en": "log rows shown per finding, newest first (default 50)",
                    "ru": "сколько строк лога показывать на находку, сначала новые (по умолчанию 50)"},
+    # python -m gigacheck
+    "main.description": {"en": "gigacheck: GigaChat integration checks (run the checks with `pytest checks/`)",
+                         "ru": "gigacheck: проверки интеграции с GigaChat (сами проверки запускает `pytest checks/`)"},
+    "codes.help": {"en": "print the table of diagnosis codes (Markdown)",
+                   "ru": "напечатать таблицу кодов диагностики (Markdown)"},
+    "codes.help.readme": {"en": "rewrite the tables between {start} and {end} (and the Russian one's markers) in "
+                                "PATH instead",
+                          "ru": "вместо этого переписать таблицы между {start} и {end} (и метками русской) "
+                                "в файле PATH"},
+    "codes.help.lang": {"en": "print the table in this language (default en)",
+                        "ru": "напечатать таблицу на этом языке (по умолчанию en)"},
     # python -m gigacheck logs
     "viewer.help": {"en": "show the site's GigaChat log rows (like manage.py view_gigachat_logs)",
                     "ru": "показать строки лога сайта о GigaChat (как manage.py view_gigachat_logs)"},
@@ -285,7 +306,8 @@ WORDS = {
     "fallback.wrong_path": {"en": "PROXY_API_BASE_URL's path is wrong (OpenAI-compatible APIs usually end in /v1)",
                             "ru": "неверный путь в PROXY_API_BASE_URL (у OpenAI-совместимых API он обычно "
                                   "заканчивается на /v1)"},
-    "fallback.not_list": {"en": "{said} but not a model list ({shape})", "ru": "{said}, но не список моделей ({shape})"},
+    "fallback.not_list": {"en": "{said} but not a model list ({shape})",
+                          "ru": "{said}, но не список моделей ({shape})"},
     "fallback.no_model": {"en": "the fallback provider does not list PROXY_API_MODEL {model}; it lists {listed}",
                           "ru": "в списке резервного провайдера нет PROXY_API_MODEL {model}; там есть: {listed}"},
     "fallback.nothing": {"en": "nothing", "ru": "ничего"},

@@ -30,13 +30,10 @@ def pytest_addoption(parser):
                     help=say("help.search", lang))
     group.addoption("--limit", dest="gigacheck_limit", type=int, default=50, metavar="N",
                     help=say("help.limit", lang))
-    parser.addini("gigacheck_log_thresholds", type="linelist", default=[],
-                  help="CODE=N per line (e.g. LG014=5): a log check fails when its count in the window "
-                       "is above N (default 0)")
-    parser.addini("gigacheck_log_columns", default="",
-                  help="the log table's timestamp, level and message columns (default: timestamp level message)")
+    parser.addini("gigacheck_log_thresholds", type="linelist", default=[], help=say("help.thresholds", lang))
+    parser.addini("gigacheck_log_columns", default="", help=say("help.columns", lang))
     parser.addini("gigacheck_log_query_timeout", default=str(store.STATEMENT_LIMIT_S),
-                  help="seconds each log query may run on the database server (default 10)")
+                  help=say("help.query_timeout", lang))
 
 
 @pytest.hookimpl(trylast=True)
