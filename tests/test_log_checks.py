@@ -178,7 +178,7 @@ def test_wrong_password_one_lg002_and_no_password_anywhere(run_logs, site_db, ma
 def test_missing_table_and_missing_column_on_mariadb(run_logs, mariadb_server):
     from tests.support.mariadb import LogDB
     db = LogDB("mariadb", None, mariadb_server)
-    url = db.make([("ERROR", "429", 5)], table="some_other_table")
+    url = db.make([("ERROR", "HTTP 429", 5)], table="some_other_table")
     got = outcomes(run_logs(env={"DATABASE_URL": url}))
     assert got[Q["LG003"]] == ("failed", ("LG003",)) and got[Q["LG014"]] == ("skipped", ("LG003",))
     url = db.make(columns=["id", "timestamp", "message"])

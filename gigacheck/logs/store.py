@@ -5,10 +5,12 @@ What every source promises:
   TRANSACTION READ ONLY` + `START TRANSACTION READ ONLY`; SQLite opened `mode=ro`);
 - bounded: connect/read/write timeouts, and a server-side limit on every
   statement (MariaDB `max_statement_time`, MySQL `MAX_EXECUTION_TIME`, SQLite a
-  progress handler); a statement past its limit becomes LG002 saying so;
-- fast on big tables without an index on `timestamp`: the window's first id is
-  found by bisecting the primary key, and the window read as a key range;
-  every signature is counted in one pass;
+  progress handler), bounding the SQL, not the Python after it; a statement past its
+  limit is LG007 (LG006 when ids do not follow time and the whole table had to be read);
+- the cost grows with the window, not the table: the timestamp index when there is
+  one; else the window's first id is found by bisecting the primary key, verified, and
+  the window read as a key range; SQL keeps only the rows holding some signature's
+  needle and Python decides precisely on those few (signatures.py);
 - the window's lower bound is computed here in UTC and converted to the zone of
   the naive timestamps (Django `USE_TZ=True` stores UTC), never the server's NOW().
 
@@ -33,7 +35,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..diagnosis import Finding
 from ..redact import Redactor
-from .signatures import LG018, SIGNATURES, as_text, classify, fold, level_ok, lg018_count, parse_level
+from .signatures import LG018, SIGNATURES, as_text, classify, fold, level_ok, lg018_count, parse_level, search_matcher
 from .signatures import VIEWER_TOPICS  # noqa: F401  re-exported: callers pass store.VIEWER_TOPICS to rows()
 
 DEFAULT_TABLE = "Asistent_systemlog"
@@ -138,13 +140,16 @@ class Filter:
     search: Optional[str] = None
     limit: int = 50
 
+    _search: object = field(default=None, init=False, repr=False, compare=False)
+
     def __post_init__(self):
         object.__setattr__(self, "level", parse_level(self.level))  # `error`, `warn` -> ERROR, WARNING
+        object.__setattr__(self, "_search", search_matcher(self.search))
 
     def accepts(self, level, folded_message: str) -> bool:
         if not level_ok(level, self.level):
             return False
-        return not self.search or fold(self.search) in folded_message
+        return self._search is None or self._search(folded_message)
 
 
 class Newest:
