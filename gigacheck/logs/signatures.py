@@ -68,7 +68,7 @@ def _plain(*texts: str) -> Tuple[Rule, ...]:
 # status of the gigachat SDK's ResponseError tuple. Not followed by a unit (`429 мс`, `402 КБ`).
 _KEYWORD = (r"(?<![\w./-])(?:https?(?:/[\d.]+)?|http-статус\w*|status(?:[ _-]?code)?|error(?:[ _-]?code)?|code"
             r"|response|код(?:\s+ответа|\s+ошибки|\s+статуса)?|статус\w*(?:\s+ответа)?|ошибк[аиуе])")
-_UNIT = r"(?!\d)(?![.,]\d)(?!\s*(?:ms|мс|s\b|с\b|сек|мин|min|кб|kb|мб|mb|байт|bytes?|%|шт|руб|₽))"
+_UNIT = r"(?!\w)(?![.,]\d)(?!\s*(?:ms|мс|s\b|с\b|сек|мин|min|кб|kb|мб|mb|байт|bytes?|%|шт|руб|₽))"
 
 
 def _status(number: str) -> Tuple[Rule, ...]:
@@ -99,9 +99,9 @@ SIGNATURES: Tuple[Signature, ...] = (
               ("Таймаут", "TimeoutError", "ReadTimeout", "timed out")),
     Signature("LG014", _status("429") + (
         Rule("too many requests"),
-        Rule("cooldown", _NOT_NEGATED + r"(?<![\w])(?:in|on|under|into|entering|entered|enter|active|start\w*)\s+"
+        Rule("cooldown", _NOT_NEGATED + r"(?<![\w])(?:in|on|under|into|entering|entered|enter|active|start\w*|в)\s+"
                                         r"cooldown(?!\s+(?:expired|ended|over|reset|cleared|off))"
-                                        r"|(?<![\w])cooldown\s*(?:is\s+)?(?:active|activated|started|until|for\s+\d"
+                                        r"|(?<!no )(?<![\w])cooldown\s*(?:is\s+)?(?:active|activated|started|until|for\s+\d"
                                         r"|до|на\s+\d|активен|включ\w*|[:=]?\s*[1-9]\d*(?:[.,]\d+)?\s*(?:s|с|сек|"
                                         r"seconds?|секунд\w*|min\w*|мин\w*)?\b)")),
               ("429 (as a status)", "Too Many Requests", "cooldown (active)")),
@@ -252,7 +252,8 @@ _CYRILLIC_WORD = re.compile(r"[а-яё]{4,}")
 
 def search_matcher(text: Optional[str]) -> Optional[Callable[[str], bool]]:
     """A test on folded messages: the literal text (any case), or the same words in other
-    Russian word forms (`Ошибка сохранения` finds `ошибки сохранения`); None when no search."""
+    Russian word forms (`Ошибка сохранения` finds `ошибки сохранения`, `Ошибка при сохранении`);
+    None when no search."""
     if not text:
         return None
     literal = fold(text)
@@ -263,7 +264,8 @@ def search_matcher(text: Optional[str]) -> Optional[Callable[[str], bool]]:
             parts.append(re.escape(_ENDING.sub("", w) if len(w) > 4 else w[:-1]) + r"\w*")
         else:
             parts.append(re.escape(w))
-    forms = re.compile(r"\s+".join(parts)) if parts else None
+    # words in order, a preposition between them allowed (`Ошибка при сохранении`)
+    forms = re.compile(r"\s+(?:\w{1,3}\s+)?".join(parts)) if parts else None
 
     def found(folded: str) -> bool:
         return literal in folded or (forms is not None and forms.search(folded) is not None)
