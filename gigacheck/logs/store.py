@@ -259,22 +259,33 @@ def parse_timestamp(value, tz: tzinfo) -> Optional[datetime]:
     if isinstance(value, datetime):
         dt = value
     else:
-        text = as_text(value).strip().replace(",", ".")
+        text = as_text(value).strip()
         if not text:
             return None
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        text = re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", text)
-        try:
+        try:  # what Django and the drivers write: no regular expression on the way
             dt = datetime.fromisoformat(text)
         except ValueError:
-            m = re.match(r"(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(?:\.(\d+))?", text)
-            if not m:
+            dt = _odd_timestamp(text)
+            if dt is None:
                 return None
-            dt = datetime.fromisoformat(m.group(1) + ("." + m.group(2)[:6].ljust(6, "0") if m.group(2) else ""))
     if dt.tzinfo is not None:
         dt = dt.astimezone(tz).replace(tzinfo=None)
     return dt
+
+
+def _odd_timestamp(text: str) -> Optional[datetime]:
+    """`2024-05-01 12:00:00,123 +0300`, `...123456789`: the spellings fromisoformat refuses."""
+    text = text.replace(",", ".")
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    text = re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", text)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        m = re.match(r"(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(?:\.(\d+))?", text)
+        if not m:
+            return None
+        return datetime.fromisoformat(m.group(1) + ("." + m.group(2)[:6].ljust(6, "0") if m.group(2) else ""))
 
 
 # --- DATABASE_URL ---------------------------------------------------------------------------------------
