@@ -294,6 +294,78 @@ def test_the_index_is_detected_and_changes_nothing_but_the_plan(log_db):
         assert "CREATE INDEX" in source.create_index_sql() and "timestamp" in source.create_index_sql()
 
 
+def test_the_plan_label_is_what_the_database_says_it_does(log_db):
+    """EXPLAIN (QUERY PLAN) of the statement that reads the window: the timestamp index when there is
+    one, else the primary-key range; never a whole-table scan on a table whose ids follow time."""
+    data = [("ERROR", "GigaChat HTTP 429", 5), ("INFO", "GigaChat ok", 60 * 30)]
+    indexed, plain = scan(log_db.make(data, index=True)).plan, scan(log_db.make(data)).plan
+    if log_db.backend == "sqlite":
+        assert "USING INDEX Asistent_systemlog_timestamp_idx (timestamp>?)" in indexed
+        assert "USING INTEGER PRIMARY KEY (rowid>?)" in plain
+    else:
+        assert "range on Asistent_systemlog_timestamp_idx" in indexed
+        assert "range on PRIMARY" in plain
+    assert "SCAN" not in indexed + plain and "ALL on" not in indexed + plain
+
+
+def shuffled(n_old=120, n_new=12, seed=13):
+    """Rows imported out of id order: 60 days of old rows and a few in the last day, ids shuffled."""
+    import random
+    rnd = random.Random(seed)
+    rows = [("ERROR", f"GigaChat HTTP 429 old {i}", rnd.uniform(26 * 60, 60 * 24 * 60)) for i in range(n_old)]
+    rows += [("ERROR", f"GigaChat HTTP 429 new {i}", rnd.uniform(1, 23 * 60)) for i in range(n_new)]
+    rnd.shuffle(rows)
+    return rows
+
+
+def test_ids_that_do_not_follow_time_are_never_a_silent_pass(log_db):
+    """No index and shuffled ids (imported or merged rows): the bisected window would miss rows;
+    the check sees it and reads the whole table (the plan and the evidence say so)."""
+    url = log_db.make(shuffled(), keep_order=True)
+    result = scan(url, flt=logstore.Filter(limit=100))
+    assert result.counts["LG014"] == 12 and result.rows == 12
+    assert sorted(r.message for r in result.samples["LG014"]) == sorted(f"GigaChat HTTP 429 new {i}" for i in range(12))
+    assert result.plan.startswith("full scan: ids do not follow time")
+    assert any("ids do not follow time" in n and "CREATE INDEX" in n for n in result.notes)
+    assert sorted(r.message for r in rows(url, flt=logstore.Filter(limit=100))) == \
+        sorted(f"GigaChat HTTP 429 new {i}" for i in range(12))
+    ordered = scan(log_db.make(shuffled()))  # the same rows in time order: the bisected range, verified
+    assert ordered.counts["LG014"] == 12 and ordered.plan.startswith("primary-key range")
+
+
+def test_the_rows_just_before_a_bisected_window_must_be_older(log_db):
+    """One new row among old ones with a lower id than the bisection's answer: caught by the check of
+    the rows just before the window."""
+    rows_ = [("ERROR", "GigaChat HTTP 429 old", 60 * 24 * 3 - i) for i in range(40)]
+    rows_.insert(5, ("ERROR", "GigaChat HTTP 429 new, low id", 30))
+    rows_ += [("ERROR", "GigaChat HTTP 429 newest", 10)]
+    result = scan(log_db.make(rows_, keep_order=True))
+    assert result.counts["LG014"] == 2 and result.plan.startswith("full scan: ids do not follow time")
+
+
+def test_a_full_scan_past_its_limit_has_its_own_code(log_db):
+    url = log_db.make([("INFO", "x", 1)])
+    with sources.open_database(url, statement_limit=0.3) as source:
+        source._unordered = True  # as a full scan for want of time order would be
+        slow = "SELECT SLEEP(3)" if log_db.backend == "mariadb" else \
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
+        err = finding(source._run, slow)
+    assert err.code == "LG006" and "ids do not follow time" in err.detail
+
+
+@pytest.mark.parametrize("asked, applied", [(1e-9, 0.01), (1e300, 86400.0), (7.5, 7.5)])
+def test_an_out_of_range_query_timeout_never_turns_the_limit_off(log_db, asked, applied):
+    url = log_db.make([("ERROR", "GigaChat HTTP 429", 1)])
+    with sources.open_database(url, statement_limit=asked) as source:
+        assert source.statement_limit == applied
+        if log_db.backend == "mariadb":
+            assert float(source._run("SELECT @@max_statement_time")[0][0]) == pytest.approx(applied)
+        assert source.scan(logstore.Window.last(24), logstore.Filter()).counts["LG014"] == 1
+    for bad in (0, -1, float("nan"), "x"):
+        with pytest.raises(ValueError):
+            sources.open_database(url, statement_limit=bad)
+
+
 def test_an_empty_table(log_db):
     result = scan(log_db.make([]))
     assert result.rows == 0 and not any(result.counts.values())
