@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..diagnosis import Finding
 from .sql import Column, SQLSource, TableInfo, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
-from .signatures import NEEDLES, as_text
+from .signatures import NEEDLES, SCAN_NEEDLES, as_text, at_or_above
 
 
 class MySQLSource(SQLSource):
@@ -126,11 +126,19 @@ class MySQLSource(SQLSource):
             self.column_tz = timezone.utc
         return info
 
-    def _prefilter(self, info) -> Tuple[str, list]:
-        """Each message lowered once and searched with one regular expression of every needle
-        (PCRE on MariaDB, ICU on MySQL 8: literal letters, spaces and `<>` read the same)."""
-        msg = info.col("message")
-        return f"LOWER({self._utf8(msg)}) REGEXP %s", ["|".join(NEEDLES)]
+    def _prefilter(self, info, kind: str) -> Tuple[str, list]:
+        """Each message lowered and searched with one regular expression of the needles (PCRE on
+        MariaDB, ICU on MySQL 8: literal letters, spaces and `<>` read the same)."""
+        lowered = f"LOWER({self._utf8(info.col('message'))})"
+        if kind != "scan":
+            return f"{lowered} REGEXP %s", ["|".join(NEEDLES)]
+        errors = at_or_above("ERROR")
+        level = f"UPPER(TRIM({self._utf8(info.col('level'))}))"
+        return (f"({lowered} REGEXP %s OR ({self._gigachat(info)} AND {level} IN ({', '.join(['%s'] * len(errors))})))",
+                ["|".join(SCAN_NEEDLES), *errors])
+
+    def _gigachat(self, info) -> str:
+        return f"(LOCATE('gigachat', LOWER({self._utf8(info.col('message'))})) > 0)"
 
     def _utf8(self, column: Column) -> str:
         """The column as utf8mb4 text (a no-op for utf8mb4 columns; bytes of blobs decoded)."""

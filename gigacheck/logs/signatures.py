@@ -149,8 +149,15 @@ VIEWER_TOPICS = Signature("viewer", _plain("gigachat", "изображени", "
 
 # What the prefilter looks for: a row without any of these can show nothing. A needle that holds
 # another one (`readtimeout` holds `timeout`) adds nothing, so it is left out.
-_ALL = tuple(dict.fromkeys(n for s in SIGNATURES + (GIGACHAT, IMAGE_SAVED, VIEWER_TOPICS) for n in s.needles))
-NEEDLES: Tuple[str, ...] = tuple(n for n in _ALL if not any(o != n and o in n for o in _ALL))
+def _minimal(sigs) -> Tuple[str, ...]:
+    every = tuple(dict.fromkeys(n for s in sigs for n in s.needles))
+    return tuple(n for n in every if not any(o != n and o in n for o in every))
+
+
+NEEDLES: Tuple[str, ...] = _minimal(SIGNATURES + (GIGACHAT, IMAGE_SAVED, VIEWER_TOPICS))  # what the viewer may show
+# What the pass needs to see row by row: what may show a specific code or a saved image. Rows about
+# GigaChat are counted by the database itself; only those at ERROR and above (LG010) come too.
+SCAN_NEEDLES: Tuple[str, ...] = _minimal(SPECIFIC + (IMAGE_SAVED,))
 
 
 def fold(text: str) -> str:
@@ -247,19 +254,24 @@ def classify(level, message) -> Verdict:
     return Verdict(frozenset(codes), gigachat, saved, bool(codes) or saved or _TOPIC in found)
 
 
-# The prefilter as the SQLite source runs it (a function registered on the connection: one regular
+# The prefilter as the SQLite source runs it (functions registered on the connection: one regular
 # expression per folded row is 12 times cheaper there than a GLOB per needle, and 10 times cheaper
 # than re.IGNORECASE on the raw row).
 _PICK = re.compile("|".join(re.escape(n) for n in NEEDLES))
+_PICK_SCAN = re.compile("|".join(re.escape(n) for n in SCAN_NEEDLES))
 
 
 def picks(message) -> int:
-    """1 when the row may show something (holds a needle, any case), else 0."""
+    """1 when the row may be shown by the viewer (holds a needle, any case), else 0."""
+    return 1 if message is not None and _PICK.search(fold(as_text(message))) else 0
+
+
+def picks_for_scan(level, message) -> int:
+    """1 when the row may show a code or a saved image: the rows the pass decides on in Python."""
     if message is None:
         return 0
-    if isinstance(message, bytes):
-        message = message.decode("utf-8", "replace")
-    return 1 if _PICK.search(message.casefold()) else 0
+    folded = fold(as_text(message))
+    return 1 if _PICK_SCAN.search(folded) or ("gigachat" in folded and level_ok(level, "ERROR")) else 0
 
 
 def as_text(value) -> str:

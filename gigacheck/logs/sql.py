@@ -8,9 +8,9 @@ from datetime import datetime, timezone, tzinfo
 from typing import Dict, List, Optional, Tuple
 
 from ..diagnosis import Finding
-from .signatures import VIEWER_TOPICS, Signature, as_text, classify, fold
-from .store import (BISECT_SLACK, DB_SUBJECT, TABLE_SUBJECT, DbUrl, Filter, LogTable, Newest, Row, Scan, Tally, Window,
-                    parse_timestamp)
+from .signatures import LG018, VIEWER_TOPICS, Signature, as_text, classify, fold
+from .store import (BISECT_SLACK, DB_SUBJECT, EXCERPT_CHARS, TABLE_SUBJECT, DbUrl, Filter, LogTable, Newest, Row, Scan,
+                    Tally, Window, parse_timestamp)
 
 MAX_BISECT_STEPS = 80         # enough for any 64-bit key range
 VERIFY_ROWS = 256             # the rows just before a bisected window that must be older than it
@@ -88,7 +88,7 @@ class SQLSource:
 
     # subclasses: _run(sql, params) -> rows, _fetch(sql, params) -> rows (the statement limit bounds the SQL,
     # never the Python that follows), _find_table(), _columns(name), _timestamp_indexed(name, col),
-    # _prefilter(info) -> (sql, params), explain(sql, params) -> what the database says it does, close(), quote(ident)
+    # _prefilter(info, kind) -> (sql, params), _gigachat(info) -> sql, explain(sql, params) -> what the database says it does, close(), quote(ident)
     _bound = None     # how the window's bound is passed (SQLite: as text)
     _no_key = "0"     # the key of tables without an integer id
 
@@ -184,37 +184,44 @@ class SQLSource:
         return Plan(f"{ts} >= {self.ph}", [value], "full scan: ids do not follow time and there is no index on "
                                                    "timestamp", unordered=True)
 
-    def count(self, info: TableInfo, plan: "Plan", window: Window, bound=None) -> Tuple[int, "Plan"]:
-        """The rows of the window. On a bisected key range this also counts the rows of the range
-        that are far older than the window: any such row means ids do not follow time, and the
-        window is read again as a full scan."""
-        t = self.quote(info.name)
+    def count(self, info: TableInfo, plan: "Plan", window: Window, bound=None) -> Tuple[int, int, "Plan"]:
+        """The rows of the window and those about GigaChat (counted here: they are many, and only
+        their number matters). On a bisected key range this also counts the rows of the range that
+        are far older than the window: any such row means ids do not follow time, and the window is
+        read again as a full scan."""
+        t, gig = self.quote(info.name), self._gigachat(info)
         if plan.stray is None:
-            return int(self._run(f"SELECT COUNT(*) FROM {t} WHERE {plan.where}", plan.params)[0][0] or 0), plan
+            n, g = self._run(f"SELECT COUNT(*), COALESCE(SUM({gig}), 0) FROM {t} WHERE {plan.where}", plan.params)[0]
+            return int(n or 0), int(g or 0), plan
         stray_sql, stray_params = plan.stray
         in_window = plan.where[len(plan.range_where) + len(" AND "):]
-        n, strays = self._run(f"SELECT COALESCE(SUM({in_window}), 0), COALESCE(SUM({stray_sql}), 0) FROM {t} "
-                              f"WHERE {plan.range_where}", plan.params[1:] + stray_params + plan.range_params)[0]
+        n, g, strays = self._run(
+            f"SELECT COALESCE(SUM({in_window}), 0), COALESCE(SUM(({in_window}) AND {gig}), 0), "
+            f"COALESCE(SUM({stray_sql}), 0) FROM {t} WHERE {plan.range_where}",
+            plan.params[1:] + plan.params[1:] + stray_params + plan.range_params)[0]
         if int(strays or 0):
             since = window.since_in(self.column_tz or window.tz)
             plan = self._full_scan_plan(self.quote(info.col("timestamp").name), bound(since) if bound else since)
-            return int(self._run(f"SELECT COUNT(*) FROM {t} WHERE {plan.where}", plan.params)[0][0] or 0), plan
-        return int(n or 0), plan
+            return self.count(info, plan, window, bound)
+        return int(n or 0), int(g or 0), plan
 
-    def _plan(self, info: TableInfo, window: Window) -> Tuple[int, "Plan"]:
+    def _plan(self, info: TableInfo, window: Window) -> Tuple[int, int, "Plan"]:
         plan = self._window(info, window, self._bound)
-        total, plan = self.count(info, plan, window, self._bound)
+        total, gigachat, plan = self.count(info, plan, window, self._bound)
         self._unordered = plan.unordered
-        return total, plan
+        return total, gigachat, plan
 
-    def _candidates(self, info: TableInfo, plan: "Plan", window: Window, prefilter: bool):
-        """(key, time, level, message) of the window's rows, newest or not, that hold a needle of some
-        signature (all rows without `prefilter`); the precise test is the caller's, in Python."""
+    def _candidates(self, info: TableInfo, plan: "Plan", window: Window, kind: Optional[str]):
+        """(key, time, level, message) of the window's rows that SQL keeps: `scan`, the rows that may
+        show a code or a saved image; `shown`, also the viewer's topics; `gigachat`, the rows about
+        GigaChat; None, all. The precise test is the caller's, in Python."""
         key = self.quote(info.pk) if info.pk else self._no_key
         cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "level", "message"))
         where, params = plan.where, list(plan.params)
-        if prefilter:
-            cond, extra = self._prefilter(info)
+        if kind == "gigachat":
+            where = f"{where} AND {self._gigachat(info)}"
+        elif kind:
+            cond, extra = self._prefilter(info, kind)
             where, params = f"{where} AND {cond}", params + extra
         sql = f"SELECT {key}, {cols} FROM {self.quote(info.name)} WHERE {where}"
         since = window.since_local
@@ -228,13 +235,21 @@ class SQLSource:
     def scan(self, window: Window, flt: Filter) -> Scan:
         """Every signature counted in one pass: SQL picks the rows holding a needle, Python decides."""
         info = self.table_info()
-        total, plan = self._plan(info, window)
-        rows, sql, params = self._candidates(info, plan, window, prefilter=True)
+        total, gigachat, plan = self._plan(info, window)
+        rows, sql, params = self._candidates(info, plan, window, "scan")
         tally = Tally(flt)
         for key, stamp, level, message in rows:
             tally.add(stamp, level, message, key)
+        tally.gigachat = gigachat
         scan = tally.scan(self.label, f"{plan.label} [{self.explain(sql, params)}]")
         scan.rows = total
+        if scan.counts[LG018] and flt.limit:  # rare: GigaChat used, no image saved; then its rows are the evidence
+            newest = Newest(flt.limit)
+            for key, stamp, level, message in self._candidates(info, plan, window, "gigachat")[0]:
+                text = as_text(message)
+                if flt.accepts(level, fold(text)):
+                    newest.add(Row(stamp, level, text[:EXCERPT_CHARS], len(text), key))
+            scan.samples[LG018] = newest.rows()
         if plan.unordered:
             scan.notes.append(f"{self.label}: ids do not follow time and there is no index on timestamp: the whole "
                               f"table was read (add the index: {self.create_index_sql(info)})")
@@ -244,9 +259,9 @@ class SQLSource:
         """The viewer's rows: the site's topics and every row a check counts (all rows with
         `topics=None`), narrowed by level and search, newest first."""
         info = self.table_info()
-        _, plan = self._plan(info, window)
+        _, _, plan = self._plan(info, window)
         out = Newest(flt.limit)
-        for key, stamp, level, message in self._candidates(info, plan, window, prefilter=topics is not None)[0]:
+        for key, stamp, level, message in self._candidates(info, plan, window, "shown" if topics else None)[0]:
             text = as_text(message)
             if (topics is None or classify(level, text).topic) and flt.accepts(level, fold(text)):
                 out.add(Row(stamp, level, text, len(text), key))

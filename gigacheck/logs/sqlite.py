@@ -12,7 +12,7 @@ from urllib.request import pathname2url
 from ..diagnosis import Finding
 from .sql import Column, SQLSource, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
-from .signatures import picks
+from .signatures import picks, picks_for_scan
 
 
 class SQLiteSource(SQLSource):
@@ -38,6 +38,7 @@ class SQLiteSource(SQLSource):
         self._deadline = None
         self.conn.set_progress_handler(self._progress, 10000)
         self.conn.create_function("gigacheck_picks", 1, picks, deterministic=True)
+        self.conn.create_function("gigacheck_picks_for_scan", 2, picks_for_scan, deterministic=True)
 
     def _progress(self) -> int:
         return 1 if self._deadline is not None and time.monotonic() > self._deadline else 0
@@ -95,12 +96,21 @@ class SQLiteSource(SQLSource):
                          "WHERE ii.seqno = 0 AND lower(ii.name) = lower(?)", (name, column))
         return bool(rows and rows[0][0])
 
-    _bound = staticmethod(lambda since: since.strftime("%Y-%m-%d %H:%M:%S"))  # text: a superset, exact in Python
+    # As text, as Django stores it: exact for its own format, a superset for others (`T`), exact in Python.
+    _bound = staticmethod(lambda since: since.isoformat(sep=" "))
 
-    def _prefilter(self, info) -> Tuple[str, list]:
+    def _prefilter(self, info, kind: str) -> Tuple[str, list]:
         """SQLite's own case folding (LIKE, lower) is ASCII only, and a GLOB per needle with a case
-        class per letter costs 12 times more than `signatures.picks` registered as a function."""
-        return f"gigacheck_picks({self.quote(info.col('message').name)})", []
+        class per letter costs 12 times more than these functions of `signatures`."""
+        # as bytes: text that is not UTF-8 would fail the call before it starts; picks decodes it leniently
+        msg = f"CAST({self.quote(info.col('message').name)} AS BLOB)"
+        if kind == "scan":
+            return f"gigacheck_picks_for_scan({self.quote(info.col('level').name)}, {msg})", []
+        return f"gigacheck_picks({msg})", []
+
+    def _gigachat(self, info) -> str:
+        # lower() folds ASCII, and the needle is ASCII: exact, and done in C for every row
+        return f"(instr(lower({self.quote(info.col('message').name)}), 'gigachat') > 0)"
 
     def _fetch(self, sql: str, params: Sequence = ()) -> list:
         return self._run(sql, params)  # all rows fetched under the limit, then the limit is off
