@@ -6,9 +6,14 @@ from datetime import timezone
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..diagnosis import Finding
-from .sql import Column, SQLSource, TableInfo, _time_limit
+from .sql import Column, Plan, SQLSource, TableInfo, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
 from .signatures import NEEDLES, SCAN_NEEDLES, as_text, at_or_above
+
+# A derived table with a LIMIT is materialized, not merged into the outer query: each message is
+# lowered once, not once per LOCATE.
+NO_MERGE = "LIMIT 18446744073709551615"
+FETCH_CHUNK = 5000  # ids per primary-key read
 
 
 class MySQLSource(SQLSource):
@@ -140,6 +145,35 @@ class MySQLSource(SQLSource):
     def _gigachat(self, info) -> str:
         return f"(LOCATE('gigachat', LOWER({self._utf8(info.col('message'))})) > 0)"
 
+    def _candidates(self, info, plan, window, kind):
+        """With an integer id: one pass that lowers each message once (a materialized derived table)
+        and tests the needles with LOCATE on bytes, 3 times cheaper than REGEXP here; the ids it
+        picks are then read by primary key."""
+        if kind not in ("scan", "shown") or not info.pk:
+            return super()._candidates(info, plan, window, kind)
+        needles = SCAN_NEEDLES if kind == "scan" else NEEDLES
+        cond = " OR ".join(["LOCATE(%s, m) > 0"] * len(needles))
+        params = [n.encode("utf-8") for n in needles]
+        if kind == "scan":
+            errors = at_or_above("ERROR")
+            cond += f" OR (LOCATE('gigachat', m) > 0 AND lv IN ({', '.join(['%s'] * len(errors))}))"
+            params += list(errors)
+        derived = (f"SELECT {self.quote(info.pk)} AS id, UPPER(TRIM({self._utf8(info.col('level'))})) AS lv, "
+                   f"CONVERT(LOWER(COALESCE({self._utf8(info.col('message'))}, '')) USING binary) AS m "
+                   f"FROM {self.quote(info.name)} WHERE {plan.where} {NO_MERGE}")
+        sql = f"SELECT COUNT(*), GROUP_CONCAT(id) FROM ({derived}) AS w WHERE {cond}"
+        self._run("SET SESSION group_concat_max_len = %s", (1 << 30,))
+        n, ids = self._run(sql, plan.params + params)[0]
+        keys = [int(k) for k in as_text(ids).split(",") if k] if ids else []
+        if len(keys) != int(n or 0):  # cut by max_allowed_packet: read them the plain way
+            return super()._candidates(info, plan, window, kind)
+        out = []
+        for i in range(0, len(keys), FETCH_CHUNK):
+            chunk = keys[i:i + FETCH_CHUNK]
+            part = Plan(f"{self.quote(info.pk)} IN ({', '.join(['%s'] * len(chunk))})", chunk, plan.label)
+            out += super()._candidates(info, part, window, None)[0]
+        return out, sql, plan.params + params
+
     def _utf8(self, column: Column) -> str:
         """The column as utf8mb4 text (a no-op for utf8mb4 columns; bytes of blobs decoded)."""
         q = self.quote(column.name)
@@ -160,6 +194,8 @@ class MySQLSource(SQLSource):
         parts = []
         for r in rows:
             d = dict(zip(names, r))
+            if as_text(d.get("table")).startswith("<"):  # the materialized derived table, not the log table
+                continue
             parts.append(f"{as_text(d.get('type'))} on {as_text(d.get('key')) or 'no index'}")
         return "; ".join(parts)
 
