@@ -145,10 +145,13 @@ class MySQLSource(SQLSource):
     def _gigachat(self, info) -> str:
         return f"(LOCATE('gigachat', LOWER({self._utf8(info.col('message'))})) > 0)"
 
+    def _gigachat_in_pass(self, info) -> bool:
+        return bool(info.pk)
+
     def _candidates(self, info, plan, window, kind):
-        """With an integer id: one pass that lowers each message once (a materialized derived table)
-        and tests the needles with LOCATE on bytes, 3 times cheaper than REGEXP here; the ids it
-        picks are then read by primary key."""
+        """With an integer id: one pass that lowers each message once (a materialized derived table),
+        tests the needles with LOCATE on bytes (3 times cheaper than REGEXP here) and counts the
+        GigaChat rows; the ids it picks are then read by primary key."""
         if kind not in ("scan", "shown") or not info.pk:
             return super()._candidates(info, plan, window, kind)
         needles = SCAN_NEEDLES if kind == "scan" else NEEDLES
@@ -161,9 +164,11 @@ class MySQLSource(SQLSource):
         derived = (f"SELECT {self.quote(info.pk)} AS id, UPPER(TRIM({self._utf8(info.col('level'))})) AS lv, "
                    f"CONVERT(LOWER(COALESCE({self._utf8(info.col('message'))}, '')) USING binary) AS m "
                    f"FROM {self.quote(info.name)} WHERE {plan.where} {NO_MERGE}")
-        sql = f"SELECT COUNT(*), GROUP_CONCAT(id) FROM ({derived}) AS w WHERE {cond}"
+        sql = (f"SELECT COALESCE(SUM({cond}), 0), GROUP_CONCAT(IF({cond}, id, NULL)), "
+               f"COALESCE(SUM(LOCATE('gigachat', m) > 0), 0) FROM ({derived}) AS w")
         self._run("SET SESSION group_concat_max_len = %s", (1 << 30,))
-        n, ids = self._run(sql, plan.params + params)[0]
+        n, ids, self._pass_gigachat = self._run(sql, params + params + plan.params)[0]
+        self._pass_gigachat = int(self._pass_gigachat or 0)
         keys = [int(k) for k in as_text(ids).split(",") if k] if ids else []
         if len(keys) != int(n or 0):  # cut by max_allowed_packet: read them the plain way
             return super()._candidates(info, plan, window, kind)
@@ -172,7 +177,7 @@ class MySQLSource(SQLSource):
             chunk = keys[i:i + FETCH_CHUNK]
             part = Plan(f"{self.quote(info.pk)} IN ({', '.join(['%s'] * len(chunk))})", chunk, plan.label)
             out += super()._candidates(info, part, window, None)[0]
-        return out, sql, plan.params + params
+        return out, sql, params + params + plan.params
 
     def _utf8(self, column: Column) -> str:
         """The column as utf8mb4 text (a no-op for utf8mb4 columns; bytes of blobs decoded)."""

@@ -184,15 +184,16 @@ class SQLSource:
         return Plan(f"{ts} >= {self.ph}", [value], "full scan: ids do not follow time and there is no index on "
                                                    "timestamp", unordered=True)
 
-    def count(self, info: TableInfo, plan: "Plan", window: Window, bound=None) -> Tuple[int, int, "Plan"]:
+    def count(self, info: TableInfo, plan: "Plan", window: Window, bound=None,
+              gigachat: bool = True) -> Tuple[int, Optional[int], "Plan"]:
         """The rows of the window and those about GigaChat (counted here: they are many, and only
         their number matters). On a bisected key range this also counts the rows of the range that
         are far older than the window: any such row means ids do not follow time, and the window is
         read again as a full scan."""
-        t, gig = self.quote(info.name), self._gigachat(info)
+        t, gig = self.quote(info.name), (self._gigachat(info) if gigachat else "0")
         if plan.stray is None:
             n, g = self._run(f"SELECT COUNT(*), COALESCE(SUM({gig}), 0) FROM {t} WHERE {plan.where}", plan.params)[0]
-            return int(n or 0), int(g or 0), plan
+            return int(n or 0), (int(g or 0) if gigachat else None), plan
         stray_sql, stray_params = plan.stray
         in_window = plan.where[len(plan.range_where) + len(" AND "):]
         n, g, strays = self._run(
@@ -202,14 +203,18 @@ class SQLSource:
         if int(strays or 0):
             since = window.since_in(self.column_tz or window.tz)
             plan = self._full_scan_plan(self.quote(info.col("timestamp").name), bound(since) if bound else since)
-            return self.count(info, plan, window, bound)
-        return int(n or 0), int(g or 0), plan
+            return self.count(info, plan, window, bound, gigachat)
+        return int(n or 0), (int(g or 0) if gigachat else None), plan
 
-    def _plan(self, info: TableInfo, window: Window) -> Tuple[int, int, "Plan"]:
+    def _plan(self, info: TableInfo, window: Window, gigachat: bool = True) -> Tuple[int, Optional[int], "Plan"]:
         plan = self._window(info, window, self._bound)
-        total, gigachat, plan = self.count(info, plan, window, self._bound)
+        total, gigachat, plan = self.count(info, plan, window, self._bound, gigachat)
         self._unordered = plan.unordered
         return total, gigachat, plan
+
+    def _gigachat_in_pass(self, info: TableInfo) -> bool:
+        """Whether `_candidates(kind="scan")` counts the GigaChat rows itself (in `_pass_gigachat`)."""
+        return False
 
     def _candidates(self, info: TableInfo, plan: "Plan", window: Window, kind: Optional[str]):
         """(key, time, level, message) of the window's rows that SQL keeps: `scan`, the rows that may
@@ -235,8 +240,11 @@ class SQLSource:
     def scan(self, window: Window, flt: Filter) -> Scan:
         """Every signature counted in one pass: SQL picks the rows holding a needle, Python decides."""
         info = self.table_info()
-        total, gigachat, plan = self._plan(info, window)
+        in_pass = self._gigachat_in_pass(info)
+        total, gigachat, plan = self._plan(info, window, gigachat=not in_pass)
         rows, sql, params = self._candidates(info, plan, window, "scan")
+        if in_pass:
+            gigachat = self._pass_gigachat
         tally = Tally(flt)
         for key, stamp, level, message in rows:
             tally.add(stamp, level, message, key)
