@@ -164,10 +164,11 @@ class MySQLSource(SQLSource):
         derived = (f"SELECT {self.quote(info.pk)} AS id, UPPER(TRIM({self._utf8(info.col('level'))})) AS lv, "
                    f"CONVERT(LOWER(COALESCE({self._utf8(info.col('message'))}, '')) USING binary) AS m "
                    f"FROM {self.quote(info.name)} WHERE {plan.where} {NO_MERGE}")
-        sql = (f"SELECT COALESCE(SUM({cond}), 0), GROUP_CONCAT(IF({cond}, id, NULL)), "
-               f"COALESCE(SUM(LOCATE('gigachat', m) > 0), 0) FROM ({derived}) AS w")
+        # the flags materialized too: merged, each use of `c` would run every LOCATE again
+        sql = (f"SELECT COALESCE(SUM(c), 0), GROUP_CONCAT(IF(c, id, NULL)), COALESCE(SUM(g), 0) FROM "
+               f"(SELECT id, ({cond}) AS c, LOCATE('gigachat', m) > 0 AS g FROM ({derived}) AS w {NO_MERGE}) AS x")
         self._run("SET SESSION group_concat_max_len = %s", (1 << 30,))
-        n, ids, self._pass_gigachat = self._run(sql, params + params + plan.params)[0]
+        n, ids, self._pass_gigachat = self._run(sql, params + plan.params)[0]
         self._pass_gigachat = int(self._pass_gigachat or 0)
         keys = [int(k) for k in as_text(ids).split(",") if k] if ids else []
         if len(keys) != int(n or 0):  # cut by max_allowed_packet: read them the plain way
@@ -177,7 +178,7 @@ class MySQLSource(SQLSource):
             chunk = keys[i:i + FETCH_CHUNK]
             part = Plan(f"{self.quote(info.pk)} IN ({', '.join(['%s'] * len(chunk))})", chunk, plan.label)
             out += super()._candidates(info, part, window, None)[0]
-        return out, sql, params + params + plan.params
+        return out, sql, params + plan.params
 
     def _utf8(self, column: Column) -> str:
         """The column as utf8mb4 text (a no-op for utf8mb4 columns; bytes of blobs decoded)."""
