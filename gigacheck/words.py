@@ -333,6 +333,23 @@ WORDS = {
                            "ru": "GIGACHECK_LOG_FILE={path}: это не файл"},
     "logs.file_unreadable": {"en": "GIGACHECK_LOG_FILE={path}: cannot be read ({error})",
                              "ru": "GIGACHECK_LOG_FILE={path}: не читается ({error})"},
+    "logs.no_table": {"en": "no table {table} in {label} (or this user may not read it)",
+                      "ru": "в {label} нет таблицы {table} (или у этого пользователя нет права её читать)"},
+    "logs.no_column": {"en": "{table} has no column {missing} (it has: {have})",
+                       "ru": "в {table} нет столбца {missing} (есть: {have})"},
+    "logs.unordered": {"en": "{label}: ids do not follow time and there is no index on timestamp; reading the whole "
+                             "table ran past the time limit of {limit} s ({said})",
+                       "ru": "{label}: id не идут по времени, а индекса на timestamp нет; чтение всей таблицы не "
+                             "уложилось в лимит {limit} с ({said})"},
+    "logs.time_limit": {"en": "a query ran past its time limit of {limit} s on {label} ({said}): the server is busy "
+                              "or the window is very large",
+                        "ru": "запрос к {label} не уложился в лимит {limit} с ({said}): сервер занят или окно очень "
+                              "большое"},
+    "logs.no_db_file": {"en": "{label}: no such database file", "ru": "{label}: файла базы нет"},
+    "logs.db_not_file": {"en": "{label}: not a file", "ru": "{label}: это не файл"},
+    "logs.silent_server": {"en": "{label}: the server accepted the connection but did not answer within {seconds} s "
+                                 "({text})",
+                           "ru": "{label}: сервер принял соединение, но не ответил за {seconds} с ({text})"},
     # a check's detail
     "config.tls_off": {"en": "GIGACHAT_VERIFY_SSL_CERTS is false; the report of this run says so",
                        "ru": "GIGACHAT_VERIFY_SSL_CERTS=false; отчёт этого запуска об этом предупреждает"},

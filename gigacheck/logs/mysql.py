@@ -6,6 +6,7 @@ from datetime import timezone
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..diagnosis import Finding
+from ..words import say
 from .sql import Column, Plan, SQLSource, TableInfo, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
 from .signatures import NEEDLES, SCAN_NEEDLES, as_text, at_or_above
@@ -82,8 +83,8 @@ class MySQLSource(SQLSource):
         code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
         text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
         if code == 2013 and "timed out" in text:
-            return Finding("LG002", f"{self.label}: the server accepted the connection but did not answer within "
-                                    f"{connect_timeout:g} s ({text})", subject=DB_SUBJECT)
+            return Finding("LG002", say("logs.silent_server", label=self.label, seconds=f"{connect_timeout:g}",
+                                        text=text), subject=DB_SUBJECT)
         return self._finding(exc)
 
     def _finding(self, exc) -> Finding:

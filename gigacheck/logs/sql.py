@@ -8,6 +8,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import Dict, List, Optional, Tuple
 
 from ..diagnosis import Finding
+from ..words import say
 from .signatures import LG018, VIEWER_TOPICS, Signature, as_text, classify, fold
 from .store import (BISECT_SLACK, DB_SUBJECT, EXCERPT_CHARS, TABLE_SUBJECT, DbUrl, Filter, LogTable, Newest, Row, Scan,
                     Tally, Window, parse_timestamp)
@@ -104,13 +105,13 @@ class SQLSource:
         want = self.table
         name = self._find_table(want.name)
         if name is None:
-            raise Finding("LG003", f"no table {want.name} in {self.label} (or this user may not read it)",
+            raise Finding("LG003", say("logs.no_table", table=want.name, label=self.label),
                           subject=TABLE_SUBJECT)
         columns = {c.name.lower(): c for c in self._columns(name)}
         missing = [c for c in (want.timestamp, want.level, want.message) if c.lower() not in columns]
         if missing:
             have = ", ".join(c.name for c in columns.values()) or "none visible"
-            raise Finding("LG004", f"{name} has no column {', '.join(missing)} (it has: {have})",
+            raise Finding("LG004", say("logs.no_column", table=name, missing=", ".join(missing), have=have),
                           subject=TABLE_SUBJECT)
         ts = columns[want.timestamp.lower()]
         pks = self._primary_key(name, columns)
@@ -304,7 +305,6 @@ class SQLSource:
 
 def _time_limit(label: str, limit: float, said: str, unordered: bool = False) -> Finding:
     if unordered:
-        return Finding("LG006", f"{label}: ids do not follow time and there is no index on timestamp; reading the "
-                                f"whole table ran past the time limit of {limit:g} s ({said})", subject=TABLE_SUBJECT)
-    return Finding("LG007", f"a query ran past its time limit of {limit:g} s on {label} ({said}): the server is "
-                            f"busy or the window is very large", subject=DB_SUBJECT)
+        return Finding("LG006", say("logs.unordered", label=label, limit=f"{limit:g}", said=said),
+                       subject=TABLE_SUBJECT)
+    return Finding("LG007", say("logs.time_limit", label=label, limit=f"{limit:g}", said=said), subject=DB_SUBJECT)

@@ -10,6 +10,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.request import pathname2url
 
 from ..diagnosis import Finding
+from ..words import say
 from .sql import Column, SQLSource, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
 from .signatures import picks, picks_for_scan
@@ -26,8 +27,8 @@ class SQLiteSource(SQLSource):
         super().__init__(url, table, statement_limit)
         path = Path(url.path)
         if not path.is_file():
-            raise Finding("LG002", f"{self.label}: no such database file" if not path.exists() else
-                          f"{self.label}: not a file", subject=DB_SUBJECT)
+            key = "logs.no_db_file" if not path.exists() else "logs.db_not_file"
+            raise Finding("LG002", say(key, label=self.label), subject=DB_SUBJECT)
         try:
             self.conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True,
                                         timeout=CONNECT_TIMEOUT_S, isolation_level=None, check_same_thread=False)
