@@ -257,7 +257,7 @@ WORDS = {
     "key.problem": {"en": "{variable} {problem}", "ru": "{variable}: {problem}"},
     "key.bare_uuid": {"en": "is a bare UUID: the client ID or client secret alone, not the key",
                       "ru": "это просто UUID: один Client ID или Client Secret, а не ключ авторизации"},
-    "key.not_base64": {"en": "is not valid base64", "ru": "не корректный base64"},
+    "key.not_base64": {"en": "is not valid base64", "ru": "это некорректный base64"},
     "key.binary": {"en": "decodes to binary bytes, not client_id:client_secret",
                    "ru": "декодируется в двоичные байты, а не в client_id:client_secret"},
     "key.twice": {"en": "is encoded twice (base64 of base64): use the inner value",
@@ -295,7 +295,7 @@ WORDS = {
     "ca.no_pem": {"en": "holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
                   "ru": "в нём нет сертификата PEM (-----BEGIN CERTIFICATE-----)"},
     "ca.bad_pem": {"en": "is not a valid PEM bundle ({kind})",
-                   "ru": "это не корректный набор сертификатов PEM ({kind})"},
+                   "ru": "это некорректный набор сертификатов PEM ({kind})"},
     # the fallback provider (fallback.py)
     "fallback.not_url": {"en": "PROXY_API_BASE_URL {url} is not an http(s) URL",
                          "ru": "PROXY_API_BASE_URL {url} не адрес http(s)"},
