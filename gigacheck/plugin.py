@@ -330,7 +330,9 @@ def pytest_runtest_setup(item):
     # the fallback provider does not use the GigaChat client: it matters most when GigaChat is off
     if run.active and area_of(item) in GIGACHAT_AREAS and "gigachat" in getattr(item, "fixturenames", ()) \
             and not run.settings.enable_gigachat:
-        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): nothing to check"))
+        first = run.ledger.get(("GC014", "gigachat"))
+        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): nothing to check"
+                                + (f" (reported by {first})" if first else "")))
 
 
 @pytest.hookimpl(wrapper=True)
