@@ -44,6 +44,7 @@ class Run:
         self.client = None
         self.mock = None
         self.ledger: Dict[tuple, str] = {}        # (code, subject) -> nodeid that reported it
+        self.causes: Dict[str, str] = {}          # code -> nodeid that reported it (causes.py), in order
         self.records: Dict[str, CheckRecord] = {}
         self.requests = dict.fromkeys(REQUEST_KINDS, 0)           # summed from every report (xdist too)
         self.requests_reported = dict.fromkeys(REQUEST_KINDS, 0)  # this process's client, already in a report
@@ -349,18 +350,39 @@ def pytest_runtest_call(item):
 
 def conclude(item, finding: Finding):
     """A finding fails the first check that meets it; a later check that meets the same
-    root cause is skipped with a reason naming that first check."""
+    root cause, or a consequence of it (causes.py), is skipped with a reason naming that first
+    check.  The failure carries the site's log rows that show its cause."""
+    from . import causes
     run = run_of(item.config)
     key = (finding.code, finding.subject or item.nodeid)
     first = run.ledger.setdefault(key, item.nodeid)
+    if first == item.nodeid:
+        first = causes.explaining(finding.code, run.causes) or first
     if first != item.nodeid:
+        run.causes.setdefault(finding.code, first)  # its own consequences point to the same check
         try:
             pytest.skip(run.scrub(f"{finding.headline} (reported by {first})"))
         except pytest.skip.Exception as skipped:
             skipped._use_item_location = True  # show the check's location, not this line's
             raise
+    run.causes.setdefault(finding.code, item.nodeid)
+    finding = _with_log_evidence(item, run, finding)
     item.stash[FINDING_KEY] = finding
     pytest.fail(run.scrub(finding.render()), pytrace=False)
+
+
+def _with_log_evidence(item, run: Run, finding: Finding) -> Finding:
+    """The finding, with the site's log rows that show its cause when the log checks are part of this run."""
+    from .causes import EXPLAINS, log_evidence
+    if finding.code not in EXPLAINS or not any(area_of(i) == "logs" for i in item.session.items):
+        return finding
+    try:
+        lines = log_evidence(item._request.getfixturevalue("log_window"), finding.code, run.lang)
+    except (Exception, pytest.skip.Exception):  # evidence is a bonus: never a second failure
+        return finding
+    if not lines:
+        return finding
+    return Finding(finding.code, finding.detail, tuple(finding.evidence) + tuple(lines), finding.subject)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional
 import pytest
 
 from . import sources, store
-from ..diagnosis import Finding, skip_reason, warn
+from ..diagnosis import Finding, skip_reason, statement, warn
 from .signatures import BY_CODE, CODES, LG018, parse_level
 
 MAX_HOURS = 24 * 366 * 20   # beyond this a window bound is not a date any more
@@ -158,6 +158,7 @@ class LogChecks:
         self._file = Cached(lambda: sources.FileSource(settings.log_file) if settings.log_file else None, "LG001",
                             store.FILE_SUBJECT)
         self._scan = Cached(self._scan_all)
+        self.explained_by = lambda code: None  # the check that already reported a cause of `code`
 
     # -- sources --
     @property
@@ -294,6 +295,13 @@ class LogChecks:
     def images_saved(self) -> None:
         scan = self.scan()
         n = scan.counts.get(LG018, 0)
+        by = self.explained_by(LG018) if n > self.opts.thresholds.get(LG018, 0) else None
+        if by:  # no image saved because GigaChat failed: that failure says it
+            try:
+                pytest.skip(skip_reason(LG018, f"{statement(LG018)} (reported by {by})"))
+            except pytest.skip.Exception as skipped:
+                skipped._use_item_location = True  # the check's location, not this line's
+                raise
         if n > self.opts.thresholds.get(LG018, 0):
             warn(LG018, f"{scan.gigachat} GigaChat entries in the last {self.opts.hours:g} h and no "
                         f"`Изображение сохранено`", self.evidence(scan, LG018, n))
@@ -336,5 +344,7 @@ def log_window(gigacheck_run, pytestconfig, tmp_path_factory):
     opts = pytestconfig.stash.get(OPTIONS_KEY, None) or LogOptions()
     checks = LogChecks(gigacheck_run.settings, opts, gigacheck_run.mock_scenario, gigacheck_run.fixtures_dir,
                        tmp_path_factory.mktemp("gigacheck-logs"))
+    from ..causes import explaining
+    checks.explained_by = lambda code: explaining(code, gigacheck_run.causes)
     yield checks
     checks.close()
