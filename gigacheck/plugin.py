@@ -7,6 +7,7 @@ gains the options.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -382,7 +383,7 @@ def _with_log_evidence(item, run: Run, finding: Finding) -> Finding:
         return finding
     if not lines:
         return finding
-    return Finding(finding.code, finding.detail, tuple(finding.evidence) + tuple(lines), finding.subject)
+    return dataclasses.replace(finding, evidence=tuple(finding.evidence) + tuple(lines))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -422,7 +423,8 @@ def _payload(item, report) -> dict:
     if report.failed and not codes:
         summary = text.strip().splitlines()[-1] if text.strip() else "failed"
     summary = summary[:500]
-    return {"codes": codes, "summary": summary, "remedy": remedy_for(codes) if not report.passed else None,
+    remedy = finding.remedy if finding is not None and report.failed else remedy_for(codes)
+    return {"codes": codes, "summary": summary, "remedy": remedy if not report.passed else None,
             "area": area_of(item), "question": item.name}
 
 

@@ -216,7 +216,7 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
     path = settings.ca_bundle
     if not path:
         return None
-    p = Path(path).expanduser()
+    p = Path(path).expanduser().absolute()  # the path tried, as the finding shows it
     if not p.exists():
         problem = "does not exist"
     elif p.is_dir():
@@ -236,7 +236,9 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
                 except (ssl.SSLError, OSError, ValueError) as exc:
                     problem = f"is not a valid PEM bundle ({exc.__class__.__name__})"
     if problem:
-        return _f("GC012", f"GIGACHAT_CA_BUNDLE_FILE {path} {problem}", subject="ca_bundle")
+        shown = str(p) if str(p) == str(path) else f"{path} ({p})"
+        return Finding("GC012", f"GIGACHAT_CA_BUNDLE_FILE {shown} {problem}", subject="ca_bundle",
+                       situation="missing" if not p.exists() else "unusable", fields={"path": str(p)})
     return None
 
 

@@ -258,7 +258,8 @@ class GigaChatClient:
             ex.sent = _request_left(exc)
             ex.elapsed_s = time.monotonic() - started
             self.exchanges.append(ex)
-            finding = Finding(code, f"{host}: {detail}", [ex.render()], subject=_subject(code, host))
+            finding = Finding(code, f"{host}: {detail}", [ex.render()], subject=_subject(code, host),
+                              **self._which_host(url))
             self._host_failures[host] = finding
             raise finding from None
         except OSError as exc:  # e.g. a CA bundle path requests cannot load
@@ -267,7 +268,7 @@ class GigaChatClient:
             ex.elapsed_s = time.monotonic() - started
             self.exchanges.append(ex)
             raise Finding("GC020", f"{host}: the request could not be made ({ex.error})", [ex.render()],
-                          subject=host) from None
+                          subject=host, **self._which_host(url)) from None
         with resp:
             ex.status = resp.status_code
             ex.request_id = resp.headers.get("X-Request-Id") or resp.headers.get("X-Request-ID")
@@ -303,6 +304,19 @@ class GigaChatClient:
                                    f"read no further", [ex.render()], subject=host)
         headers_out = {k: v for k, v in resp.headers.items()}
         return Answer(resp.status_code, headers_out, body, ex)
+
+    def _which_host(self, url: str) -> dict:
+        """The situation of a host that failed (the OAuth host or the API host), for the remedy."""
+        origin = _origin(url)
+        if origin == _origin(self.settings.auth_url):
+            which, setting = "auth", self.settings.auth_url
+        elif origin == _origin(self.settings.base_url):
+            which, setting = "api", self.settings.base_url
+        else:
+            return {}
+        p = urlsplit(url)
+        return {"situation": which, "fields": {"host": p.hostname or "", "port": _host_key(url).rsplit(":", 1)[1],
+                                               "origin": origin, "url": self.redactor.scrub(setting)}}
 
     @property
     def oauth_requests(self) -> int:

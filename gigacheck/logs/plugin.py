@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional
 
 import pytest
@@ -132,7 +132,7 @@ class Cached:
             self._done = True
         if self._finding is not None:
             f = self._finding
-            raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
+            raise replace(f, evidence=tuple(f.evidence))  # a fresh copy, its situation kept
         return self._value
 
     def peek(self):
@@ -290,7 +290,7 @@ class LogChecks:
         if n > limit:
             raise Finding(code, self._detail(n, limit), self.evidence(scan, code, n))
         for f in scan.broken:  # nothing found, but not everything could be read
-            raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
+            raise replace(f, evidence=tuple(f.evidence))  # a fresh copy, its situation kept
 
     def images_saved(self) -> None:
         scan = self.scan()
@@ -306,7 +306,7 @@ class LogChecks:
             warn(LG018, f"{scan.gigachat} GigaChat entries in the last {self.opts.hours:g} h and no "
                         f"`Изображение сохранено`", self.evidence(scan, LG018, n))
         for f in scan.broken:
-            raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
+            raise replace(f, evidence=tuple(f.evidence))  # a fresh copy, its situation kept
 
     def _detail(self, n: int, limit: int) -> str:
         entries = "entry" if n == 1 else "entries"
