@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
@@ -88,6 +89,14 @@ class Settings:
     env_file: Optional[Path] = None
     mock_scenario: Optional[str] = None
     problems: List[str] = field(default_factory=list)      # values that could not be parsed (defaults used)
+    folders: Dict[str, Path] = field(default_factory=dict)  # variable -> folder of the env file it came from
+
+    def _from_folder(self, name: str, path: str) -> str:
+        """A relative path from an env file, read from that file's folder (SPEC), as the absolute path tried."""
+        folder = self.folders.get(name)
+        if folder is None or not path or os.path.isabs(os.path.expanduser(path)):
+            return path
+        return str(folder / path)
 
     # --- parsed views --------------------------------------------------------
     def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
@@ -141,7 +150,7 @@ class Settings:
     @property
     def ca_bundle(self) -> Optional[str]:
         value = self.get("GIGACHAT_CA_BUNDLE_FILE")
-        return value.strip() if value else None
+        return self._from_folder("GIGACHAT_CA_BUNDLE_FILE", value.strip()) if value else None
 
     @property
     def timeout(self) -> float:
@@ -163,7 +172,15 @@ class Settings:
     @property
     def database_url(self) -> Optional[Secret]:
         value = self.get("DATABASE_URL")
-        return Secret(value.strip()) if value else None
+        return Secret(self._sqlite_from_folder(value.strip())) if value else None
+
+    def _sqlite_from_folder(self, url: str) -> str:
+        """sqlite:///relative/db.sqlite3 from an env file: relative to that file's folder. (sqlite:///home/...
+        that only makes sense as an absolute path is left to the URL parser, which reads it so.)"""
+        m = re.match(r"(?i)(sqlite3?|spatialite):///(?!/)(.+)$", url)
+        if m is None or "DATABASE_URL" not in self.folders or ":memory:" in url or os.path.exists("/" + m.group(2)):
+            return url
+        return f"{m.group(1)}:///{self._from_folder('DATABASE_URL', m.group(2))}"
 
     @property
     def log_table(self) -> str:
@@ -175,7 +192,8 @@ class Settings:
 
     @property
     def log_file(self) -> Optional[str]:
-        return self.get("GIGACHECK_LOG_FILE")
+        value = self.get("GIGACHECK_LOG_FILE")
+        return self._from_folder("GIGACHECK_LOG_FILE", value) if value else value
 
     @property
     def proxy_base_url(self) -> Optional[str]:
@@ -243,19 +261,23 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
     sample env fills only what neither of them sets."""
     environ = os.environ if environ is None else environ
     settings = Settings(env_file=None, mock_scenario=mock_scenario)
-    layers = []
+    layers = []  # (source, values, the folder its relative paths are read from: None for the working directory)
     if mock_sample is not None and mock_sample.exists():
-        layers.append(("mock sample", read_env_file(mock_sample)))
+        layers.append(("mock sample", read_env_file(mock_sample), mock_sample.absolute().parent))
     if env_file is not None:
         if env_file_explicit or env_file.exists():
-            layers.append(("env file", read_env_file(env_file)))
+            layers.append(("env file", read_env_file(env_file), env_file.absolute().parent))
             settings.env_file = env_file
-    layers.append(("environment", {k: v for k, v in environ.items() if k in VARIABLES}))
-    for source, values in layers:
+    layers.append(("environment", {k: v for k, v in environ.items() if k in VARIABLES}, None))
+    for source, values, folder in layers:
         for name in VARIABLES:
             if name in values and values[name] is not None:
                 settings.raw[name] = values[name]
                 settings.source[name] = source
+                if folder is None:
+                    settings.folders.pop(name, None)
+                else:
+                    settings.folders[name] = folder
     for name, check in (("GIGACHAT_TIMEOUT", _is_positive_number), ("GIGACHECK_MIN_BALANCE", _is_number)):
         value = settings.get(name)
         if value and not check(value):
