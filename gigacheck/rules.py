@@ -141,7 +141,14 @@ def _decode_problem(core: str) -> Optional[str]:
 
 
 def key_analysis(settings: Settings) -> KeyAnalysis:
-    return analyze_key(settings.key, settings.key_variable)
+    analysis = analyze_key(settings.key, settings.key_variable)
+    where = settings.broken.get(settings.key_variable)
+    if where:  # the line cannot be parsed: the site's python-dotenv reads no key at all
+        found = analysis.findings.get("GC003")
+        analysis.findings["GC003"] = _f("GC003", (f"{found.detail}; " if found else
+                                                  f"{settings.key_variable}: ") + where)
+        analysis.findings.pop("GC001", None)
+    return analysis
 
 
 def keys_agree(settings: Settings) -> Optional[Finding]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from .redact import Redactor, Secret, mask
 
@@ -46,6 +46,16 @@ class EnvFileError(Exception):
 def read_env_file(path: Path) -> Dict[str, str]:
     """Parse an env file the way python-dotenv does, tolerating a BOM, CRLF and
     non-UTF-8 bytes (kept as U+FFFD so the value is still checked, not lost)."""
+    return read_env_lines(path)[0]
+
+
+_NAME_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)$")
+
+
+def read_env_lines(path: Path):
+    """(values, broken): the values as python-dotenv reads them, and for each line it cannot parse
+    (it skips them, with a bare warning on stderr that this parse does not print) the variable
+    named there -> (its value as written, where and why)."""
     if path.is_dir():
         raise EnvFileError(f"--env-file {path}: is a directory, not an env file")
     try:
@@ -55,8 +65,31 @@ def read_env_file(path: Path) -> Dict[str, str]:
     except OSError as exc:
         raise EnvFileError(f"--env-file {path}: cannot be read ({exc.strerror})") from None
     text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
-    return {k.strip(): ("" if v is None else v) for k, v in values.items() if k and k.strip()}
+    values: Dict[str, str] = {}
+    broken: Dict[str, tuple] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            broken.update(_broken_binding(path, binding.original.string, binding.original.line))
+        elif binding.key and binding.key.strip():
+            values[binding.key.strip()] = "" if binding.value is None else binding.value
+    return values, broken
+
+
+def _broken_binding(path: Path, chunk: str, line: int) -> Dict[str, tuple]:
+    """The variable of a line python-dotenv cannot parse, and the lines it swallows with it
+    (an unclosed quote runs on to the next quote)."""
+    lines = chunk.split("\n")
+    m = _NAME_RE.match(lines[0])
+    if not m:
+        return {}
+    first = m.group(2).strip()
+    why = "an unclosed quote" if first[:1] in "\"'" and first.count(first[0]) % 2 else "syntax python-dotenv cannot read"
+    lost = [n.group(1) for n in map(_NAME_RE.match, lines[1:]) if n]
+    where = f"line {line} of {path.absolute()}: {why}; python-dotenv skips it"
+    if lost:
+        where += f" and the lines after it up to line {line + len([x for x in lines if x]) - 1} " \
+                 f"({', '.join(lost)})"
+    return {m.group(1): (first, where)}
 
 
 def _bool(value: Optional[str], default: bool) -> bool:
@@ -90,6 +123,7 @@ class Settings:
     mock_scenario: Optional[str] = None
     problems: List[str] = field(default_factory=list)      # values that could not be parsed (defaults used)
     folders: Dict[str, Path] = field(default_factory=dict)  # variable -> folder of the env file it came from
+    broken: Dict[str, str] = field(default_factory=dict)    # variable -> the env-file line it is on cannot be parsed
 
     def _from_folder(self, name: str, path: str) -> str:
         """A relative path from an env file, read from that file's folder (SPEC), as the absolute path tried."""
@@ -266,7 +300,14 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
         layers.append(("mock sample", read_env_file(mock_sample), mock_sample.absolute().parent))
     if env_file is not None:
         if env_file_explicit or env_file.exists():
-            layers.append(("env file", read_env_file(env_file), env_file.absolute().parent))
+            values, broken = read_env_lines(env_file)
+            for name, (written, where) in broken.items():
+                if name in VARIABLES and name not in values:
+                    # judged as written, not "not set": the rules name what is wrong with it, and where
+                    values[name] = written
+                    settings.broken[name] = where
+                    settings.problems.append(f"{name}: {where}")
+            layers.append(("env file", values, env_file.absolute().parent))
             settings.env_file = env_file
     layers.append(("environment", {k: v for k, v in environ.items() if k in VARIABLES}, None))
     for source, values, folder in layers:
@@ -274,6 +315,8 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
             if name in values and values[name] is not None:
                 settings.raw[name] = values[name]
                 settings.source[name] = source
+                if source == "environment":
+                    settings.broken.pop(name, None)  # the process's value wins over the broken line
                 if folder is None:
                     settings.folders.pop(name, None)
                 else:
