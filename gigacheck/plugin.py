@@ -401,7 +401,7 @@ def pytest_runtest_makereport(item, call):
         report.user_properties = [p for p in report.user_properties if p[0] != PROPERTY]
         report.user_properties.append((PROPERTY, json.dumps(payload, ensure_ascii=False)))
         if report.failed and payload["codes"]:
-            _attach_html(report, payload["codes"], report.longreprtext)
+            _attach_html(report, payload["codes"], report.longreprtext, item.stash.get(FINDING_KEY, None))
     return report
 
 
@@ -428,13 +428,14 @@ def _payload(item, report) -> dict:
             "area": area_of(item), "question": item.name}
 
 
-def _attach_html(report, codes, message):
+def _attach_html(report, codes, message, finding=None):
     try:
         from pytest_html import extras
     except ImportError:  # pragma: no cover
         return
     from .report import html_finding
-    report.extras = list(getattr(report, "extras", [])) + [extras.html(html_finding(codes, message))]
+    situated = {finding.code: finding.entry} if finding is not None else {}  # its remedy, not the generic one
+    report.extras = list(getattr(report, "extras", [])) + [extras.html(html_finding(codes, message, situated))]
 
 
 def _scrub_report(report, scrub) -> None:
