@@ -39,8 +39,8 @@ WORDS = {
                               "ru": "OAuth не вызывается: задан GIGACHAT_ACCESS_TOKEN"},
     "skip.gigachat_off": {"en": "GigaChat is turned off (ENABLE_GIGACHAT=false): nothing to check",
                           "ru": "GigaChat выключен (ENABLE_GIGACHAT=false): проверять нечего"},
-    "skip.gigachat_off_config": {"en": "GigaChat is turned off (ENABLE_GIGACHAT=false): its checks are skipped",
-                                 "ru": "GigaChat выключен (ENABLE_GIGACHAT=false): его проверки пропущены"},
+    "config.gigachat_off": {"en": "ENABLE_GIGACHAT=false: the site does not call GigaChat; its checks are skipped",
+                            "ru": "ENABLE_GIGACHAT=false: сайт не обращается к GigaChat; его проверки пропущены"},
     "skip.balance_403": {"en": "GET /balance answered 403: a pay-as-you-go account has no prepaid balance to check",
                          "ru": "GET /balance ответил 403: у аккаунта с оплатой по факту нет предоплаченного "
                                "баланса, проверять нечего"},
@@ -385,6 +385,15 @@ WORDS = {
                      "ru": "для генерации изображений не задано ни одной модели"},
     "gen.below_minimum": {"en": "below {minimum}: {low}", "ru": "ниже {minimum}: {low}"},
     "gen.model_has": {"en": "{model} has {value}", "ru": "у {model} осталось {value}"},
+    # one root cause, one failure (causes.py): the site's log rows attached to the failure
+    "causes.log_agrees": {
+        "en": "The site's log agrees: rows since {since}: {counts}",
+        "ru": "Журнал сайта подтверждает: записи с {since}: {counts}",
+    },
+    "causes.log_unread": {
+        "en": "The site's log could not be read to confirm this ({headline}); the log checks say why",
+        "ru": "Журнал сайта не удалось прочитать для подтверждения ({headline}); причину называют проверки журнала",
+    },
 }
 
 

@@ -95,4 +95,4 @@ def test_are_mock_answers_off(gigachat_settings):
 
 def test_is_gigachat_enabled(gigachat_settings):
     if not gigachat_settings.enable_gigachat:
-        pytest.skip(skip_reason("GC014", say("skip.gigachat_off_config")))
+        raise Finding("GC014", say("config.gigachat_off"), subject="gigachat")
