@@ -5,16 +5,18 @@ Plain data: reading and parsing only; judging the values is `rules.py`'s job.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
-from urllib.parse import urlsplit
+from urllib.parse import unquote
 
 from dotenv import dotenv_values
 
-from .redact import Redactor, Secret, mask
+from .redact import Redactor, Secret, looks_like_secret, mask, url_password
 
 DEFAULT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth"
 DEFAULT_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1"
@@ -42,20 +44,44 @@ class EnvFileError(Exception):
     """The env file named on the command line cannot be used at all."""
 
 
+MAX_ENV_FILE = 1 << 20  # a real env file is a few KiB
+
+
 def read_env_file(path: Path) -> Dict[str, str]:
     """Parse an env file the way python-dotenv does, tolerating a BOM, CRLF and
     non-UTF-8 bytes (kept as U+FFFD so the value is still checked, not lost)."""
-    if path.is_dir():
-        raise EnvFileError(f"--env-file {path}: is a directory, not an env file")
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise EnvFileError(f"--env-file {path}: no such file") from None
+        raw = read_bounded(path, MAX_ENV_FILE)
     except OSError as exc:
-        raise EnvFileError(f"--env-file {path}: cannot be read ({exc.strerror})") from None
+        raise EnvFileError(f"--env-file {path}: {file_problem(exc)}") from None
     text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     values = dotenv_values(stream=io.StringIO(text), interpolate=False)
     return {k.strip(): ("" if v is None else v) for k, v in values.items() if k and k.strip()}
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes.  Checked before opening, so a
+    FIFO (open would wait for a writer), a device (/dev/zero never ends) or a huge file is
+    refused at once; OSError (PermissionError included) says why."""
+    st = os.stat(path)  # FileNotFoundError, PermissionError (an unsearchable folder)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, "is not a regular file (a FIFO, socket or device)", str(path))
+    if st.st_size > limit:
+        raise OSError(errno.EFBIG, f"is larger than {limit >> 10} KiB", str(path))
+    with open(path, "rb") as f:
+        return f.read(limit + 1)[:limit]
+
+
+def file_problem(exc: OSError) -> str:
+    """One line for why a file cannot be used."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, PermissionError):
+        return "permission denied (the file, or a folder on its path, may not be read by this user)"
+    return exc.strerror if exc.errno in (errno.EISDIR, errno.EINVAL, errno.EFBIG) and exc.strerror \
+        else f"cannot be read ({exc.strerror or exc})"
 
 
 def _bool(value: Optional[str], default: bool) -> bool:
@@ -132,6 +158,17 @@ class Settings:
 
     @property
     def models(self) -> List[str]:
+        """The configured models, without any name that looks like a secret: those never become
+        a node id, a URL path or a report header (`refused_models`, GC015)."""
+        names = [m for m in self._all_models() if m not in self.refused_models]
+        return names or [DEFAULT_MODEL]
+
+    @property
+    def refused_models(self) -> List[str]:
+        secrets = self.secret_values()
+        return [m for m in self._all_models() if looks_like_secret(m, secrets)]
+
+    def _all_models(self) -> List[str]:
         return _models(self.get("GIGACHAT_MODELS"), self.get("GIGACHAT_MODEL"))
 
     @property
@@ -203,16 +240,9 @@ class Settings:
     # --- secrets ---------------------------------------------------------------
     def secret_values(self) -> List[str]:
         values = [self.raw.get(n) for n in SECRET_VARIABLES]
-        db = self.get("DATABASE_URL")
-        if db:
-            try:
-                password = urlsplit(db.strip()).password
-            except ValueError:
-                password = None
-            if password:
-                values.append(password)
-                from urllib.parse import unquote
-                values.append(unquote(password))
+        password = url_password(self.get("DATABASE_URL"))  # learned even from a malformed URL
+        if password:
+            values.extend((password, unquote(password)))
         return [v for v in values if v]
 
     def redactor(self) -> Redactor:
@@ -247,7 +277,7 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
     if mock_sample is not None and mock_sample.exists():
         layers.append(("mock sample", read_env_file(mock_sample)))
     if env_file is not None:
-        if env_file_explicit or env_file.exists():
+        if env_file_explicit or _exists(env_file):
             layers.append(("env file", read_env_file(env_file)))
             settings.env_file = env_file
     layers.append(("environment", {k: v for k, v in environ.items() if k in VARIABLES}))
@@ -261,6 +291,17 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
         if value and not check(value):
             settings.problems.append(f"{name}={value!r} is not a number; ignored")
     return settings
+
+
+def _exists(path: Path) -> bool:
+    """Exists, or cannot even be looked at (then reading it says why)."""
+    try:
+        os.stat(path)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
 
 
 def _is_number(value: str) -> bool:

@@ -67,6 +67,9 @@ def check(settings: Settings, redactor: Redactor) -> FallbackResult:
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Finding("GC045", f"PROXY_API_BASE_URL {redactor.scrub(base)!r} is not an http(s) URL", subject=SUBJECT)
+    if parts.scheme == "http":  # never send the key in clear, not even to see whether it works
+        raise Finding("GC046", f"PROXY_API_BASE_URL {redactor.scrub(base)!r}: PROXY_API_KEY was not sent",
+                      subject=SUBJECT)
     url = base + "/models"
     key = settings.proxy_key
     headers = {"Accept": "application/json"}

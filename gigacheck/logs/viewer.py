@@ -17,6 +17,7 @@ from typing import List, TextIO
 
 from . import sources, store
 from ..diagnosis import CATALOG, Finding
+from ..redact import Redactor, ScrubbingStream
 from .plugin import options_from
 from .signatures import LEVELS, codes_summary
 
@@ -47,13 +48,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args, environ=None, stdout: TextIO = None, stderr: TextIO = None) -> int:
-    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     environ = os.environ if environ is None else environ
-    redact = lambda text: text  # noqa: E731 - replaced once the settings (and their secrets) are known
+    redactor = Redactor()  # learns the secrets once the settings are read
+    # the one redactor on both ways out: rows, JSON and errors alike (redact.py)
+    stdout = ScrubbingStream(stdout or sys.stdout, redactor.scrub)
+    stderr = ScrubbingStream(stderr or sys.stderr, redactor.scrub)
+    redact = redactor.scrub
     try:
         opts = options_from(args.hours, args.level, args.search, args.limit)
         settings = _settings(args, environ)
-        redact = settings.redactor().scrub
+        for secret in settings.secret_values():
+            redactor.add(secret)
         if settings.mock:
             stderr.write(f"MOCK: log rows of scenario '{settings.mock_scenario}' from fixtures/, not the site's\n")
         with Sources(settings, opts) as sources:
