@@ -104,7 +104,7 @@ CATALOG = {c.code: c for c in [
     _c("GC014", "GigaChat is turned off (`ENABLE_GIGACHAT=false`)",
        "ENABLE_GIGACHAT=false: the site does not call GigaChat, so its checks cannot apply.",
        "Set ENABLE_GIGACHAT=true to use GigaChat (and to run these checks)."),
-    _c("GC015", "a model name looks like a secret, not a model",
+    _c("GC017", "a model name looks like a secret, not a model",
        "GIGACHAT_MODELS (or GIGACHAT_MODEL) holds a value shaped like a key or token (or a configured secret): "
        "pasted into the wrong variable. It is not sent, shown or used as a check's name.",
        "Put model names in GIGACHAT_MODELS (e.g. GigaChat-2-Pro,GigaChat-2-Max,GigaChat) and the key in "

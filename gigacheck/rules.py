@@ -241,7 +241,7 @@ def model_names_problem(settings: Settings) -> Optional[Finding]:
     if not refused:
         return None
     shown = ", ".join(mask(m) for m in refused)
-    return _f("GC015", f"{len(refused)} of the configured models refused: {shown}; checked instead: "
+    return _f("GC017", f"{len(refused)} of the configured models refused: {shown}; checked instead: "
                        f"{', '.join(settings.models)}", subject="models")
 
 

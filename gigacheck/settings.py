@@ -159,7 +159,7 @@ class Settings:
     @property
     def models(self) -> List[str]:
         """The configured models, without any name that looks like a secret: those never become
-        a node id, a URL path or a report header (`refused_models`, GC015)."""
+        a node id, a URL path or a report header (`refused_models`, GC017)."""
         names = [m for m in self._all_models() if m not in self.refused_models]
         return names or [DEFAULT_MODEL]
 

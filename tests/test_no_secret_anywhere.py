@@ -59,7 +59,7 @@ def _quoted_token(fake, env, canaries, closed):
 # case -> (set-up, extra options, {check fragment: code it must fail or warn with})
 CASES = {
     "oauth-echo": (_oauth_echo, (), {"test_does_oauth_give_a_usable_token": "GC023",
-                                     "test_are_the_model_names_model_names_not_secrets": "GC015"}),
+                                     "test_are_the_model_names_model_names_not_secrets": "GC017"}),
     "api-echo": (_api_echo, (), {"test_does_the_models_list_answer_with_the_token": "GC031",
                                  "test_does_the_fallback_provider_answer": "GC045"}),
     "spend-echo": (_spend_echo, ("--spend",), {"test_can_the_site_generate_an_image": "GC042"}),
