@@ -155,7 +155,7 @@ def looks_like_secret(name: str, secrets: Iterable[str] = ()) -> bool:
         return True
     if _JWT_LIKE.fullmatch(name):
         return True
-    return any(s and (name in s or s in name) for s in secrets if s and len(s) >= PIECE and len(name) >= PIECE)
+    return any(s[i:i + PIECE] in name for s in secrets if s for i in range(len(s) - PIECE + 1))
 
 
 _JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_.\-]*")
@@ -306,8 +306,8 @@ def _keep_if_ours(m, masked: str) -> str:
 
 def _auth(m) -> str:
     value = m.group(4)
-    if value.isalpha() and len(value) < 16:
-        return m.group(0)  # prose ("Basic authentication", "Bearer tokens"), not a credential
+    if value.isalpha() and len(value) < 16 and (value.islower() or value.istitle() or len(value) <= 6):
+        return m.group(0)  # prose ("Basic authentication", "Bearer Tokens"), not a credential
     return _keep_if_ours(m, f"{m.group(1)} {m.group(3)}{mask(value)}")
 
 
