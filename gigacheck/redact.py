@@ -14,8 +14,10 @@ goes through `Redactor.scrub`, installed once per run on every way out by
   filtered once more when pytest unconfigures, so a path that forgets is still caught;
 * `python -m gigacheck logs`: its stdout and stderr are wrapped the same way.
 
-A new output path writes through one of these, so it cannot forget.  Reports also
-scrub their fields (plugin), which keeps JUnit properties and xdist payloads clean.
+A new output path writes through one of these, so it cannot forget.  Reports are also
+scrubbed where they are made (the plugin's makereport: traceback, locals, sections;
+`sinks.ReportScrubber`: JUnit properties and HTML extras), because under xdist the
+controller writes the files and never learns the token a worker was issued.
 
 What `scrub` finds: each secret whole and in the forms it takes in transit (URL- and
 form-encoded, without `=` padding, JSON- and HTML-escaped, base64 of it, quoted, its

@@ -65,9 +65,30 @@ class Sinks:
             setattr(owner, attr, value)
 
 
+class ReportScrubber:
+    """JUnit properties and HTML extras, scrubbed where the report is made: pytest-html adds its
+    extras after every makereport wrapper, and the xdist controller never learns the issued token."""
+
+    def __init__(self, scrub: Scrub):
+        self.scrub = scrub
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report):
+        report.user_properties = [(name, self.scrub(value) if isinstance(value, str) else value)
+                                  for name, value in report.user_properties]
+        if getattr(report, "extras", None):
+            report.extras = [self._extra(e) if isinstance(e, dict) else e for e in report.extras]
+
+    def _extra(self, extra: dict) -> dict:
+        image = extra.get("format_type") == "image"  # the picture's own bytes are not text
+        return {k: self.scrub(v) if isinstance(v, str) and not (image and k == "content") else v
+                for k, v in extra.items()}
+
+
 def install(config, scrub: Scrub) -> Sinks:
     sinks = Sinks(scrub)
     config.stash[SINKS_KEY] = sinks
+    config.pluginmanager.register(ReportScrubber(scrub), "gigacheck-report-scrubber")
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None and getattr(reporter, "_tw", None) is not None:
         sinks.wrap(reporter._tw, "_file")  # every terminal line goes through this file

@@ -63,7 +63,7 @@ CASES = {
     "api-echo": (_api_echo, (), {"test_does_the_models_list_answer_with_the_token": "GC031",
                                  "test_does_the_fallback_provider_answer": "GC045"}),
     "spend-echo": (_spend_echo, ("--spend",), {"test_can_the_site_generate_an_image": "GC042"}),
-    "quoted-token": (_quoted_token, (), {"test_does_the_fallback_provider_answer": "GC046"}),
+    "quoted-token": (_quoted_token, ("-s", "--tb=native"), {"test_does_the_fallback_provider_answer": "GC046"}),
 }
 
 
@@ -170,3 +170,15 @@ def test_the_database_password_is_never_shown_however_malformed_the_url(canaries
         code = viewer.run(args, environ=env, stdout=out, stderr=err)
     assert code != 0 and err.getvalue().startswith("gigacheck logs: error:")
     assert find_leaks(out.getvalue() + err.getvalue(), {"db password": canaries.db_password}) == []
+
+
+def test_no_secret_in_any_output_of_a_parallel_run_against_a_hostile_peer(run_checks, giga_ca, giga_ca_file,
+                                                                           canaries):
+    """Under xdist the workers scrub their reports and the controller its outputs: same result."""
+    with ClosedPort() as closed, FakeGigaChat(giga_ca, key=canaries.key, proxy_key=canaries.proxy_key) as fake:
+        env = base_env(fake, giga_ca_file, canaries, closed.port)
+        _spend_echo(fake, env, canaries, closed.port)
+        fake.on("GET", PROXY_PREFIX + "/models", echo(401))
+        result = run_checks("-n", "2", "-p", "no:hypothesispytest", "-p", "no:benchmark", *LOUD, "--spend", env=env)
+    assert "gw1" in result.stdout and "GC042" in result.check("test_can_the_site_generate_an_image")["codes"]
+    _assert_clean(_outputs(result), dict(canaries.values(), **{"issued token": fake.token}), expect_files=())
