@@ -143,8 +143,8 @@ def pytest_configure(config):
     run.redactor = run.settings.redactor()
     report_json = config.getoption("gigacheck_report_json")
     if report_json and Path(config.invocation_params.dir, report_json).is_dir():
-        raise pytest.UsageError(f"--report-json {report_json}: is a directory; name a file, "
-                                f"e.g. {Path(report_json, 'gigachat-health.json')}")
+        raise pytest.UsageError(say("usage.report_json_dir", path=report_json,
+                                    example=Path(report_json, "gigachat-health.json")))
     config.pluginmanager.register(Collector(run), "gigacheck-collector")
     _refill_metadata(config, run)
     if hasattr(config.option, "htmlpath"):
@@ -219,7 +219,7 @@ def tls_state(settings) -> str:
     """What the report says of TLS: "on" only when nothing goes out without it."""
     state = "on" if settings.verify_ssl else "OFF"
     if (settings.proxy_base_url or "").lower().startswith("http://"):
-        state += "; fallback provider OFF (plain http://, refused: GC046)"
+        state += "; " + say("tls.fallback_http")
     return state
 
 

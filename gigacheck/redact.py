@@ -40,7 +40,9 @@ import html
 import json
 import re
 from typing import Callable, Dict, Iterable, Optional
-from urllib.parse import quote, quote_plus, unquote
+from urllib.parse import quote, quote_plus
+
+from .words import WORDS, say
 
 Scrub = Callable[[str], str]
 PIECE = 8              # a run of this many characters of a secret counts as the secret
@@ -172,7 +174,6 @@ def vocabulary() -> str:
     global _VOCABULARY
     if _VOCABULARY is None:
         from .diagnosis import CATALOG
-        from .words import WORDS
         parts = []
         for c in CATALOG.values():
             parts.extend((c.finding, c.cause, c.remedy, *c.commands, *c.ru))
@@ -366,5 +367,5 @@ def peer_text(value, limit: int = PEER_LIMIT, scrub=None, oneline: bool = True) 
         text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
     text = _CONTROLS.sub("?", text)
     if len(text) > limit:
-        text = text[:limit] + f"... ({len(text)} characters)"
+        text = text[:limit] + say("peer.cut", n=len(text))
     return text

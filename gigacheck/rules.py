@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from .diagnosis import Finding
 from .redact import Secret, mask
 from .settings import Settings, file_problem, read_bounded
+from .words import say
 
 SCOPES = ("GIGACHAT_API_PERS", "GIGACHAT_API_B2B", "GIGACHAT_API_CORP")
 PLACEHOLDERS = {
@@ -241,8 +242,8 @@ def model_names_problem(settings: Settings) -> Optional[Finding]:
     if not refused:
         return None
     shown = ", ".join(mask(m) for m in refused)
-    return _f("GC017", f"{len(refused)} of the configured models refused: {shown}; checked instead: "
-                       f"{', '.join(settings.models)}", subject="models")
+    return _f("GC017", say("models.refused", n=len(refused), shown=shown, models=", ".join(settings.models)),
+              subject="models")
 
 
 def tls_verification_off(settings: Settings) -> bool:

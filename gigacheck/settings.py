@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from dotenv import dotenv_values
 
 from .redact import Redactor, Secret, looks_like_secret, mask, url_password
+from .words import say
 
 DEFAULT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth"
 DEFAULT_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1"
@@ -67,9 +68,9 @@ def read_bounded(path: Path, limit: int) -> bytes:
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
     if not stat.S_ISREG(st.st_mode):
-        raise OSError(errno.EINVAL, "is not a regular file (a FIFO, socket or device)", str(path))
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
     if st.st_size > limit:
-        raise OSError(errno.EFBIG, f"is larger than {limit >> 10} KiB", str(path))
+        raise OSError(errno.EFBIG, str(limit >> 10), str(path))  # file_problem says it
     with open(path, "rb") as f:
         return f.read(limit + 1)[:limit]
 
@@ -77,11 +78,16 @@ def read_bounded(path: Path, limit: int) -> bytes:
 def file_problem(exc: OSError) -> str:
     """One line for why a file cannot be used."""
     if isinstance(exc, FileNotFoundError):
-        return "no such file"
+        return say("file.missing")
     if isinstance(exc, PermissionError):
-        return "permission denied (the file, or a folder on its path, may not be read by this user)"
-    return exc.strerror if exc.errno in (errno.EISDIR, errno.EINVAL, errno.EFBIG) and exc.strerror \
-        else f"cannot be read ({exc.strerror or exc})"
+        return say("file.permission")
+    if isinstance(exc, IsADirectoryError):
+        return say("file.is_dir")
+    if exc.errno == errno.EINVAL:
+        return say("file.not_regular")
+    if exc.errno == errno.EFBIG:
+        return say("file.too_big", kib=exc.strerror)
+    return say("file.unreadable", why=exc.strerror or exc)
 
 
 def _bool(value: Optional[str], default: bool) -> bool:

@@ -1,9 +1,8 @@
 """The redactor itself: every transit form and any long piece of a secret, never invalid
 output, never the catalog's own words; the DB password from malformed URLs; peer text."""
 
-import base64
 import json
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote
 
 import pytest
 
