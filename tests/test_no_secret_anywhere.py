@@ -142,7 +142,7 @@ def test_no_secret_of_the_sites_log_rows_in_any_output(in_process, canaries, tmp
     workdir = in_process.pytester.path / "logs"
     result, _ = in_process.run("logs", ("--mock", "-m", "logs", *EVERYTHING), env, quiet=_no_cache_plugins(workdir))
     assert "LG018" in result.check("test_was_an_image_saved_while_gigachat_was_used")["codes"]  # a warning
-    assert "LG010" in result.check("test_are_there_no_gigachat_errors_in_the_window")["codes"]
+    assert "LG019" in result.check("test_are_there_no_404_or_oauth_failures")["codes"]
     _assert_clean(_outputs(result), canaries.values())
     # the viewer, text and JSON: the same rows, the same redactor
     shown = {}
