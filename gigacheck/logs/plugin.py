@@ -7,6 +7,9 @@ a failed check with its code (and, through the plugin's dedup, one failure per c
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from . import store
@@ -50,10 +53,13 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def log_window(gigacheck_run, pytestconfig, tmp_path_factory):
+def log_window(gigacheck_run, pytestconfig):
     """The log sources of the run and one counting pass over the window, opened lazily."""
     opts = pytestconfig.stash.get(OPTIONS_KEY, None) or LogOptions()
-    checks = LogChecks(gigacheck_run.settings, opts, gigacheck_run.mock_scenario, gigacheck_run.fixtures_dir,
-                       tmp_path_factory.mktemp("gigacheck-logs"))
-    yield checks
-    checks.close()
+    # a plain temporary folder, not tmp_path_factory: that one also deletes, at exit, the numbered
+    # folders earlier pytest sessions left, work that grows with what they left (measured in bench/)
+    with tempfile.TemporaryDirectory(prefix="gigacheck-logs-") as tmp:
+        checks = LogChecks(gigacheck_run.settings, opts, gigacheck_run.mock_scenario, gigacheck_run.fixtures_dir,
+                           Path(tmp))
+        yield checks
+        checks.close()
