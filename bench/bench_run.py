@@ -11,7 +11,8 @@ the mock suite against an empty-test pytest session with the same plugins.
 
 Rows:
 - empty session: `pytest test_empty.py` (one trivial test; every installed plugin, gigacheck's too)
-- mock suite: `pytest checks/ --mock`, and the same with `-p no:unraisableexception` (its exit cost)
+- mock suite: `pytest checks/ --mock`, the same with `-p no:unraisableexception` (its exit cost),
+  and with `-n 2` (pytest-xdist: README's advice on `-n` follows this row)
 - live run: `pytest checks/` against a closed loopback port (refused at once: start-up and imports)
 - viewer: `python -m gigacheck logs --mock --summary`; codes: `python -m gigacheck codes`
 """
@@ -52,6 +53,7 @@ def rows(tree: Path, tmp: Path):
         "empty session": (pyt + [str(tmp / "test_empty.py")], {}),
         "mock suite": (pyt + [checks, "--mock"], {}),
         "mock suite, no unraisable": (pyt + [checks, "--mock", "-p", "no:unraisableexception"], {}),
+        "mock suite -n 2": (pyt + [checks, "--mock", "-n", "2"], {}),
         "live run (refused)": (pyt + [checks], live),
         "viewer logs --summary": ([PY, "-m", "gigacheck", "logs", "--mock", "--summary"], {}),
         "codes": ([PY, "-m", "gigacheck", "codes"], {}),
