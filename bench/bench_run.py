@@ -10,7 +10,8 @@ load falls on both alike; the table gives medians, the after/before ratio and, w
 the mock suite against an empty-test pytest session with the same plugins.
 
 Rows:
-- empty session: `pytest test_empty.py` (one trivial test; every installed plugin, gigacheck's too)
+- empty session: `pytest test_empty.py` (one trivial test; every installed plugin, gigacheck's too);
+  and the same importing `responses` (so requests too) and writing an HTML report, as a mock run must
 - mock suite: `pytest checks/ --mock`, the same with `-p no:unraisableexception` (its exit cost),
   and with `-n 2` (pytest-xdist: README's advice on `-n` follows this row)
 - live run: `pytest checks/` against a closed loopback port (refused at once: start-up and imports)
@@ -51,6 +52,9 @@ def rows(tree: Path, tmp: Path):
                 GIGACHAT_CREDENTIALS="bm90LWEtcmVhbC1pZDpub3QtYS1yZWFsLXNlY3JldA==")
     return {
         "empty session": (pyt + [str(tmp / "test_empty.py")], {}),
+        # the same, plus the work any mock run must do: import responses (and requests), write the HTML
+        "empty session + mock's work": (pyt + [str(tmp / "test_empty.py"), "-p", "responses", "--html",
+                                              str(tmp / "empty.html"), "--self-contained-html"], {}),
         "mock suite": (pyt + [checks, "--mock"], {}),
         "mock suite, no unraisable": (pyt + [checks, "--mock", "-p", "no:unraisableexception"], {}),
         "mock suite -n 2": (pyt + [checks, "--mock", "-n", "2"], {}),
@@ -105,9 +109,10 @@ def main():
             if len(trees) == 2:
                 line += f"  {med[('after', n)] / med[('before', n)]:>11.2f}x"
             print(line)
-        if "empty session" in names and "mock suite" in names:
-            print("mock suite / empty session: " + ", ".join(
-                f"{t} {med[(t, 'mock suite')] / med[(t, 'empty session')]:.2f}x" for t in trees))
+        for empty in ("empty session", "empty session + mock's work"):
+            if empty in names and "mock suite" in names:
+                print(f"mock suite / {empty}: " + ", ".join(
+                    f"{t} {med[(t, 'mock suite')] / med[(t, empty)]:.2f}x" for t in trees))
         if "mock suite, no unraisable" in names and "mock suite" in names:
             print("unraisableexception plugin's cost: " + ", ".join(
                 f"{t} {(med[(t, 'mock suite')] - med[(t, 'mock suite, no unraisable')]) * 1000:+.0f} ms"
