@@ -21,6 +21,15 @@ WORDS = {
         "ru": "язык отчёта, вердиктов и рекомендаций: ru или en "
               "(по умолчанию ru, если LC_ALL, LC_MESSAGES или LANG начинается с ru, иначе en)",
     },
+    # one root cause, one failure (causes.py): the site's log rows attached to the failure
+    "causes.log_agrees": {
+        "en": "The site's log agrees: rows since {since}: {counts}",
+        "ru": "Журнал сайта подтверждает: записи с {since}: {counts}",
+    },
+    "causes.log_unread": {
+        "en": "The site's log could not be read to confirm this ({headline}); the log checks say why",
+        "ru": "Журнал сайта не удалось прочитать для подтверждения ({headline}); причину называют проверки журнала",
+    },
 }
 
 

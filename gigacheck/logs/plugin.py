@@ -54,6 +54,7 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def log_window(gigacheck_run, pytestconfig):
     """The log sources of the run and one counting pass over the window, opened lazily."""
+    from ..causes import explaining
     from .questions import LogChecks  # the sources and their drivers: only for a run that reads logs
     opts = pytestconfig.stash.get(OPTIONS_KEY, None) or LogOptions()
     # a plain temporary folder, not tmp_path_factory: that one also deletes, at exit, the numbered
@@ -61,5 +62,6 @@ def log_window(gigacheck_run, pytestconfig):
     with tempfile.TemporaryDirectory(prefix="gigacheck-logs-") as tmp:
         checks = LogChecks(gigacheck_run.settings, opts, gigacheck_run.mock_scenario, gigacheck_run.fixtures_dir,
                            Path(tmp))
+        checks.explained_by = lambda code: explaining(code, gigacheck_run.causes)
         yield checks
         checks.close()

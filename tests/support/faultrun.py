@@ -25,6 +25,7 @@ import pymysql  # noqa: F401,E402
 import requests  # noqa: F401,E402
 import responses  # noqa: F401,E402
 
+import gigacheck.causes  # noqa: F401,E402
 import gigacheck.gigachat.client  # noqa: F401,E402
 import gigacheck.gigachat.mock  # noqa: F401,E402
 import gigacheck.heap  # noqa: F401,E402
