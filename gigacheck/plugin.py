@@ -19,6 +19,7 @@ import pytest
 
 from . import GigacheckWarning
 from .diagnosis import Finding, codes_in, skip_reason
+from . import sinks
 from .redact import Redactor
 from .words import choose_lang, default_lang, reset_lang, say, set_lang
 from .report import AREAS, CheckRecord, first_line_with_code, remedy_for
@@ -51,7 +52,6 @@ class Run:
         self.requests_reported = dict.fromkeys(REQUEST_KINDS, 0)  # this process's client, already in a report
         self.warnings: Dict[str, List[str]] = {}
         self.lang = "en"  # the language of every word shown (words.py, the catalog's ru texts)
-        self.lang_token = None  # words.set_lang's token while the run speaks self.lang
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.t0 = time.monotonic()
 
@@ -65,6 +65,7 @@ class Run:
 
 RUN_KEY = pytest.StashKey[Run]()
 FINDING_KEY = pytest.StashKey[Finding]()
+LANG_TOKEN_KEY = pytest.StashKey[object]()
 
 
 def run_of(config) -> Run:
@@ -118,11 +119,16 @@ def pytest_configure(config):
     if not _is_checks_run(config):
         return
     run.active = True
+    from .heap import freeze_after_collection
+    freeze_after_collection(config)
     try:
         run.lang = choose_lang(config.getoption("gigacheck_lang"), config.getini("gigacheck_lang"))
     except ValueError as exc:
         raise pytest.UsageError(f"gigacheck_lang: {exc}") from None
-    run.lang_token = set_lang(run.lang)  # for the words said deep down: warnings, skip reasons, details
+    # for the words said deep down (warnings, skip reasons, details); once per config, however often
+    # configure runs, so unconfigure gives the caller (an in-process pytester run's) language back
+    if LANG_TOKEN_KEY not in config.stash:
+        config.stash[LANG_TOKEN_KEY] = set_lang(run.lang)
     run.fixtures_dir = fixtures_dir(config.rootpath)
     scenario = config.getoption("gigacheck_mock")
     if scenario is not None:
@@ -144,6 +150,10 @@ def pytest_configure(config):
     except settings_mod.EnvFileError as exc:
         raise pytest.UsageError(str(exc)) from None
     run.redactor = run.settings.redactor()
+    report_json = config.getoption("gigacheck_report_json")
+    if report_json and Path(config.invocation_params.dir, report_json).is_dir():
+        raise pytest.UsageError(say("usage.report_json_dir", path=report_json,
+                                    example=Path(report_json, "gigachat-health.json")))
     config.pluginmanager.register(Collector(run), "gigacheck-collector")
     _refill_metadata(config, run)
     if hasattr(config.option, "htmlpath"):
@@ -151,13 +161,6 @@ def pytest_configure(config):
             config.option.htmlpath = str(config.invocation_params.dir / DEFAULT_HTML)
         config.option.self_contained_html = True
     _junit_properties(config, run)
-
-
-def pytest_unconfigure(config):
-    run = config.stash.get(RUN_KEY, None)
-    if run is not None and run.lang_token is not None:
-        reset_lang(run.lang_token)  # an in-process run (pytester) leaves its caller's language as it was
-        run.lang_token = None
 
 
 def _junit_properties(config, run):
@@ -214,8 +217,24 @@ def _fill_metadata(metadata, run) -> None:
     metadata["gigacheck mode"] = run.mode.upper() + (f" (scenario {run.mock_scenario})" if run.mock_scenario else "")
     metadata["GIGACHAT_AUTH_URL (used)"] = run.scrub(run.settings.auth_url)
     metadata["GIGACHAT_BASE_URL (used)"] = run.scrub(run.settings.base_url)
-    metadata["TLS verification"] = "on" if run.settings.verify_ssl else "OFF"
+    metadata["TLS verification"] = tls_state(run.settings)
     metadata.update(run.settings.masked())
+
+
+def pytest_unconfigure(config):
+    sinks.finish(config)
+    token = config.stash.get(LANG_TOKEN_KEY, None)
+    if token is not None:  # an in-process run (pytester) gives its caller's language back
+        reset_lang(token)
+        del config.stash[LANG_TOKEN_KEY]
+
+
+def tls_state(settings) -> str:
+    """What the report says of TLS: "on" only when nothing goes out without it."""
+    state = "on" if settings.verify_ssl else "OFF"
+    if (settings.proxy_base_url or "").lower().startswith("http://"):
+        state += "; " + say("tls.fallback_http")
+    return state
 
 
 # --- collection ----------------------------------------------------------------------------------
@@ -330,6 +349,7 @@ def pytest_sessionstart(session):
     run = run_of(session.config)
     if run.active:
         _junit_properties(session.config, run)  # junitxml's LogXML exists only after configure
+        sinks.install(session.config, run.scrub)  # the one redactor on every way out (redact.py)
     if run.active and run.mock_scenario:
         from .gigachat.mock import MockGigaChat
         run.mock = MockGigaChat(run.settings, run.fixtures_dir, run.mock_scenario).start()

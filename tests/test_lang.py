@@ -263,6 +263,12 @@ def test_russian_run_gives_the_english_outcomes_and_codes(run_checks, scenario, 
             assert CYRILLIC.search(prose(check["summary"])), check
 
 
+def test_an_in_process_run_gives_its_callers_language_back(run_checks):
+    assert current_lang() == "en"
+    result = run_checks("--mock=bad-key", "-m", "oauth", "--lang", "ru")
+    assert result.json["lang"] == "ru" and current_lang() == "en"
+
+
 def test_lang_option_wins_over_the_locale_and_changes_no_outcome(run_checks):
     en = run_checks("--mock=payment-required", "--spend", "-m", "spend", "--lang", "en", env=RU_LOCALE)
     ru = run_checks("--mock=payment-required", "--spend", "-m", "spend", "--lang", "ru")

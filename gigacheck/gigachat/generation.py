@@ -246,7 +246,7 @@ def image_with(client: GigaChatClient, model: str, prompt: str = IMAGE_PROMPT) -
     if info is None:
         said = say("http.answered", request=f"GET {path}", status=ans.status)
         raise Finding("GC043", say("gen.not_image", said=said, size=len(ans.body),
-                                   ctype=ans.headers.get("Content-Type", "none"), head=ans.body[:8].hex(" ") or "none"),
+                                   ctype=ans.exchange.content_type or "none", head=ans.body[:8].hex(" ") or "none"),
                       [ans.exchange.render()], subject="image")
     return ImageResult(model, file_id, ans.body, info, gen, ans.exchange.elapsed_s)
 

@@ -17,6 +17,7 @@ from typing import List, TextIO
 
 from . import sources, store
 from ..diagnosis import CATALOG, Finding
+from ..redact import Redactor, ScrubbingStream
 from .options import options_from
 from .signatures import LEVELS, codes_summary
 from ..words import LANGS, current_lang, default_lang, say, speaking
@@ -53,11 +54,15 @@ def run(args, environ=None, stdout: TextIO = None, stderr: TextIO = None) -> int
 
 
 def _run(args, environ, stdout: TextIO, stderr: TextIO) -> int:
-    redact = lambda text: text  # noqa: E731 - replaced once the settings (and their secrets) are known
+    redactor = Redactor()  # learns the secrets once the settings are read
+    # the one redactor on both ways out: rows, JSON and errors alike (redact.py)
+    stdout = ScrubbingStream(stdout, redactor.scrub)
+    stderr = ScrubbingStream(stderr, redactor.scrub)
     try:
         opts = options_from(args.hours, args.level, args.search, args.limit)
         settings = _settings(args, environ)
-        redact = settings.redactor().scrub
+        for secret in settings.secret_values():
+            redactor.add(secret)
         if settings.mock:
             stderr.write(say("viewer.mock", scenario=settings.mock_scenario) + "\n")
         with Sources(settings, opts) as sources:
@@ -72,16 +77,16 @@ def _run(args, environ, stdout: TextIO, stderr: TextIO) -> int:
                         newest.add(row)
                 _print_rows(newest.rows(), sources.window, args.json, stdout, stderr, opts.hours)
     except (ValueError, ConfigError) as exc:
-        stderr.write(redact(say("viewer.error", message=exc)) + "\n")
+        stderr.write(say("viewer.error", message=exc) + "\n")
         return EXIT_CONFIG
     except Finding as f:
-        stderr.write(redact(say("viewer.error", message=f.headline)) + "\n")
+        stderr.write(say("viewer.error", message=f.headline) + "\n")
         return EXIT_CONFIG
     except BrokenPipeError:  # the reader stopped (`| head`): the caller ends quietly
         raise
     except Exception as exc:  # a driver's surprise: still one line, never a traceback with secrets in it
         unexpected = say("viewer.unexpected", kind=type(exc).__name__, message=exc)
-        stderr.write(redact(say("viewer.error", message=unexpected)) + "\n")
+        stderr.write(say("viewer.error", message=unexpected) + "\n")
         return 1
     return EXIT_OK
 
