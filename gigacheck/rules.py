@@ -143,7 +143,14 @@ def _decode_problem(core: str) -> Optional[str]:
 
 
 def key_analysis(settings: Settings) -> KeyAnalysis:
-    return analyze_key(settings.key, settings.key_variable)
+    analysis = analyze_key(settings.key, settings.key_variable)
+    where = settings.broken.get(settings.key_variable)
+    if where:  # the line cannot be parsed: the site's python-dotenv reads no key at all
+        found = analysis.findings.get("GC003")
+        analysis.findings["GC003"] = _f("GC003", (f"{found.detail}; " if found else
+                                                  f"{settings.key_variable}: ") + where)
+        analysis.findings.pop("GC001", None)
+    return analysis
 
 
 def keys_agree(settings: Settings) -> Optional[Finding]:
@@ -218,11 +225,13 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
     path = settings.ca_bundle
     if not path:
         return None
-    p = Path(path).expanduser()
+    p = Path(path).expanduser().absolute()  # the path tried, as the finding shows it
+    missing = False
     try:  # bounded by size and type: a FIFO or /dev/zero is refused, not waited on
         data = read_bounded(p, MAX_CA_BUNDLE)
     except OSError as exc:
-        problem = "does not exist" if isinstance(exc, FileNotFoundError) else file_problem(exc)
+        missing = isinstance(exc, FileNotFoundError)
+        problem = "does not exist" if missing else file_problem(exc)
     else:
         if b"-----BEGIN CERTIFICATE-----" not in data:
             problem = "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
@@ -233,7 +242,9 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
             except (ssl.SSLError, OSError, ValueError) as exc:
                 problem = f"is not a valid PEM bundle ({exc.__class__.__name__})"
     if problem:
-        return _f("GC012", f"GIGACHAT_CA_BUNDLE_FILE {path} {problem}", subject="ca_bundle")
+        shown = str(p) if str(p) == str(path) else f"{path} ({p})"
+        return Finding("GC012", f"GIGACHAT_CA_BUNDLE_FILE {shown} {problem}", subject="ca_bundle",
+                       situation="missing" if missing else "unusable", fields={"path": str(p)})
     return None
 
 
