@@ -226,12 +226,10 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
     if not path:
         return None
     p = Path(path).expanduser().absolute()  # the path tried, as the finding shows it
-    missing = False
     try:  # bounded by size and type: a FIFO or /dev/zero is refused, not waited on
         data = read_bounded(p, MAX_CA_BUNDLE)
     except OSError as exc:
-        missing = isinstance(exc, FileNotFoundError)
-        problem = "does not exist" if missing else file_problem(exc)
+        problem = "does not exist" if isinstance(exc, FileNotFoundError) else file_problem(exc)
     else:
         if b"-----BEGIN CERTIFICATE-----" not in data:
             problem = "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
@@ -244,7 +242,7 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
     if problem:
         shown = str(p) if str(p) == str(path) else f"{path} ({p})"
         return Finding("GC012", f"GIGACHAT_CA_BUNDLE_FILE {shown} {problem}", subject="ca_bundle",
-                       situation="missing" if missing else "unusable", fields={"path": str(p)})
+                       situation="missing" if problem == "does not exist" else "unusable", fields={"path": str(p)})
     return None
 
 

@@ -21,6 +21,15 @@ WORDS = {
         "ru": "язык отчёта, вердиктов и рекомендаций: ru или en "
               "(по умолчанию ru, если LC_ALL, LC_MESSAGES или LANG начинается с ru, иначе en)",
     },
+    # one root cause, one failure (causes.py): the site's log rows attached to the failure
+    "causes.log_agrees": {
+        "en": "The site's log agrees: rows since {since}: {counts}",
+        "ru": "Журнал сайта подтверждает: записи с {since}: {counts}",
+    },
+    "causes.log_unread": {
+        "en": "The site's log could not be read to confirm this ({headline}); the log checks say why",
+        "ru": "Журнал сайта не удалось прочитать для подтверждения ({headline}); причину называют проверки журнала",
+    },
     # issue 9: files read with bounds, refusals that keep secrets in, peer text cut
     "usage.report_json_dir": {"en": "--report-json {path}: is a directory; name a file, e.g. {example}",
                               "ru": "--report-json {path}: это папка; укажите файл, например {example}"},
@@ -40,15 +49,6 @@ WORDS = {
     "fallback.http": {"en": "PROXY_API_BASE_URL {url}: PROXY_API_KEY was not sent",
                       "ru": "PROXY_API_BASE_URL {url}: PROXY_API_KEY не отправлялся"},
     "peer.cut": {"en": "... ({n} characters)", "ru": "... ({n} символов)"},
-    # one root cause, one failure (causes.py): the site's log rows attached to the failure
-    "causes.log_agrees": {
-        "en": "The site's log agrees: rows since {since}: {counts}",
-        "ru": "Журнал сайта подтверждает: записи с {since}: {counts}",
-    },
-    "causes.log_unread": {
-        "en": "The site's log could not be read to confirm this ({headline}); the log checks say why",
-        "ru": "Журнал сайта не удалось прочитать для подтверждения ({headline}); причину называют проверки журнала",
-    },
 }
 
 

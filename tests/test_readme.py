@@ -40,3 +40,6 @@ def test_quickstart_is_two_commands():
     assert "pytest checks/ --mock" in blocks[0] and "pytest tests/" in blocks[1]
     ci = (REPO / ".ci" / "run").read_text()
     assert "pytest tests/" in ci and "pytest checks/ --mock" in ci
+    # CI runs the suite's own tests as README tells a newcomer to (two xdist workers included)
+    tests_command = blocks[1].strip().rsplit("&& ", 1)[-1]
+    assert tests_command.startswith("pytest tests/") and tests_command in ci, tests_command

@@ -25,9 +25,15 @@ import pymysql  # noqa: F401,E402
 import requests  # noqa: F401,E402
 import responses  # noqa: F401,E402
 
+import gigacheck.causes  # noqa: F401,E402
 import gigacheck.gigachat.client  # noqa: F401,E402
+import gigacheck.gigachat.mock  # noqa: F401,E402
+import gigacheck.heap  # noqa: F401,E402
 import gigacheck.logs.plugin  # noqa: F401,E402
+import gigacheck.logs.questions  # noqa: F401,E402
 import gigacheck.plugin  # noqa: F401,E402
+import gigacheck.scenarios  # noqa: F401,E402
+import gigacheck.settings  # noqa: F401,E402
 from tests.support.canary import Canaries
 from tests.support.checksrun import CHECKS, ChecksRun, clean_environment
 from tests.support.fakegiga import ClosedPort, FakeGigaChat
