@@ -19,6 +19,7 @@ from .words import say
 # Whatever stops GigaChat from answering leaves GigaChat errors (LG010), images never
 # generated (LG012) and no image saved (LG018) in the site's log.
 _NO_ANSWER = ("LG012", "LG010", "LG018")
+_LOG_NO_ANSWER = ("LG012", "LG018")
 # ... and, before a token is had, `No access token available` / `OAuth failed with status` (LG019).
 _NO_TOKEN = ("LG019",) + _NO_ANSWER
 
@@ -49,12 +50,13 @@ EXPLAINS: Dict[str, Tuple[str, ...]] = {
     "GC042": ("LG016", "LG011") + _NO_ANSWER,
     "GC043": ("LG011",) + _NO_ANSWER,
     "GC044": ("LG015",),
-    # the log's own causes, when no live check met them
-    "LG013": _NO_ANSWER, "LG014": _NO_ANSWER, "LG015": _NO_ANSWER, "LG019": _NO_ANSWER,
-    "LG016": ("LG011",) + _NO_ANSWER,
-    "LG017": ("LG010", "LG018"),       # generated but not saved
-    "LG011": _NO_ANSWER,
-    "LG012": ("LG010", "LG018"),
+    # the log's own causes, when no live check met them.  LG010 counts only the errors no signature
+    # explains, so no log signature explains it: those rows are another story.
+    "LG013": _LOG_NO_ANSWER, "LG014": _LOG_NO_ANSWER, "LG015": _LOG_NO_ANSWER, "LG019": _LOG_NO_ANSWER,
+    "LG016": ("LG011",) + _LOG_NO_ANSWER,
+    "LG017": ("LG018",),               # generated but not saved
+    "LG011": _LOG_NO_ANSWER,
+    "LG012": ("LG018",),
     "LG010": ("LG018",),               # GigaChat failing: no image to save
 }
 

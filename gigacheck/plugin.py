@@ -119,8 +119,6 @@ def pytest_configure(config):
     if not _is_checks_run(config):
         return
     run.active = True
-    from .heap import freeze_after_collection
-    freeze_after_collection(config)
     try:
         run.lang = choose_lang(config.getoption("gigacheck_lang"), config.getini("gigacheck_lang"))
     except ValueError as exc:

@@ -85,3 +85,11 @@ def test_explaining_names_the_check_that_reported_the_cause():
     assert explaining("LG017", failed) is None      # a full disk is not a bad key
     assert explaining("GC023", failed) is None      # a cause never explains itself
     assert explaining("LG015", {"GC027": "x"}) is None
+
+
+def test_one_failure_under_xdist_too(run_checks):
+    # the log signature checks run on the GigaChat checks' worker (gigacheck/parallel.py), after them
+    result = run_checks("--mock=rate-limited", "-n", "2", "-p", "no:hypothesispytest")
+    assert result.failed() == {"checks/test_api.py::test_does_the_models_list_answer_with_the_token": ["GC027"]}
+    assert result.check("test_is_gigachat_not_rate_limiting_the_site")["outcome"] == "skipped"
+    assert result.json["counts"]["warnings"] == 0

@@ -75,36 +75,3 @@ def test_closed_pipe_ends_quietly(tmp_path, argv):
         os.close(write_end)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr and "error" not in proc.stderr
-
-
-
-UNRAISABLE = """
-import gc
-
-
-class Cycle:
-    def __del__(self):
-        raise RuntimeError("raised in __del__ of garbage made by a check")
-
-
-def test_start_up_is_frozen_and_garbage_made_here_is_not():
-    assert gc.get_freeze_count() > 0
-    c = Cycle()
-    c.self = c  # only a collection frees it
-"""
-THAWED = """
-import atexit, gc
-atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count()))
-"""
-
-
-def test_the_start_up_heap_is_frozen_for_the_run_and_thawed_after_it(pytester):
-    """The run's last collections skip start-up's objects (heap.py), yet still find the garbage
-    a check made, and the interpreter gets every object back after them."""
-    pytester.makepyfile(test_unraisable=UNRAISABLE)
-    pytester.makeconftest(THAWED)
-    result = pytester.runpytest_subprocess("--mock", "-p", "no:cacheprovider", "--html", "report.html")
-    out = "\n".join(result.outlines + result.errlines)
-    assert "1 passed" in out, out
-    assert "raised in __del__ of garbage made by a check" in out, out
-    assert "frozen at exit: 0" in out, out

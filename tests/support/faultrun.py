@@ -28,7 +28,6 @@ import responses  # noqa: F401,E402
 import gigacheck.causes  # noqa: F401,E402
 import gigacheck.gigachat.client  # noqa: F401,E402
 import gigacheck.gigachat.mock  # noqa: F401,E402
-import gigacheck.heap  # noqa: F401,E402
 import gigacheck.logs.plugin  # noqa: F401,E402
 import gigacheck.logs.questions  # noqa: F401,E402
 import gigacheck.plugin  # noqa: F401,E402
