@@ -27,12 +27,15 @@ class Code:
     severity: str = FAIL  # FAIL fails the check; WARN is a GigacheckWarning
     area: str = "config"
     ru: tuple = ()        # (finding, cause, remedy) in Russian; commands stay as they are
+    situations: tuple = ()  # (name, remedy, Russian remedy): a remedy that fits one situation better
 
-    def text(self, lang: str = "en") -> "Text":
+    def text(self, lang: str = "en", situation: str = "") -> "Text":
         """The finding, cause and remedy in `lang` (English where no Russian is written yet)."""
-        if lang == "ru" and self.ru:
-            return Text(*self.ru)
-        return Text(self.finding, self.cause, self.remedy)
+        text = Text(*self.ru) if lang == "ru" and self.ru else Text(self.finding, self.cause, self.remedy)
+        for name, remedy, remedy_ru in self.situations:
+            if name == situation:
+                return Text(text.finding, text.cause, remedy_ru if lang == "ru" and self.ru else remedy)
+        return text
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,8 @@ class Text:
     remedy: str
 
 
-def _c(code, finding, cause, remedy, *commands, severity=FAIL, area="config", ru=()):
-    return Code(code, finding, cause, remedy, tuple(commands), severity, area, tuple(ru))
+def _c(code, finding, cause, remedy, *commands, severity=FAIL, area="config", ru=(), situations=()):
+    return Code(code, finding, cause, remedy, tuple(commands), severity, area, tuple(ru), tuple(situations))
 
 
 _KEY_HELP = ("Copy the authorization key from the GigaChat Studio project "
@@ -104,6 +107,29 @@ CATALOG = {c.code: c for c in [
     _c("GC014", "GigaChat is turned off (`ENABLE_GIGACHAT=false`)",
        "ENABLE_GIGACHAT=false: the site does not call GigaChat, so its checks cannot apply.",
        "Set ENABLE_GIGACHAT=true to use GigaChat (and to run these checks)."),
+    _c("GC015", "a `GIGACHAT_*` value the official SDK refuses",
+       "The gigachat SDK parses its settings strictly (pydantic): an empty boolean, a unit after a number "
+       "(`30s`) or quotes kept in the value (`'false'`) make `GigaChat()` raise, so the site cannot build its client.",
+       "Write the value as the rule below says (e.g. GIGACHAT_TIMEOUT=30, GIGACHAT_VERIFY_SSL_CERTS=true), or remove "
+       "the variable; where the environment keeps quotes (docker --env-file, systemd), write no quotes.",
+       "python -c 'from gigachat.settings import Settings; print(Settings())'",
+       ru=("значение `GIGACHAT_*`, которое официальный SDK не принимает",
+           "SDK gigachat строго разбирает настройки (pydantic): пустое логическое значение, единица измерения после "
+           "числа (`30s`) или кавычки внутри значения (`'false'`) — и `GigaChat()` падает с ошибкой, сайт не может "
+           "создать клиент.",
+           "Запишите значение по правилу ниже (например, GIGACHAT_TIMEOUT=30, GIGACHAT_VERIFY_SSL_CERTS=true) или "
+           "удалите переменную; там, где окружение сохраняет кавычки (docker --env-file, systemd), пишите без кавычек.")),
+    _c("GC016", "client certificate or key (mTLS) missing, unreadable, not PEM or not matching",
+       "GIGACHAT_CERT_FILE/GIGACHAT_KEY_FILE name a file that does not exist or cannot be read, is not PEM, "
+       "or the key does not belong to the certificate (or needs GIGACHAT_KEY_FILE_PASSWORD).",
+       "Point GIGACHAT_CERT_FILE at the client certificate and GIGACHAT_KEY_FILE at its private key (PEM), "
+       "as issued for your contract; set GIGACHAT_KEY_FILE_PASSWORD if the key is encrypted.",
+       "openssl x509 -in \"$GIGACHAT_CERT_FILE\" -noout -subject -enddate",
+       ru=("клиентский сертификат или ключ (mTLS) не найден, не читается, не в PEM или не подходит",
+           "GIGACHAT_CERT_FILE/GIGACHAT_KEY_FILE указывают на файл, которого нет или который нельзя прочитать, "
+           "не в формате PEM, или ключ не от этого сертификата (или нужен GIGACHAT_KEY_FILE_PASSWORD).",
+           "Укажите в GIGACHAT_CERT_FILE клиентский сертификат, а в GIGACHAT_KEY_FILE его закрытый ключ (PEM), "
+           "выданные по вашему договору; если ключ зашифрован, задайте GIGACHAT_KEY_FILE_PASSWORD.")),
     _c("GC020", "host cannot be resolved or connected to",
        "DNS has no address for the host, or the connection is refused or blocked (firewall, proxy, outage).",
        "Check the URL, DNS and outbound firewall rules for port 443/9443 from this machine.",
@@ -138,7 +164,11 @@ CATALOG = {c.code: c for c in [
        "Check that the URL points at GigaChat itself and not a proxy or portal page.", area="oauth"),
     _c("GC029", "provider-side 5xx",
        "GigaChat (or its SynGX front server) answered with a server error: usually transient.",
-       "Retry later; if it persists, send this report (with X-Request-Id) to GigaChat support.", area="api"),
+       "Retry later; if it persists, send this report (with X-Request-Id) to GigaChat support.", area="api",
+       situations=(("oauth", "Retry later; if it persists, send this report (with the time of the request: OAuth "
+                             "answers carry no X-Request-Id) to GigaChat support.",
+                    "Повторите позже; если ошибка не проходит, отправьте этот отчёт в поддержку GigaChat (с временем "
+                    "запроса: ответы OAuth не содержат X-Request-Id)."),)),
     _c("GC030", "`/models` 404: wrong base URL or path",
        "The base URL does not lead to the GigaChat API (an HTML 404 page answered).",
        "Set GIGACHAT_BASE_URL=https://gigachat.devices.sberbank.ru/api/v1 (or https://api.giga.chat/v1).",
@@ -146,7 +176,19 @@ CATALOG = {c.code: c for c in [
     _c("GC031", "API rejected the access token (401, expired)",
        "The access token expired (they live 30 minutes) or is not a GigaChat token.",
        "Remove GIGACHAT_ACCESS_TOKEN and let the client get fresh tokens from GIGACHAT_CREDENTIALS.",
-       area="api"),
+       area="api",
+       situations=(("preset", "Remove GIGACHAT_ACCESS_TOKEN (or refresh it: tokens live 30 minutes) and let the "
+                              "client get fresh tokens from GIGACHAT_CREDENTIALS.",
+                    "Удалите GIGACHAT_ACCESS_TOKEN (или обновите его: токен доступа живёт 30 минут) и дайте клиенту "
+                    "получать свежие токены по ключу авторизации из GIGACHAT_CREDENTIALS."),
+                   ("issued", "The token OAuth issued in this run is refused at once: GIGACHAT_AUTH_URL and "
+                              "GIGACHAT_BASE_URL are hosts of different environments (e.g. a test OAuth with the "
+                              "production API), or the API host refuses the key's scope. Use the OAuth and API hosts "
+                              "of one environment, and the scope your contract has on that host.",
+                    "Токен, только что выданный OAuth в этом запуске, сразу отвергнут: GIGACHAT_AUTH_URL и "
+                    "GIGACHAT_BASE_URL — хосты разных сред (например, тестовый OAuth и боевой API), или хост API не "
+                    "принимает scope ключа. Используйте OAuth и API одной среды и scope, который есть у вашего "
+                    "договора на этом хосте."))),
     _c("GC032", "a configured model is not served",
        "GIGACHAT_MODEL/GIGACHAT_MODELS names a model this host or account does not serve.",
        "Use a served model name (see the closest names below), or the host that serves it "
@@ -157,6 +199,35 @@ CATALOG = {c.code: c for c in [
     _c("GC034", "403 permission denied",
        "The account may not use this endpoint or model.",
        "Check the account's contract and scope in GigaChat Studio.", area="api"),
+    _c("GC035", "the preset `GIGACHAT_ACCESS_TOKEN` is stale: a fresh OAuth token worked",
+       "The API refused GIGACHAT_ACCESS_TOKEN (401); as the SDK does, one fresh OAuth with the key gave a token "
+       "that works, so the site works too, after one failed call per process start.",
+       "Remove GIGACHAT_ACCESS_TOKEN: the key in GIGACHAT_CREDENTIALS is enough, and the client refreshes tokens.",
+       severity=WARN, area="api",
+       ru=("заданный `GIGACHAT_ACCESS_TOKEN` устарел: свежий токен от OAuth работает",
+           "API отверг GIGACHAT_ACCESS_TOKEN (401); как и SDK, проверка один раз получила по ключу авторизации свежий "
+           "токен, и он работает, так что сайт тоже работает, но после одного неудачного вызова при каждом запуске.",
+           "Удалите GIGACHAT_ACCESS_TOKEN: ключа авторизации в GIGACHAT_CREDENTIALS достаточно, клиент сам обновляет "
+           "токены.")),
+    _c("GC036", "password authentication rejected (`GIGACHAT_USER`/`GIGACHAT_PASSWORD`)",
+       "POST <GIGACHAT_BASE_URL>/token, as the SDK sends it with the user and password, did not give a token.",
+       "Check GIGACHAT_USER and GIGACHAT_PASSWORD with your contract's manager, and that GIGACHAT_BASE_URL is the "
+       "host that issued them; or use an authorization key (GIGACHAT_CREDENTIALS) instead.", area="oauth",
+       ru=("вход по логину и паролю отклонён (`GIGACHAT_USER`/`GIGACHAT_PASSWORD`)",
+           "POST <GIGACHAT_BASE_URL>/token с логином и паролем, как его отправляет SDK, не выдал токен.",
+           "Проверьте GIGACHAT_USER и GIGACHAT_PASSWORD у менеджера договора и что GIGACHAT_BASE_URL — тот хост, для "
+           "которого они выданы; или используйте ключ авторизации (GIGACHAT_CREDENTIALS).")),
+    _c("GC037", "the server requires a client certificate (mTLS)",
+       "The TLS handshake ended with the alert 'certificate required': this host authenticates by client "
+       "certificate, and none (or one it does not accept) was sent.",
+       "Set GIGACHAT_CERT_FILE and GIGACHAT_KEY_FILE to the client certificate and key issued for this host, or use "
+       "the host for authorization keys (GIGACHAT_BASE_URL unset).",
+       area="network",
+       ru=("сервер требует клиентский сертификат (mTLS)",
+           "TLS-рукопожатие завершилось сигналом 'certificate required': этот хост проверяет клиентский сертификат, "
+           "а его не прислали (или прислали не тот).",
+           "Задайте GIGACHAT_CERT_FILE и GIGACHAT_KEY_FILE — клиентский сертификат и ключ, выданные для этого хоста, "
+           "или используйте хост для ключей авторизации (не задавайте GIGACHAT_BASE_URL).")),
     _c("GC040", "chat completion failed for a model",
        "The model is listed but a short chat completion did not succeed.",
        "Read the answer below; move the model down the priority list until it answers.", area="generation"),
@@ -259,6 +330,7 @@ class Finding(Exception):
     detail: str = ""
     evidence: Sequence[str] = field(default_factory=tuple)
     subject: str = ""  # what it is about (host, model, key): one root cause per (code, subject)
+    situation: str = ""  # picks the catalog's remedy for this situation (Code.situations), when it has one
 
     def __post_init__(self):
         Exception.__init__(self, self.code, self.detail)
@@ -276,8 +348,12 @@ class Finding(Exception):
     def headline(self) -> str:
         return f"[{self.code}] {self.statement}"
 
+    @property
+    def remedy(self) -> str:
+        return CATALOG[self.code].text("en", self.situation).remedy
+
     def render(self) -> str:
-        return render(self.code, self.detail, self.evidence)
+        return render(self.code, self.detail, self.evidence, self.situation)
 
     def __str__(self):
         return self.headline
@@ -289,10 +365,11 @@ def statement(code_id: str, detail: str = "") -> str:
     return f"{finding}: {detail}" if detail else finding
 
 
-def render(code_id: str, detail: str = "", evidence: Iterable[str] = ()) -> str:
+def render(code_id: str, detail: str = "", evidence: Iterable[str] = (), situation: str = "") -> str:
     """`[CODE] what is wrong`, then cause, remedy, commands and evidence."""
     entry = CATALOG[code_id]
-    lines = [f"[{code_id}] {statement(code_id, detail)}", f"Cause: {entry.cause}", f"Remedy: {entry.remedy}"]
+    lines = [f"[{code_id}] {statement(code_id, detail)}", f"Cause: {entry.cause}",
+             f"Remedy: {entry.text('en', situation).remedy}"]
     for cmd in entry.commands:
         lines.append(f"  $ {cmd}")
     evidence = [e for e in evidence if e]

@@ -168,6 +168,8 @@ def pytest_report_header(config):
     s = run.settings
     lines = [f"gigacheck: {run.mode.upper()}: {banner(run.mode, run.mock_scenario)}",
              f"gigacheck: auth {run.scrub(s.auth_url)} · api {run.scrub(s.base_url)} · models {', '.join(s.models)}"]
+    lines.append("gigacheck: " + say("header.api_host", run.lang, url=s.base_url, why=s.base_url_why(run.lang)))
+    lines.append("gigacheck: " + say("header.auth_method", run.lang, method=say("auth." + s.auth_method, run.lang)))
     if s.env_file:
         lines.append(f"gigacheck: env file {s.env_file}")
     if not s.verify_ssl:
@@ -300,6 +302,12 @@ def gigachat_settings(gigacheck_run):
 
 
 @pytest.fixture(scope="session")
+def gigacheck_lang(gigacheck_run) -> str:
+    """The run's language, for the words a check says itself (words.say)."""
+    return gigacheck_run.lang
+
+
+@pytest.fixture(scope="session")
 def gigachat(gigacheck_run):
     """The one client of the run: one OAuth call at most, shared by every check."""
     from .gigachat.client import GigaChatClient
@@ -398,7 +406,8 @@ def _payload(item, report) -> dict:
     if report.failed and not codes:
         summary = text.strip().splitlines()[-1] if text.strip() else "failed"
     summary = summary[:500]
-    return {"codes": codes, "summary": summary, "remedy": remedy_for(codes) if not report.passed else None,
+    remedy = finding.remedy if finding is not None and report.failed else remedy_for(codes)  # fits its situation
+    return {"codes": codes, "summary": summary, "remedy": remedy if not report.passed else None,
             "area": area_of(item), "question": item.name}
 
 

@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from . import sdk, sdkenv
 from .redact import Redactor, Secret, mask
 
 DEFAULT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth"
-DEFAULT_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1"
+DEFAULT_BASE_URL = sdk.DOCUMENTED_BASE_URL  # without GIGACHAT_BASE_URL: the site's SDK's default (sdk.py)
 DEFAULT_SCOPE = "GIGACHAT_API_PERS"
 DEFAULT_MODEL = "GigaChat"
 DEFAULT_TIMEOUT = 30.0
@@ -31,8 +32,11 @@ VARIABLES = (
     "USE_MOCK_RESPONSES", "ENABLE_GIGACHAT", "DATABASE_URL", "GIGACHECK_LOG_TABLE",
     "GIGACHECK_LOG_TIMEZONE", "GIGACHECK_LOG_FILE", "PROXY_API_BASE_URL", "PROXY_API_KEY",
     "PROXY_API_MODEL", "GIGACHECK_MIN_BALANCE",
-)
-SECRET_VARIABLES = ("GIGACHAT_CREDENTIALS", "GIGACHAT_TOKEN", "GIGACHAT_ACCESS_TOKEN", "PROXY_API_KEY")
+) + tuple(v for v in sdkenv.VARIABLES if v not in (
+    "GIGACHAT_CREDENTIALS", "GIGACHAT_ACCESS_TOKEN", "GIGACHAT_SCOPE", "GIGACHAT_AUTH_URL", "GIGACHAT_BASE_URL",
+    "GIGACHAT_MODEL", "GIGACHAT_VERIFY_SSL_CERTS", "GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_TIMEOUT"))  # the SDK's others
+SECRET_VARIABLES = ("GIGACHAT_CREDENTIALS", "GIGACHAT_TOKEN", "GIGACHAT_ACCESS_TOKEN", "PROXY_API_KEY",
+                    "GIGACHAT_PASSWORD", "GIGACHAT_KEY_FILE_PASSWORD")
 
 TRUE = {"1", "true", "yes", "on", "y", "t"}
 FALSE = {"0", "false", "no", "off", "n", "f", ""}
@@ -88,6 +92,7 @@ class Settings:
     env_file: Optional[Path] = None
     mock_scenario: Optional[str] = None
     problems: List[str] = field(default_factory=list)      # values that could not be parsed (defaults used)
+    sdk: sdk.SdkDefaults = field(default_factory=lambda: sdk.defaults(detect=False))  # the site's SDK's defaults
 
     # --- parsed views --------------------------------------------------------
     def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
@@ -128,7 +133,30 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        return (self.get("GIGACHAT_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+        return (self.get("GIGACHAT_BASE_URL") or self.sdk.base_url).strip().rstrip("/")
+
+    def base_url_why(self, lang: str = "en") -> str:
+        """Where the API host comes from, for the header: the variable, or the site's SDK's default."""
+        from .words import say
+        if self.get("GIGACHAT_BASE_URL"):
+            return say("sdk.set", lang, source=self.source.get("GIGACHAT_BASE_URL", "?"))
+        if self.sdk.version:
+            return say("sdk.installed", lang, version=self.sdk.version)
+        return say("sdk.documented", lang)
+
+    @property
+    def auth_method(self) -> str:
+        """How the site's SDK authenticates, in its order: a key (OAuth), else user and password,
+        else a ready token alone, else a client certificate (mTLS), else nothing configured."""
+        if self.key is not None and self.key.reveal().strip():
+            return "key"
+        if self.get("GIGACHAT_USER") and self.get("GIGACHAT_PASSWORD"):
+            return "password"
+        if self.access_token:
+            return "token"
+        if self.get("GIGACHAT_CERT_FILE"):
+            return "mtls"
+        return "key"
 
     @property
     def models(self) -> List[str]:
@@ -136,7 +164,10 @@ class Settings:
 
     @property
     def verify_ssl(self) -> bool:
-        return _bool(self.get("GIGACHAT_VERIFY_SSL_CERTS"), True)
+        # as the SDK reads it; a value it refuses fails GC015, and verification stays on
+        value = self.raw.get("GIGACHAT_VERIFY_SSL_CERTS")
+        parsed = sdkenv.parse_bool(value) if value is not None else None
+        return True if parsed is None else parsed
 
     @property
     def ca_bundle(self) -> Optional[str]:
@@ -145,12 +176,18 @@ class Settings:
 
     @property
     def timeout(self) -> float:
-        value = self.get("GIGACHAT_TIMEOUT")
-        try:
-            t = float(value) if value else DEFAULT_TIMEOUT
-        except ValueError:
-            return DEFAULT_TIMEOUT
-        return t if 0 < t < 3600 else DEFAULT_TIMEOUT
+        t = sdkenv.parse_float(self.raw.get("GIGACHAT_TIMEOUT"))
+        return t if t is not None and 0 < t < 3600 else DEFAULT_TIMEOUT
+
+    @property
+    def cert_file(self) -> Optional[str]:
+        value = self.get("GIGACHAT_CERT_FILE")
+        return value.strip() if value else None
+
+    @property
+    def key_file(self) -> Optional[str]:
+        value = self.get("GIGACHAT_KEY_FILE")
+        return value.strip() if value else None
 
     @property
     def use_mock_responses(self) -> bool:
@@ -238,11 +275,12 @@ class Settings:
 
 
 def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env_file_explicit: bool = False,
-         mock_sample: Optional[Path] = None, mock_scenario: Optional[str] = None) -> Settings:
+         mock_sample: Optional[Path] = None, mock_scenario: Optional[str] = None,
+         sdk_defaults: Optional[sdk.SdkDefaults] = None) -> Settings:
     """Process environment wins over the env file; in mock mode, the scenario's
     sample env fills only what neither of them sets."""
     environ = os.environ if environ is None else environ
-    settings = Settings(env_file=None, mock_scenario=mock_scenario)
+    settings = Settings(env_file=None, mock_scenario=mock_scenario, sdk=sdk_defaults or sdk.defaults())
     layers = []
     if mock_sample is not None and mock_sample.exists():
         layers.append(("mock sample", read_env_file(mock_sample)))
@@ -258,6 +296,8 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
                 settings.source[name] = source
     for name, check in (("GIGACHAT_TIMEOUT", _is_positive_number), ("GIGACHECK_MIN_BALANCE", _is_number)):
         value = settings.get(name)
+        if name.startswith("GIGACHAT_") and value is not None and not sdkenv.accepts(name, value):
+            continue  # the SDK refuses it: a config check fails with GC015, no header note besides
         if value and not check(value):
             settings.problems.append(f"{name}={value!r} is not a number; ignored")
     return settings

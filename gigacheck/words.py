@@ -21,6 +21,52 @@ WORDS = {
         "ru": "язык отчёта, вердиктов и рекомендаций: ru или en "
               "(по умолчанию ru, если LC_ALL, LC_MESSAGES или LANG начинается с ru, иначе en)",
     },
+    # --- the site's SDK: other ways to authenticate, its default host, its chat API (issue 12) ---
+    "skip.no_key_needed.password": {
+        "en": "no key needed: GIGACHAT_USER and GIGACHAT_PASSWORD are set (the SDK's password authentication)",
+        "ru": "ключ авторизации не нужен: заданы GIGACHAT_USER и GIGACHAT_PASSWORD (вход по логину и паролю в SDK)",
+    },
+    "skip.no_key_needed.mtls": {
+        "en": "no key needed: GIGACHAT_CERT_FILE is set (the SDK's mTLS authentication by client certificate)",
+        "ru": "ключ авторизации не нужен: задан GIGACHAT_CERT_FILE (вход в SDK по клиентскому сертификату, mTLS)",
+    },
+    "skip.no_oauth.password": {
+        "en": "OAuth is not called: the SDK authenticates with GIGACHAT_USER and GIGACHAT_PASSWORD",
+        "ru": "OAuth не вызывается: SDK входит по логину и паролю (GIGACHAT_USER и GIGACHAT_PASSWORD)",
+    },
+    "skip.no_oauth.mtls": {
+        "en": "OAuth is not called: the SDK authenticates by client certificate (GIGACHAT_CERT_FILE)",
+        "ru": "OAuth не вызывается: SDK входит по клиентскому сертификату (GIGACHAT_CERT_FILE)",
+    },
+    "skip.no_v2_chat": {
+        "en": "the site's SDK does not use the v2 chat API ({why}); the v1 chat check covers it",
+        "ru": "SDK сайта не использует чат API v2 ({why}); его покрывает проверка чата v1",
+    },
+    "header.api_host": {
+        "en": "API host {url} ({why})",
+        "ru": "хост API {url} ({why})",
+    },
+    "header.auth_method": {
+        "en": "authentication: {method}",
+        "ru": "вход: {method}",
+    },
+    "auth.key": {"en": "authorization key (OAuth)", "ru": "ключ авторизации (OAuth)"},
+    "auth.password": {"en": "user and password (POST /token)", "ru": "логин и пароль (POST /token)"},
+    "auth.token": {"en": "a ready access token (GIGACHAT_ACCESS_TOKEN)",
+                   "ru": "готовый токен доступа (GIGACHAT_ACCESS_TOKEN)"},
+    "auth.mtls": {"en": "client certificate (mTLS)", "ru": "клиентский сертификат (mTLS)"},
+    "sdk.documented": {
+        "en": "GIGACHAT_BASE_URL unset: the documented default, no gigachat SDK installed here",
+        "ru": "GIGACHAT_BASE_URL не задан: документированное значение по умолчанию, SDK gigachat здесь не установлен",
+    },
+    "sdk.installed": {
+        "en": "GIGACHAT_BASE_URL unset: the default of the installed gigachat {version}",
+        "ru": "GIGACHAT_BASE_URL не задан: значение по умолчанию установленного gigachat {version}",
+    },
+    "sdk.set": {
+        "en": "GIGACHAT_BASE_URL from the {source}",
+        "ru": "GIGACHAT_BASE_URL из {source}",
+    },
 }
 
 

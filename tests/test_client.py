@@ -21,7 +21,7 @@ def key():
 
 
 def client(**env):
-    s = load({"GIGACHAT_CREDENTIALS": env.pop("k", None) or key(), **env})
+    s = load({"GIGACHAT_CREDENTIALS": env.pop("k", None) or key(), "GIGACHAT_BASE_URL": BASE, **env})
     return GigaChatClient(s, s.redactor())
 
 

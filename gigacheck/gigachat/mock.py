@@ -23,6 +23,7 @@ handed out, and 403 when X-Client-ID differs from the generation call's.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -92,7 +93,7 @@ class Scenario:
             raise ValueError(f"no mock scenario {name!r}; known: {', '.join(scenarios(fixtures))}")
         self.description = ""
         self.routes = self._routes()
-        self.access_token = "mock." + secrets.token_urlsafe(48)  # unique per run, so leaks are findable
+        self.access_token = jwe_like_token()  # unique per run, so leaks are findable
 
     def _load(self, name: str) -> dict:
         path = self.fixtures / "scenarios" / name / "http.json"
@@ -122,6 +123,14 @@ class Scenario:
             "access_token": self.access_token,
             "expires_at_ms": int(time.time() * 1000) + 30 * 60 * 1000,
         }
+
+
+def jwe_like_token() -> str:
+    """An access token shaped like production's: an opaque JWE of 5 dot-separated base64url parts,
+    about 1,200 characters (header, encrypted key, IV, ciphertext, tag)."""
+    header = base64.urlsafe_b64encode(json.dumps({"enc": "A256CBC-HS512", "alg": "RSA-OAEP-256",
+                                                  "kid": "mock"}).encode()).decode().rstrip("=")
+    return ".".join([header] + [secrets.token_urlsafe(n) for n in (256, 16, 580, 32)])
 
 
 def _fill(value, values: Dict[str, object]):
@@ -196,7 +205,8 @@ class MockGigaChat:
             body = _fill(route.get("body", ""), values).encode("utf-8")
         if "content_type" in route:
             headers["Content-Type"] = route["content_type"]
-        headers.setdefault("X-Request-Id", "mock-" + secrets.token_hex(8))
+        if route["url"] != "{auth_url}":  # production's OAuth answers carry no X-Request-Id; the API's do
+            headers.setdefault("X-Request-Id", "mock-" + secrets.token_hex(8))
         return status, headers, body
 
     def listed_models(self) -> List[str]:

@@ -246,7 +246,8 @@ FAULTS = [
           _models(Reply(200, body=NON_UTF8, content_type="application/json")), says="UTF-8"),
     Fault("api-json-as-text", "`/models` 200 with valid JSON sent as `text/plain`", None, "",
           _models(Reply(200, json=lambda seen, fake: {"object": "list", "data": [
-              {"id": m, "object": "model"} for m in fake.models]}, content_type="text/plain"))),
+              {"id": m, "object": "model", "owned_by": "salutedevices"} for m in fake.models]},
+              content_type="text/plain"))),
     Fault("chat-402", "chat completion answers 402 Payment Required (`--spend`)", "GC033", CHAT,
           _chat_error(402, "Payment Required"), says="402", args=SPEND),
     Fault("chat-413", "chat completion answers 413 Payload too large (`--spend`)", "GC040", CHAT,
