@@ -243,12 +243,13 @@ def spend_skip_reason(run: Run, item) -> str:
         this = image_cost(models)
     else:
         this = "GigaChat tokens"
-    return f"spends tokens: {this}. Run with --spend to enable; all spending checks: {spend_estimate(models)}"
+    v2 = bool(run.settings and run.settings.sdk.v2_chat)
+    return f"spends tokens: {this}. Run with --spend to enable; all spending checks: {spend_estimate(models, v2)}"
 
 
 def spend_header(run: Run) -> str:
     from .gigachat.generation import spend_estimate
-    estimate = spend_estimate(run.settings.models)
+    estimate = spend_estimate(run.settings.models, run.settings.sdk.v2_chat)
     if run.config.getoption("gigacheck_spend"):
         return f"gigacheck: --spend: the spending checks may use {estimate}"
     return f"gigacheck: spending checks off, nothing is spent; --spend would use {estimate}"

@@ -7,8 +7,10 @@ Plain data: no pytest here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional, Tuple
+from urllib.parse import urlsplit, urlunsplit
 
 DOCUMENTED_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1"  # the SPEC table's default
 NEW_HOST_BASE_URL = "https://api.giga.chat/v1"
@@ -63,3 +65,15 @@ def defaults(version: Optional[str] = None, *, detect: bool = True) -> SdkDefaul
     v = parse_version(version)
     base = NEW_HOST_BASE_URL if v and v >= NEW_HOST_SINCE else DOCUMENTED_BASE_URL
     return SdkDefaults(version, base, bool(v) and v >= V2_CHAT_SINCE)
+
+
+def v2_chat_url(base_url: str) -> str:
+    """Where the SDK's `chat.create()` posts: the base URL's /vN suffix becomes /v2/chat/completions
+    (https://api.giga.chat/v1 -> https://api.giga.chat/v2/chat/completions; .../api/v1 -> .../api/v2/...)."""
+    parts = urlsplit(base_url)
+    path = parts.path.rstrip("/")
+    if re.search(r"/v\d+$", path):
+        path = re.sub(r"/v\d+$", "/v2/chat/completions", path)
+    else:
+        path += "/chat/completions"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))

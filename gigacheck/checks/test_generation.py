@@ -13,6 +13,7 @@ import pytest
 from gigacheck.gigachat import fallback
 from gigacheck.gigachat import generation
 from gigacheck.diagnosis import Finding, skip_reason, warn
+from gigacheck.words import say
 
 pytestmark = pytest.mark.generation
 
@@ -55,6 +56,20 @@ def test_does_every_model_in_the_priority_list_answer(gigachat, model, html_extr
         ("finish_reason", result.finish_reason),
         ("answer", result.content[:200]),
     ])
+
+
+@pytest.mark.spend(cost="chat")
+def test_does_every_model_answer_on_the_v2_chat_api_the_sdk_uses(gigachat, gigachat_settings, gigacheck_lang, model,
+                                                                   record_property):
+    sdk = gigachat_settings.sdk
+    if not sdk.v2_chat:
+        why = f"gigachat {sdk.version}" if sdk.version else "no gigachat SDK installed"
+        pytest.skip(skip_reason("GC040", say("skip.no_v2_chat", gigacheck_lang, why=why)))
+    gigachat.models()  # as above: an API that fails for everyone is reported once
+    result = generation.short_chat_v2(gigachat, model)
+    record_property("usage_v2", result.usage_text())
+    print(f"{model} (v2): {result.latency_s:.2f} s, tokens: {result.usage_text()}, "
+          f"finish_reason {result.finish_reason}")
 
 
 @pytest.mark.spend(cost="image")

@@ -437,7 +437,8 @@ class GigaChatClient:
                               f"works", [ans.exchange.render()], stacklevel=3)
         if ans.status >= 300:
             preset = self.settings.access_token is not None and not self._preset_refused
-            raise api_error(ans, path, subject, situation="preset" if preset else "issued")
+            shown = urlsplit(url).path if path.startswith("https://") else path  # e.g. the v2 chat API's
+            raise api_error(ans, shown, subject, situation="preset" if preset else "issued")
         return ans
 
     def _api_call(self, method, url, json_body, headers, subject, max_bytes, accept) -> Answer:
@@ -574,6 +575,6 @@ def api_error(ans: Answer, path: str, subject: str = "api", situation: str = "is
     if 300 <= status < 400:
         return Finding("GC028", f"{said}: a redirect to {ans.exchange.headers.get('Location', '?')}; not followed", ev,
                        subject="api")
-    if path.startswith("/chat"):
+    if "/chat/completions" in path:
         return Finding("GC040", said, ev, subject=subject)
     return Finding("GC028", said, ev, subject="api")

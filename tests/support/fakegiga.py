@@ -72,6 +72,7 @@ class Seen:
     path: str
     headers: Dict[str, str]
     body: bytes
+    client_cert: bool = False  # the peer showed a client certificate our client CA signed (mTLS)
 
     def header(self, name: str) -> Optional[str]:
         for k, v in self.headers.items():
@@ -124,7 +125,39 @@ def _oauth(seen: Seen, fake: "FakeGigaChat") -> Reply:
 
 
 def _bearer_ok(seen: Seen, fake: "FakeGigaChat") -> bool:
+    if seen.client_cert:  # an mTLS host authenticates by the certificate, as the SDK expects
+        return True
     return (seen.header("Authorization") or "") in {f"Bearer {t}" for t in fake.accepted_tokens()}
+
+
+def _password(seen: Seen, fake: "FakeGigaChat") -> Reply:
+    """The SDK's password authentication: POST {base_url}/token, HTTP Basic user:password."""
+    auth = seen.header("Authorization") or ""
+    try:
+        user, _, password = base64.b64decode(auth[len("Basic "):]).decode().partition(":")
+    except ValueError:
+        user, password = "", ""
+    if not auth.startswith("Basic ") or fake.users.get(user) != password:
+        return Reply(401, json={"status": 401, "message": "Unauthorized"})
+    return Reply(200, json={"tok": fake.token, "exp": int(time.time() * 1000) + 30 * 60 * 1000})
+
+
+def _chat_v2(seen: Seen, fake: "FakeGigaChat") -> Reply:
+    """POST /api/v2/chat/completions: the primary chat API, in the shape of the SDK's recorded answers."""
+    if not _bearer_ok(seen, fake):
+        return _unauthorized()
+    try:
+        model = json.loads(seen.body or b"{}").get("model", "GigaChat")
+    except ValueError:
+        return Reply(422, json={"status": 422, "message": "Invalid params: body is not JSON"})
+    if model not in fake.models:
+        return Reply(404, json={"status": 404, "message": "No such model"})
+    return Reply(200, json={"model": f"{model}:2.0.28.2", "created_at": int(time.time()),
+                            "messages": [{"role": "assistant", "content": [{"text": "Привет!"}]}],
+                            "finish_reason": "stop",
+                            "usage": {"input_tokens": 19, "input_tokens_details": {"prompt_tokens": 19,
+                                                                                   "cached_tokens": 0},
+                                      "output_tokens": 2, "total_tokens": 21}})
 
 
 def _unauthorized() -> Reply:
@@ -209,7 +242,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         fake: FakeGigaChat = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(length, BODY_LIMIT)) if length > 0 else b""
-        seen = Seen(self.command, self.path.split("?", 1)[0], dict(self.headers.items()), body)
+        peer = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
+        seen = Seen(self.command, self.path.split("?", 1)[0], dict(self.headers.items()), body, bool(peer))
         with fake._lock:
             fake.seen.append(seen)
         reply = fake.route(seen)
@@ -297,8 +331,10 @@ class FakeGigaChat:
 
     def __init__(self, ca, *, key: Optional[str] = None, token: Optional[str] = None, cert: str = "good",
                  silent: bool = False, hold: float = 15.0, lifetime: float = 120.0, io_timeout: float = 10.0,
-                 proxy_key: Optional[str] = None):
+                 proxy_key: Optional[str] = None, client_ca=None):
         self.ca = ca
+        self.client_ca = client_ca          # a trustme.CA: the server then requires client certificates (mTLS)
+        self.users: Dict[str, str] = {}     # user -> password, for the SDK's password authentication
         self.key = key
         self.token = token or canary_token()
         self.extra_tokens: List[str] = []   # e.g. a GIGACHAT_ACCESS_TOKEN the API accepts
@@ -317,6 +353,8 @@ class FakeGigaChat:
             ("GET", API_PREFIX + "/models"): _models,
             ("GET", API_PREFIX + "/models/*"): _model,
             ("POST", API_PREFIX + "/chat/completions"): _chat,
+            ("POST", "/api/v2/chat/completions"): _chat_v2,
+            ("POST", API_PREFIX + "/token"): _password,
             ("GET", API_PREFIX + "/balance"): _balance,
             ("GET", PROXY_PREFIX + "/models"): _proxy_models,
             ("HEAD", "*"): _probe,
@@ -351,6 +389,9 @@ class FakeGigaChat:
             raise ValueError(f"unknown cert {cert!r}")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         leaf.configure_cert(ctx)
+        if self.client_ca is not None:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            self.client_ca.configure_trust(ctx)
         return ctx
 
     # --- addresses -----------------------------------------------------------------------------
