@@ -231,7 +231,20 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         if fake.silent:  # a black hole: TCP accepted, then nothing, not even TLS
             fake._stopping.wait(fake.hold)
             raise _Drop
-        self.request = fake._context.wrap_socket(self.request, server_side=True)
+        tls = fake._context.wrap_socket(self.request, server_side=True, do_handshake_on_connect=False)
+        self.request = tls
+        try:
+            tls.do_handshake()
+        except ssl.SSLError:
+            # a lingering close, as real front servers do: the alert (e.g. "certificate required")
+            # reaches the client, not discarded by a reset over its unread request (raw TCP reads)
+            tls.settimeout(0.3)
+            try:
+                while socket.socket.recv(tls, 65536):
+                    pass
+            except OSError:
+                pass
+            raise _Drop from None
         self.connection = self.request
         super().setup()
 
