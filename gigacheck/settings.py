@@ -31,7 +31,7 @@ VARIABLES = (
     "GIGACHAT_VERIFY_SSL_CERTS", "GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_TIMEOUT",
     "USE_MOCK_RESPONSES", "ENABLE_GIGACHAT", "DATABASE_URL", "GIGACHECK_LOG_TABLE",
     "GIGACHECK_LOG_TIMEZONE", "GIGACHECK_LOG_FILE", "PROXY_API_BASE_URL", "PROXY_API_KEY",
-    "PROXY_API_MODEL", "GIGACHECK_MIN_BALANCE",
+    "PROXY_API_MODEL", "GIGACHECK_MIN_BALANCE", "GIGACHECK_SDK_VERSION",
 ) + tuple(v for v in sdkenv.VARIABLES if v not in (
     "GIGACHAT_CREDENTIALS", "GIGACHAT_ACCESS_TOKEN", "GIGACHAT_SCOPE", "GIGACHAT_AUTH_URL", "GIGACHAT_BASE_URL",
     "GIGACHAT_MODEL", "GIGACHAT_VERIFY_SSL_CERTS", "GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_TIMEOUT"))  # the SDK's others
@@ -280,7 +280,7 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
     """Process environment wins over the env file; in mock mode, the scenario's
     sample env fills only what neither of them sets."""
     environ = os.environ if environ is None else environ
-    settings = Settings(env_file=None, mock_scenario=mock_scenario, sdk=sdk_defaults or sdk.defaults())
+    settings = Settings(env_file=None, mock_scenario=mock_scenario)
     layers = []
     if mock_sample is not None and mock_sample.exists():
         layers.append(("mock sample", read_env_file(mock_sample)))
@@ -294,6 +294,10 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
             if name in values and values[name] is not None:
                 settings.raw[name] = values[name]
                 settings.source[name] = source
+    # the site's SDK: the one installed here, unless GIGACHECK_SDK_VERSION names the site's own ("none": no SDK)
+    pinned = (settings.get("GIGACHECK_SDK_VERSION") or "").strip()
+    settings.sdk = sdk_defaults or (sdk.defaults(None if pinned.lower() == "none" else pinned, detect=False)
+                                    if pinned else sdk.defaults())
     for name, check in (("GIGACHAT_TIMEOUT", _is_positive_number), ("GIGACHECK_MIN_BALANCE", _is_number)):
         value = settings.get(name)
         if name.startswith("GIGACHAT_") and value is not None and not sdkenv.accepts(name, value):

@@ -215,3 +215,18 @@ def test_the_v2_answer_shape_is_read_as_the_sdk_reads_it():
     assert (result.content, result.finish_reason) == ("Hello", "stop")
     assert result.usage_text() == "input 19, output 2, total 21"
     assert sent["messages"] == [{"role": "user", "content": [{"text": generation.CHAT_PROMPT}]}]
+
+
+def test_the_site_can_name_its_sdk_version_when_gigacheck_runs_elsewhere():
+    assert load({"GIGACHECK_SDK_VERSION": "none"}).base_url == sdk.DOCUMENTED_BASE_URL
+    s = load({"GIGACHECK_SDK_VERSION": "0.2.3"})
+    assert s.base_url == sdk.NEW_HOST_BASE_URL and s.sdk.v2_chat and "gigachat 0.2.3" in s.base_url_why()
+
+
+def test_the_header_says_which_host_and_why(run_checks):
+    result = run_checks("--mock", "-m", "config", env={"GIGACHECK_SDK_VERSION": "0.2.3"})
+    assert ("gigacheck: API host https://api.giga.chat/v1 (GIGACHAT_BASE_URL unset: the default of the installed "
+            "gigachat 0.2.3)") in result.stdout
+    assert "gigacheck: authentication: authorization key (OAuth)" in result.stdout
+    ru = run_checks("--mock", "-m", "config", "--lang", "ru", env={"GIGACHECK_SDK_VERSION": "none"})
+    assert "хост API https://gigachat.devices.sberbank.ru/api/v1 (GIGACHAT_BASE_URL не задан" in ru.stdout

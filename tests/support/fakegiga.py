@@ -387,6 +387,12 @@ class FakeGigaChat:
         self.routes[(method.upper(), path)] = reply
         return self
 
+    def require_client_cert(self, client_ca) -> "FakeGigaChat":
+        """From now on, require a client certificate signed by `client_ca` (a trustme.CA): an mTLS host."""
+        self.client_ca = client_ca
+        self._context = self._tls_context(self.cert)
+        return self
+
     def accepted_tokens(self) -> List[str]:
         return [self.token] + self.extra_tokens
 

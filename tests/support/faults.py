@@ -21,7 +21,9 @@ OAUTH = "test_does_oauth_give_a_usable_token"
 LIST = "test_does_the_models_list_answer_with_the_token"
 SERVED = "test_is_every_configured_model_served[GigaChat-3-Ultra]"
 CHAT = "test_does_every_model_in_the_priority_list_answer[GigaChat]"
+PASSWORD = "test_does_password_auth_give_a_usable_token"
 SHOWN_AT = {PROBE: "network: auth host reachable", OAUTH: "oauth: usable token", LIST: "api: models list",
+            PASSWORD: "oauth: password gives a token",
             SERVED: "api: model served", CHAT: "generation: model answers (`--spend`)", "": "(every check passes)"}
 MODELS_PATH = API_PREFIX + "/models"
 CHAT_PATH = API_PREFIX + "/chat/completions"
@@ -121,6 +123,17 @@ def _preset_token_expired(peer: Peer) -> None:
     peer.env["GIGACHAT_ACCESS_TOKEN"] = preset
     peer.fake.extra_tokens.append(preset)
     peer.fake.on("GET", MODELS_PATH, Reply(401, json=_echoing_expired))
+
+
+def _mtls_host(peer: Peer) -> None:
+    import trustme
+    peer.fake.require_client_cert(trustme.CA())  # gigacheck has no certificate of this CA
+
+
+def _password_refused(peer: Peer) -> None:
+    del peer.env["GIGACHAT_CREDENTIALS"]
+    peer.env["GIGACHAT_USER"], peer.env["GIGACHAT_PASSWORD"] = "site-user", "not-" + canary_token()[:24]
+    peer.fake.users["site-user"] = "the-right-password"
 
 
 def _unknown_model(peer: Peer) -> None:
@@ -256,6 +269,10 @@ FAULTS = [
           _chat_error(422, "Invalid params: max_tokens"), says="422", args=SPEND),
     Fault("api-redirect-other-host", "`/models` answers 302 to another host (the token must not follow)",
           "GC028", LIST, _redirect_to_other("GET", MODELS_PATH, 302), says="redirect"),
+    Fault("mtls-certificate-required", "the host requires a client certificate (TLS alert `certificate required`)",
+          "GC037", PROBE, _mtls_host, says="certificate required"),
+    Fault("password-refused", "password authentication (`POST /token`) answers 401", "GC036", PASSWORD,
+          _password_refused, says="401"),
 ]
 
 BY_NAME = {f.name: f for f in FAULTS}
