@@ -97,6 +97,10 @@ def _is_checks_run(config) -> bool:
         return True
     base = config.invocation_params.dir
     for arg in config.args:
+        # `pytest --pyargs gigacheck.checks[.test_api][::check]`: the installed checks, from any folder
+        name = str(arg).split("::")[0]
+        if config.getoption("pyargs", False) and (name == "gigacheck.checks" or name.startswith("gigacheck.checks.")):
+            return True
         path = (base / str(arg).split("::")[0]).resolve()
         for checks in _checks_dirs(config):
             if path == checks or checks in path.parents or path in checks.parents:
