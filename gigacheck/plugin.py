@@ -143,6 +143,9 @@ def pytest_configure(config):
             mock_scenario=scenario)
     except settings_mod.EnvFileError as exc:
         raise pytest.UsageError(str(exc)) from None
+    from .logs.django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
+    fill_database_url(run.settings, config.getoption("gigacheck_ds", None) or config.getoption("ds", None),
+                      [config.invocation_params.dir, env_file.parent])
     run.redactor = run.settings.redactor()
     config.pluginmanager.register(Collector(run), "gigacheck-collector")
     _refill_metadata(config, run)

@@ -52,6 +52,11 @@ def pytest_addoption(parser):
                     help="show only log rows containing TEXT (literal, any case)")
     group.addoption("--limit", dest="gigacheck_limit", type=int, default=50, metavar="N",
                     help="log rows shown per finding, newest first (default 50)")
+    import importlib.util
+    if importlib.util.find_spec("pytest_django") is None:  # pytest-django has its own --ds, read as well
+        group.addoption("--ds", dest="gigacheck_ds", default=None, metavar="SETTINGS",
+                        help="the site's Django settings module (default: DJANGO_SETTINGS_MODULE): with no "
+                             "DATABASE_URL, the log checks read its DATABASES['default']")
     parser.addini("gigacheck_log_thresholds", type="linelist", default=[],
                   help="CODE=N per line (e.g. LG014=5): a log check fails when its count in the window "
                        "is above N (default 0)")

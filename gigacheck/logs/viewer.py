@@ -38,6 +38,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows, newest first (default 50)")
     p.add_argument("--env-file", default=None, metavar="PATH",
                    help="env file with DATABASE_URL etc. (default ./.env when it exists; the environment wins)")
+    p.add_argument("--ds", default=None, metavar="SETTINGS",
+                   help="the site's Django settings module (default: DJANGO_SETTINGS_MODULE): with no DATABASE_URL, "
+                        "read its DATABASES['default']")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--summary", action="store_true", help="print the count of each LG code in the window")
     p.add_argument("--mock", nargs="?", const="healthy", default=None, metavar="SCENARIO",
@@ -91,10 +94,16 @@ def _settings(args, environ):
             raise ConfigError(f"--mock: unknown scenario {args.mock!r}; known: {', '.join(known)}")
         sample = mock.sample_env(fixtures, args.mock)
     try:
-        return settings_mod.load(environ, env_file, env_file_explicit=bool(args.env_file), mock_sample=sample,
-                                 mock_scenario=args.mock)
+        settings = settings_mod.load(environ, env_file, env_file_explicit=bool(args.env_file), mock_sample=sample,
+                                     mock_scenario=args.mock)
     except settings_mod.EnvFileError as exc:
         raise ConfigError(str(exc)) from None
+    from .django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
+    fill_database_url(settings, getattr(args, "ds", None), [Path.cwd(), env_file.parent])
+    for problem in settings.problems:
+        if problem.startswith("DATABASE_URL from"):
+            raise ConfigError(problem)
+    return settings
 
 
 class Sources:
