@@ -31,8 +31,9 @@ WORDS = {
         "ru": "ключ авторизации не нужен: задан GIGACHAT_CERT_FILE (вход в SDK по клиентскому сертификату, mTLS)",
     },
     "skip.no_oauth.password": {
-        "en": "OAuth is not called: the SDK authenticates with GIGACHAT_USER and GIGACHAT_PASSWORD",
-        "ru": "OAuth не вызывается: SDK входит по логину и паролю (GIGACHAT_USER и GIGACHAT_PASSWORD)",
+        "en": "OAuth is not called: the SDK asks the API host for a token with GIGACHAT_USER and GIGACHAT_PASSWORD",
+        "ru": "OAuth не вызывается: SDK получает токен у хоста API по логину и паролю (GIGACHAT_USER и "
+              "GIGACHAT_PASSWORD)",
     },
     "skip.no_oauth.mtls": {
         "en": "OAuth is not called: the SDK authenticates by client certificate (GIGACHAT_CERT_FILE)",

@@ -81,7 +81,7 @@ def test_password_authentication_asks_token_as_the_sdk_does(in_process, giga_ca,
         token_calls, oauth_calls = fake.count("POST", "/api/v1/token"), fake.oauth_requests
         issued = fake.token
     assert result.failed() == {}, result.stdout[-3000:]
-    assert outcome(result, "test_does_password_auth_give_a_usable_token") == ("passed", [])
+    assert outcome(result, "test_does_oauth_give_a_usable_token") == ("passed", [])
     assert (token_calls, oauth_calls) == (1, 0)
     assert result.json["requests"]["oauth"] == 1
     assert_no_leak(result, password, issued)
@@ -92,7 +92,7 @@ def test_a_wrong_password_is_gc036(in_process, giga_ca, giga_ca_file, canaries):
         fake.users["site-user"] = "the-right-one"
         result, _ = in_process.run("password-wrong", (*LOUD, *GIGACHAT_ONLY), env_for(
             fake, giga_ca_file, canaries, GIGACHAT_USER="site-user", GIGACHAT_PASSWORD="pw-" + canaries.db_password))
-    assert outcome(result, "test_does_password_auth_give_a_usable_token") == ("failed", ["GC036"])
+    assert outcome(result, "test_does_oauth_give_a_usable_token") == ("failed", ["GC036"])
     assert len(result.failed()) == 1
     assert_no_leak(result, "pw-" + canaries.db_password)
 

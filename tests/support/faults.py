@@ -21,9 +21,7 @@ OAUTH = "test_does_oauth_give_a_usable_token"
 LIST = "test_does_the_models_list_answer_with_the_token"
 SERVED = "test_is_every_configured_model_served[GigaChat-3-Ultra]"
 CHAT = "test_does_every_model_in_the_priority_list_answer[GigaChat]"
-PASSWORD = "test_does_password_auth_give_a_usable_token"
 SHOWN_AT = {PROBE: "network: auth host reachable", OAUTH: "oauth: usable token", LIST: "api: models list",
-            PASSWORD: "oauth: password gives a token",
             SERVED: "api: model served", CHAT: "generation: model answers (`--spend`)", "": "(every check passes)"}
 MODELS_PATH = API_PREFIX + "/models"
 CHAT_PATH = API_PREFIX + "/chat/completions"
@@ -271,7 +269,7 @@ FAULTS = [
           "GC028", LIST, _redirect_to_other("GET", MODELS_PATH, 302), says="redirect"),
     Fault("mtls-certificate-required", "the host requires a client certificate (TLS alert `certificate required`)",
           "GC037", PROBE, _mtls_host, says="certificate required"),
-    Fault("password-refused", "password authentication (`POST /token`) answers 401", "GC036", PASSWORD,
+    Fault("password-refused", "password authentication (`POST /token`) answers 401", "GC036", OAUTH,
           _password_refused, says="401"),
 ]
 
