@@ -279,7 +279,9 @@ def _write(h: _RequestHandler, reply: Reply, seen: Seen, fake: "FakeGigaChat") -
                 "cut-off": max(len(body), 2) * 2, "endless": reply.size}[reply.mode]
     h.send_response(reply.status)
     headers = {"Content-Type": "application/json" if reply.json is not None else "text/html; charset=utf-8",
-               "X-Request-Id": str(uuid.uuid4()), "Connection": "close"}
+               "Connection": "close"}
+    if seen.path != OAUTH_PATH:  # production's OAuth answers carry no X-Request-Id; the API's do
+        headers["X-Request-Id"] = str(uuid.uuid4())
     if reply.content_type is not None:
         headers["Content-Type"] = reply.content_type
     if reply.gzip:
