@@ -256,10 +256,9 @@ CATALOG = {c.code: c for c in [
        "mysql://user:pass@127.0.0.1:3306/site or sqlite:////srv/site/db.sqlite3; check the variable named above.",
        area="logs"),
     _c("LG002", "cannot connect to the database",
-       "The server refused the connection, the user or password is wrong, or the database does not exist; "
-       "or a log query ran past its time limit (a busy server, or a huge table read without an index).",
+       "The server refused the connection, the user or password is wrong, or the database does not exist.",
        "Check host, port, user, password and database name in DATABASE_URL; a read-only user with SELECT on the "
-       "log table is enough. For a time limit: add the index on timestamp (LG005), or shorten --hours.",
+       "log table is enough.",
        "mysql -h HOST -P PORT -u USER -p DB -e 'SELECT 1'", area="logs"),
     _c("LG003", "log table missing",
        "The table GIGACHECK_LOG_TABLE does not exist in that database, or this user may not read it.",
@@ -276,6 +275,26 @@ CATALOG = {c.code: c for c in [
        "Add the index: the CREATE INDEX below, or db_index=True on SystemLog.timestamp and a migration.",
        "python manage.py makemigrations Asistent && python manage.py migrate Asistent",
        severity=WARN, area="logs"),
+    _c("LG006", "log ids do not follow time and there is no index on `timestamp`",
+       "Rows were imported or merged out of id order, so the window cannot be found by id; reading the whole "
+       "table instead ran past the query time limit.",
+       "Add the index on timestamp (LG005's CREATE INDEX, or db_index=True on SystemLog.timestamp and a "
+       "migration); until then raise gigacheck_log_query_timeout.",
+       "python manage.py makemigrations Asistent && python manage.py migrate Asistent", area="logs",
+       ru=("идентификаторы строк журнала не идут по времени, а индекса на `timestamp` нет",
+           "Строки импортировали или слили не в порядке id, поэтому окно по id не найти; чтение всей таблицы "
+           "не уложилось в лимит времени запроса.",
+           "Добавьте индекс на timestamp (CREATE INDEX из LG005 или db_index=True у SystemLog.timestamp и "
+           "миграция); до тех пор увеличьте gigacheck_log_query_timeout.")),
+    _c("LG007", "a log query ran past its time limit",
+       "The database did not finish a read of the window within gigacheck_log_query_timeout: a busy server, "
+       "or a very large window.",
+       "Shorten --hours, add the index on timestamp (LG005) if it is missing, or raise "
+       "gigacheck_log_query_timeout in pytest.ini.", area="logs",
+       ru=("запрос к журналу не уложился в лимит времени",
+           "База не успела прочитать окно за gigacheck_log_query_timeout: сервер занят или окно очень большое.",
+           "Сократите --hours, добавьте индекс на timestamp (LG005), если его нет, или увеличьте "
+           "gigacheck_log_query_timeout в pytest.ini.")),
     _c("LG010", "ERROR or CRITICAL entries mention GigaChat",
        "The site logged errors about GigaChat in the window.", "Read the rows below; they name the failing call.",
        area="logs"),
