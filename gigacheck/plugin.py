@@ -7,6 +7,7 @@ gains the options.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -44,6 +45,7 @@ class Run:
         self.client = None
         self.mock = None
         self.ledger: Dict[tuple, str] = {}        # (code, subject) -> nodeid that reported it
+        self.causes: Dict[str, str] = {}          # code -> nodeid that reported it (causes.py), in order
         self.records: Dict[str, CheckRecord] = {}
         self.requests = dict.fromkeys(REQUEST_KINDS, 0)           # summed from every report (xdist too)
         self.requests_reported = dict.fromkeys(REQUEST_KINDS, 0)  # this process's client, already in a report
@@ -346,7 +348,9 @@ def pytest_runtest_setup(item):
     # the fallback provider does not use the GigaChat client: it matters most when GigaChat is off
     if run.active and area_of(item) in GIGACHAT_AREAS and "gigachat" in getattr(item, "fixturenames", ()) \
             and not run.settings.enable_gigachat:
-        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): nothing to check"))
+        first = run.ledger.get(("GC014", "gigachat"))
+        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): nothing to check"
+                                + (f" (reported by {first})" if first else "")))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -363,18 +367,39 @@ def pytest_runtest_call(item):
 
 def conclude(item, finding: Finding):
     """A finding fails the first check that meets it; a later check that meets the same
-    root cause is skipped with a reason naming that first check."""
+    root cause, or a consequence of it (causes.py), is skipped with a reason naming that first
+    check.  The failure carries the site's log rows that show its cause."""
+    from . import causes
     run = run_of(item.config)
     key = (finding.code, finding.subject or item.nodeid)
     first = run.ledger.setdefault(key, item.nodeid)
+    if first == item.nodeid:
+        first = causes.explaining(finding.code, run.causes) or first
     if first != item.nodeid:
+        run.causes.setdefault(finding.code, first)  # its own consequences point to the same check
         try:
             pytest.skip(run.scrub(f"{finding.headline} (reported by {first})"))
         except pytest.skip.Exception as skipped:
             skipped._use_item_location = True  # show the check's location, not this line's
             raise
+    run.causes.setdefault(finding.code, item.nodeid)
+    finding = _with_log_evidence(item, run, finding)
     item.stash[FINDING_KEY] = finding
     pytest.fail(run.scrub(finding.render()), pytrace=False)
+
+
+def _with_log_evidence(item, run: Run, finding: Finding) -> Finding:
+    """The finding, with the site's log rows that show its cause when the log checks are part of this run."""
+    from .causes import EXPLAINS, log_evidence
+    if finding.code not in EXPLAINS or not any(area_of(i) == "logs" for i in item.session.items):
+        return finding
+    try:
+        lines = log_evidence(item._request.getfixturevalue("log_window"), finding.code, run.lang)
+    except (Exception, pytest.skip.Exception):  # evidence is a bonus: never a second failure
+        return finding
+    if not lines:
+        return finding
+    return dataclasses.replace(finding, evidence=tuple(finding.evidence) + tuple(lines))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -392,7 +417,7 @@ def pytest_runtest_makereport(item, call):
         report.user_properties = [p for p in report.user_properties if p[0] != PROPERTY]
         report.user_properties.append((PROPERTY, json.dumps(payload, ensure_ascii=False)))
         if report.failed and payload["codes"]:
-            _attach_html(report, payload["codes"], report.longreprtext)
+            _attach_html(report, payload["codes"], report.longreprtext, item.stash.get(FINDING_KEY, None))
     return report
 
 
@@ -414,18 +439,19 @@ def _payload(item, report) -> dict:
     if report.failed and not codes:
         summary = text.strip().splitlines()[-1] if text.strip() else "failed"
     summary = summary[:500]
-    remedy = finding.remedy if finding is not None and report.failed else remedy_for(codes)  # fits its situation
+    remedy = finding.remedy if finding is not None and report.failed else remedy_for(codes)
     return {"codes": codes, "summary": summary, "remedy": remedy if not report.passed else None,
             "area": area_of(item), "question": item.name}
 
 
-def _attach_html(report, codes, message):
+def _attach_html(report, codes, message, finding=None):
     try:
         from pytest_html import extras
     except ImportError:  # pragma: no cover
         return
     from .report import html_finding
-    report.extras = list(getattr(report, "extras", [])) + [extras.html(html_finding(codes, message))]
+    situated = {finding.code: finding.entry} if finding is not None else {}  # its remedy, not the generic one
+    report.extras = list(getattr(report, "extras", [])) + [extras.html(html_finding(codes, message, situated))]
 
 
 def _scrub_report(report, scrub) -> None:

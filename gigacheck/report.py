@@ -145,11 +145,12 @@ def html_verdicts(records: List[CheckRecord]) -> str:
     return f"<div id='gigacheck-verdicts'><h3>Verdicts</h3><ul style='list-style:none'>{items}</ul></div>"
 
 
-def html_finding(codes: List[str], message: str) -> str:
-    """The failure as a small table: code, cause, remedy, commands, evidence."""
+def html_finding(codes: List[str], message: str, situated: Optional[Dict] = None) -> str:
+    """The failure as a small table: code, cause, remedy, commands, evidence (`situated`: code ->
+    the catalog entry as this finding shows it, its situation's remedy)."""
     parts = []
     for code in codes:
-        entry = CATALOG.get(code)
+        entry = (situated or {}).get(code) or CATALOG.get(code)
         if not entry:
             continue
         cmds = "".join(f"<pre>$ {html.escape(c)}</pre>" for c in entry.commands)

@@ -68,6 +68,15 @@ WORDS = {
         "en": "GIGACHAT_BASE_URL from the {source}",
         "ru": "GIGACHAT_BASE_URL из {source}",
     },
+    # one root cause, one failure (causes.py): the site's log rows attached to the failure
+    "causes.log_agrees": {
+        "en": "The site's log agrees: rows since {since}: {counts}",
+        "ru": "Журнал сайта подтверждает: записи с {since}: {counts}",
+    },
+    "causes.log_unread": {
+        "en": "The site's log could not be read to confirm this ({headline}); the log checks say why",
+        "ru": "Журнал сайта не удалось прочитать для подтверждения ({headline}); причину называют проверки журнала",
+    },
 }
 
 

@@ -105,7 +105,7 @@ def test_a_rejected_preset_token_alone_is_gc031_with_the_preset_remedy():
         client(GIGACHAT_ACCESS_TOKEN="stale-" + uuid.uuid4().hex).models()
     f = info.value
     assert f.code == "GC031" and f.situation == "preset" and "GIGACHAT_ACCESS_TOKEN" in f.detail
-    assert "refresh it" in f.remedy and f.remedy != CATALOG["GC031"].text("en", "issued").remedy
+    assert "refresh it" in f.remedy and f.remedy != CATALOG["GC031"].situated("issued").remedy
     assert f"Remedy: {f.remedy}" in f.render()
 
 

@@ -97,7 +97,8 @@ def test_are_mock_answers_off(gigachat_settings):
 
 def test_is_gigachat_enabled(gigachat_settings):
     if not gigachat_settings.enable_gigachat:
-        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): its checks are skipped"))
+        raise Finding("GC014", "ENABLE_GIGACHAT=false: the site does not call GigaChat; its checks are skipped",
+                      subject="gigachat")
 
 
 def test_does_the_official_sdk_accept_every_gigachat_variable(gigachat_settings):

@@ -25,14 +25,16 @@ class SQLiteSource(SQLSource):
     def __init__(self, url: DbUrl, table: LogTable, statement_limit: float = STATEMENT_LIMIT_S):
         super().__init__(url, table, statement_limit)
         path = Path(url.path)
+        # LG002 speaks of this file, not of a server (diagnosis: the "sqlite" variant)
+        self._about = {"situation": "sqlite", "fields": {"path": str(path.absolute())}}
         if not path.is_file():
             raise Finding("LG002", f"{self.label}: no such database file" if not path.exists() else
-                          f"{self.label}: not a file", subject=DB_SUBJECT)
+                          f"{self.label}: not a file", subject=DB_SUBJECT, **self._about)
         try:
             self.conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True,
                                         timeout=CONNECT_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise Finding("LG002", f"{self.label}: {exc}", subject=DB_SUBJECT) from None
+            raise Finding("LG002", f"{self.label}: {exc}", subject=DB_SUBJECT, **self._about) from None
         # bytes that are not UTF-8 must not stop the read
         self.conn.text_factory = lambda b: b.decode("utf-8", "replace")
         self._deadline = None
@@ -70,7 +72,7 @@ class SQLiteSource(SQLSource):
             return Finding("LG003", f"{self.label}: {text}", subject=TABLE_SUBJECT)
         if "no such column" in text:
             return Finding("LG004", f"{self.label}: {text}", subject=TABLE_SUBJECT)
-        return Finding("LG002", f"{self.label}: {text}", subject=DB_SUBJECT)
+        return Finding("LG002", f"{self.label}: {text}", subject=DB_SUBJECT, **self._about)
 
     def _find_table(self, name: str) -> Optional[str]:
         found = [r[0] for r in self._run("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
