@@ -54,10 +54,13 @@ LIVE = dict(GIGACHAT_AUTH_URL=f"https://127.0.0.1:{CLOSED_PORT}/api/v2/oauth",
     (["gigacheck", "logs", "--mock", "--summary"], {}, set()),
     # a live run needs requests, not the mock's responses; a mock run needs both (the probe sees them)
     (["pytest", str(CHECKS), "-p", "no:cacheprovider", "-q"], LIVE, {"pytest", "requests"}),
-    (["pytest", str(CHECKS), "--mock", "-p", "no:cacheprovider", "-q"], {}, {"pytest", "requests", "responses"}),
-], ids=["codes", "logs", "live-checks", "mock-checks"])
+    (["pytest", str(CHECKS), "--mock", "-p", "no:cacheprovider", "-q"], {}, WATCHED),
+    # installed in a site's environment the plugin loads in every pytest run: there it stays inert
+    (["pytest", "test_other.py", "-p", "no:cacheprovider", "-q"], {}, {"pytest"}),
+], ids=["codes", "logs", "live-checks", "mock-checks", "other-tests"])
 def test_entry_point_imports_only_what_it_runs(tmp_path, argv, env, expected):
-    assert imported(tmp_path, *argv, **env) == expected
+    (tmp_path / "test_other.py").write_text("def test_other():\n    assert 1 + 1 == 2\n")
+    assert imported(tmp_path, *argv, **env) == set(expected)
 
 
 @pytest.mark.parametrize("argv", [["codes"], ["logs", "--mock", "--summary"]], ids=["codes", "logs"])
@@ -72,3 +75,36 @@ def test_closed_pipe_ends_quietly(tmp_path, argv):
         os.close(write_end)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr and "error" not in proc.stderr
+
+
+
+UNRAISABLE = """
+import gc
+
+
+class Cycle:
+    def __del__(self):
+        raise RuntimeError("raised in __del__ of garbage made by a check")
+
+
+def test_start_up_is_frozen_and_garbage_made_here_is_not():
+    assert gc.get_freeze_count() > 0
+    c = Cycle()
+    c.self = c  # only a collection frees it
+"""
+THAWED = """
+import atexit, gc
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count()))
+"""
+
+
+def test_the_start_up_heap_is_frozen_for_the_run_and_thawed_after_it(pytester):
+    """The run's last collections skip start-up's objects (heap.py), yet still find the garbage
+    a check made, and the interpreter gets every object back after them."""
+    pytester.makepyfile(test_unraisable=UNRAISABLE)
+    pytester.makeconftest(THAWED)
+    result = pytester.runpytest_subprocess("--mock", "-p", "no:cacheprovider", "--html", "report.html")
+    out = "\n".join(result.outlines + result.errlines)
+    assert "1 passed" in out, out
+    assert "raised in __del__ of garbage made by a check" in out, out
+    assert "frozen at exit: 0" in out, out
