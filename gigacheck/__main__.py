@@ -1,4 +1,5 @@
-"""`python -m gigacheck logs ...` (the log viewer) and `python -m gigacheck codes` (the codes table)."""
+"""`python -m gigacheck logs ...` (the log viewer), `python -m gigacheck codes` (the codes table) and
+`gigacheck check ...` (the installed checks: `pytest --pyargs gigacheck.checks ...`)."""
 
 from __future__ import annotations
 
@@ -32,14 +33,28 @@ def codes(args) -> int:
     return 0
 
 
+def check(args) -> int:
+    """The installed checks from the site's own folder, with pytest's options passed through.  A fresh
+    interpreter: in this one gigacheck is already imported, too early for pytest's assertion rewriting."""
+    import subprocess
+    return subprocess.call([sys.executable, "-m", "pytest", "--pyargs", "gigacheck.checks", *args.pytest_args])
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     from .logs import viewer as logview
     from .words import default_lang, say
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["check"]:  # every option after it is pytest's, argparse must not judge them
+        return check(argparse.Namespace(pytest_args=argv[1:]))
 
     lang = default_lang()  # the help is built before any --lang is parsed: the locale's language
     parser = argparse.ArgumentParser(prog="python -m gigacheck", description=say("main.description", lang))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     logview.add_parser(sub)
+    p = sub.add_parser("check", help=say("check.help", lang), add_help=False)
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=check)
     p = sub.add_parser("codes", help=say("codes.help", lang))
     p.add_argument("--readme", metavar="PATH", help=say("codes.help.readme", lang, start=START, end=END))
     p.add_argument("--lang", choices=("en", "ru"), default=None, help=say("codes.help.lang", lang))

@@ -224,6 +224,29 @@ CATALOG = {c.code: c for c in [
        ru=('GigaChat выключен (`ENABLE_GIGACHAT=false`)',
            'ENABLE_GIGACHAT=false: сайт не обращается к GigaChat, так что его проверкам нечего проверять.',
            'Включите ENABLE_GIGACHAT=true, чтобы пользоваться GigaChat (и чтобы эти проверки заработали).')),
+    _c("GC015", "a `GIGACHAT_*` value the official SDK refuses",
+       "The gigachat SDK parses its settings strictly (pydantic): an empty boolean, a unit after a number "
+       "(`30s`) or quotes kept in the value (`'false'`) make `GigaChat()` raise, so the site cannot build its client.",
+       "Write the value as the rule below says (e.g. GIGACHAT_TIMEOUT=30, GIGACHAT_VERIFY_SSL_CERTS=true), or remove "
+       "the variable; where the environment keeps quotes (docker --env-file, systemd), write no quotes.",
+       "python -c 'from gigachat.settings import Settings; print(Settings())'",
+       ru=("значение `GIGACHAT_*`, которое официальный SDK не принимает",
+           "SDK gigachat строго разбирает настройки (pydantic): пустое логическое значение, единица измерения после "
+           "числа (`30s`) или кавычки внутри значения (`'false'`) — и `GigaChat()` падает с ошибкой, сайт не может "
+           "создать клиент.",
+           "Запишите значение по правилу ниже (например, GIGACHAT_TIMEOUT=30, GIGACHAT_VERIFY_SSL_CERTS=true) или "
+           "удалите переменную; там, где окружение сохраняет кавычки (docker --env-file, systemd), пишите без кавычек.")),
+    _c("GC016", "client certificate or key (mTLS) missing, unreadable, not PEM or not matching",
+       "GIGACHAT_CERT_FILE/GIGACHAT_KEY_FILE name a file that does not exist or cannot be read, is not PEM, "
+       "or the key does not belong to the certificate (or needs GIGACHAT_KEY_FILE_PASSWORD).",
+       "Point GIGACHAT_CERT_FILE at the client certificate and GIGACHAT_KEY_FILE at its private key (PEM), "
+       "as issued for your contract; set GIGACHAT_KEY_FILE_PASSWORD if the key is encrypted.",
+       "openssl x509 -in \"$GIGACHAT_CERT_FILE\" -noout -subject -enddate",
+       ru=("клиентский сертификат или ключ (mTLS) не найден, не читается, не в PEM или не подходит",
+           "GIGACHAT_CERT_FILE/GIGACHAT_KEY_FILE указывают на файл, которого нет или который нельзя прочитать, "
+           "не в формате PEM, или ключ не от этого сертификата (или нужен GIGACHAT_KEY_FILE_PASSWORD).",
+           "Укажите в GIGACHAT_CERT_FILE клиентский сертификат, а в GIGACHAT_KEY_FILE его закрытый ключ (PEM), "
+           "выданные по вашему договору; если ключ зашифрован, задайте GIGACHAT_KEY_FILE_PASSWORD.")),
     _c("GC017", "a model name looks like a secret, not a model",
        "GIGACHAT_MODELS (or GIGACHAT_MODEL) holds a value shaped like a key or token (or a configured secret): "
        "pasted into the wrong variable. It is not sent, shown or used as a check's name.",
@@ -307,7 +330,14 @@ CATALOG = {c.code: c for c in [
        "Retry later; if it persists, send this report (with X-Request-Id) to GigaChat support.", area="api",
        ru=('ошибка 5xx на стороне провайдера',
            'GigaChat (или его фронтовой сервер SynGX) ответил серверной ошибкой: обычно это временно.',
-           'Повторите позже; если не проходит, отправьте этот отчёт (с X-Request-Id) в поддержку GigaChat.')),
+           'Повторите позже; если не проходит, отправьте этот отчёт (с X-Request-Id) в поддержку GigaChat.'),
+       variants={"oauth": Variant(  # OAuth answers carry no X-Request-Id: ask for what can be sent
+           "The OAuth host (or its front server) answered with a server error: usually transient.",
+           "Retry later; if it persists, send this report (with the time of the request: OAuth answers carry no "
+           "X-Request-Id) to GigaChat support.",
+           ru=("OAuth-хост (или его фронтовой сервер) ответил ошибкой сервера: обычно это временно.",
+               "Повторите позже; если ошибка не проходит, отправьте этот отчёт в поддержку GigaChat (с временем "
+               "запроса: ответы OAuth не содержат X-Request-Id)."))}),
     _c("GC030", "`/models` 404: wrong base URL or path",
        "The base URL does not lead to the GigaChat API (an HTML 404 page answered).",
        "Set GIGACHAT_BASE_URL=https://gigachat.devices.sberbank.ru/api/v1 (or https://api.giga.chat/v1).",
@@ -323,7 +353,29 @@ CATALOG = {c.code: c for c in [
        ru=('API не принимает токен доступа (401, истёк)',
            'Токен доступа истёк (он живёт 30 минут) или это вообще не токен GigaChat.',
            'Удалите GIGACHAT_ACCESS_TOKEN: клиент сам будет получать свежие токены по ключу из '
-           'GIGACHAT_CREDENTIALS.')),
+           'GIGACHAT_CREDENTIALS.'),
+       variants={
+           "preset": Variant(
+               "GIGACHAT_ACCESS_TOKEN expired (tokens live 30 minutes) or is not a GigaChat token.",
+               "Remove GIGACHAT_ACCESS_TOKEN (or refresh it: tokens live 30 minutes) and let the client get fresh "
+               "tokens from GIGACHAT_CREDENTIALS.",
+               ru=("GIGACHAT_ACCESS_TOKEN истёк (токен доступа живёт 30 минут) или это не токен GigaChat.",
+                   "Удалите GIGACHAT_ACCESS_TOKEN (или обновите его: токен доступа живёт 30 минут) и дайте клиенту "
+                   "получать свежие токены по ключу авторизации из GIGACHAT_CREDENTIALS.")),
+           "issued": Variant(
+               "The token issued in this run is refused at once: the OAuth and API hosts belong to different "
+               "environments, or the API host refuses the key's scope.",
+               "The token OAuth issued in this run is refused at once: GIGACHAT_AUTH_URL and GIGACHAT_BASE_URL are "
+               "hosts of different environments (e.g. a test OAuth with the production API), or the API host "
+               "refuses the key's scope. Use the OAuth and API hosts of one environment, and the scope your "
+               "contract has on that host.",
+               ru=("Токен, выданный в этом запуске, сразу отвергнут: OAuth и API из разных сред, или хост API не "
+                   "принимает scope ключа.",
+                   "Токен, только что выданный OAuth в этом запуске, сразу отвергнут: GIGACHAT_AUTH_URL и "
+                   "GIGACHAT_BASE_URL — хосты разных сред (например, тестовый OAuth и боевой API), или хост API не "
+                   "принимает scope ключа. Используйте OAuth и API одной среды и scope, который есть у вашего "
+                   "договора на этом хосте.")),
+       }),
     _c("GC032", "a configured model is not served",
        "GIGACHAT_MODEL/GIGACHAT_MODELS names a model this host or account does not serve.",
        "Use a served model name (see the closest names below), or the host that serves it "
@@ -345,6 +397,35 @@ CATALOG = {c.code: c for c in [
        ru=('403: доступ запрещён',
            'Этому аккаунту нельзя пользоваться этим методом или этой моделью.',
            'Проверьте договор и скоуп аккаунта в личном кабинете GigaChat Studio.')),
+    _c("GC035", "the preset `GIGACHAT_ACCESS_TOKEN` is stale: a fresh OAuth token worked",
+       "The API refused GIGACHAT_ACCESS_TOKEN (401); as the SDK does, one fresh OAuth with the key gave a token "
+       "that works, so the site works too, after one failed call per process start.",
+       "Remove GIGACHAT_ACCESS_TOKEN: the key in GIGACHAT_CREDENTIALS is enough, and the client refreshes tokens.",
+       severity=WARN, area="api",
+       ru=("заданный `GIGACHAT_ACCESS_TOKEN` устарел: свежий токен от OAuth работает",
+           "API отверг GIGACHAT_ACCESS_TOKEN (401); как и SDK, проверка один раз получила по ключу авторизации свежий "
+           "токен, и он работает, так что сайт тоже работает, но после одного неудачного вызова при каждом запуске.",
+           "Удалите GIGACHAT_ACCESS_TOKEN: ключа авторизации в GIGACHAT_CREDENTIALS достаточно, клиент сам обновляет "
+           "токены.")),
+    _c("GC036", "password authentication rejected (`GIGACHAT_USER`/`GIGACHAT_PASSWORD`)",
+       "POST <GIGACHAT_BASE_URL>/token, as the SDK sends it with the user and password, did not give a token.",
+       "Check GIGACHAT_USER and GIGACHAT_PASSWORD with your contract's manager, and that GIGACHAT_BASE_URL is the "
+       "host that issued them; or use an authorization key (GIGACHAT_CREDENTIALS) instead.", area="oauth",
+       ru=("вход по логину и паролю отклонён (`GIGACHAT_USER`/`GIGACHAT_PASSWORD`)",
+           "POST <GIGACHAT_BASE_URL>/token с логином и паролем, как его отправляет SDK, не выдал токен.",
+           "Проверьте GIGACHAT_USER и GIGACHAT_PASSWORD у менеджера договора и что GIGACHAT_BASE_URL — тот хост, для "
+           "которого они выданы; или используйте ключ авторизации (GIGACHAT_CREDENTIALS).")),
+    _c("GC037", "the server requires a client certificate (mTLS)",
+       "The TLS handshake ended with the alert 'certificate required': this host authenticates by client "
+       "certificate, and none (or one it does not accept) was sent.",
+       "Set GIGACHAT_CERT_FILE and GIGACHAT_KEY_FILE to the client certificate and key issued for this host, or use "
+       "the host for authorization keys (GIGACHAT_BASE_URL unset).",
+       area="network",
+       ru=("сервер требует клиентский сертификат (mTLS)",
+           "TLS-рукопожатие завершилось сигналом 'certificate required': этот хост проверяет клиентский сертификат, "
+           "а его не прислали (или прислали не тот).",
+           "Задайте GIGACHAT_CERT_FILE и GIGACHAT_KEY_FILE — клиентский сертификат и ключ, выданные для этого хоста, "
+           "или используйте хост для ключей авторизации (не задавайте GIGACHAT_BASE_URL).")),
     _c("GC040", "chat completion failed for a model",
        "The model is listed but a short chat completion did not succeed.",
        "Read the answer below; move the model down the priority list until it answers.", area="generation",

@@ -100,6 +100,10 @@ def _is_checks_run(config) -> bool:
         return True
     base = config.invocation_params.dir
     for arg in config.args:
+        # `pytest --pyargs gigacheck.checks[.test_api][::check]`: the installed checks, from any folder
+        name = str(arg).split("::")[0]
+        if config.getoption("pyargs", False) and (name == "gigacheck.checks" or name.startswith("gigacheck.checks.")):
+            return True
         path = (base / str(arg).split("::")[0]).resolve()
         for checks in _checks_dirs(config):
             if path == checks or checks in path.parents or path in checks.parents:
@@ -147,6 +151,9 @@ def pytest_configure(config):
             mock_scenario=scenario)
     except settings_mod.EnvFileError as exc:
         raise pytest.UsageError(str(exc)) from None
+    from .logs.django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
+    fill_database_url(run.settings, config.getoption("gigacheck_ds", None) or config.getoption("ds", None),
+                      [config.invocation_params.dir, env_file.parent])
     run.redactor = run.settings.redactor()
     report_json = config.getoption("gigacheck_report_json")
     if report_json and Path(config.invocation_params.dir, report_json).is_dir():
@@ -181,6 +188,8 @@ def pytest_report_header(config):
     lines = [f"gigacheck: {run.mode.upper()}: {banner(run.mode, run.mock_scenario)}",
              "gigacheck: " + say("header.hosts", run.lang, auth=run.scrub(s.auth_url), api=run.scrub(s.base_url),
                                  models=", ".join(s.models))]
+    lines.append("gigacheck: " + say("header.api_host", run.lang, url=s.base_url, why=s.base_url_why(run.lang)))
+    lines.append("gigacheck: " + say("header.auth_method", run.lang, method=say("auth." + s.auth_method, run.lang)))
     if s.env_file:
         lines.append("gigacheck: " + say("header.env_file", run.lang, path=s.env_file))
     if not s.verify_ssl:
@@ -270,12 +279,13 @@ def spend_skip_reason(run: Run, item) -> str:
         this = image_cost(models)
     else:
         this = say("spend.tokens", run.lang)
-    return say("spend.skip", run.lang, this=this, estimate=spend_estimate(models))
+    v2 = bool(run.settings and run.settings.sdk.v2_chat)
+    return say("spend.skip", run.lang, this=this, estimate=spend_estimate(models, v2))
 
 
 def spend_header(run: Run) -> str:
     from .gigachat.generation import spend_estimate
-    estimate = spend_estimate(run.settings.models)
+    estimate = spend_estimate(run.settings.models, run.settings.sdk.v2_chat)
     key = "spend.header.on" if run.config.getoption("gigacheck_spend") else "spend.header.off"
     return "gigacheck: " + say(key, run.lang, estimate=estimate)
 
@@ -325,6 +335,12 @@ def gigacheck_run(pytestconfig) -> Run:
 @pytest.fixture(scope="session")
 def gigachat_settings(gigacheck_run):
     return gigacheck_run.settings
+
+
+@pytest.fixture(scope="session")
+def gigacheck_lang(gigacheck_run) -> str:
+    """The run's language, for the words a check says itself (words.say)."""
+    return gigacheck_run.lang
 
 
 @pytest.fixture(scope="session")

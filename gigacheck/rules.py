@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import urlsplit
 
+from . import sdkenv
 from .diagnosis import Finding
 from .redact import Secret, mask
 from .settings import Settings, file_problem, read_bounded
@@ -249,6 +250,52 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
     return None
 
 
+def sdk_refusals(settings: Settings) -> Optional[Finding]:
+    """GC015: every GIGACHAT_* value the official SDK would refuse, each with its rule."""
+    found = sdkenv.refusals(settings.raw)
+    if not found:
+        return None
+    names = ", ".join(r.variable for r in found)
+    return Finding("GC015", f"{names}: `GigaChat()` would raise a validation error",
+                   [r.describe() + f" ({settings.source.get(r.variable, '?')})" for r in found], subject="sdk_settings")
+
+
+def client_cert_problem(settings: Settings) -> Optional[Finding]:
+    """GC016: the mTLS certificate and key are readable PEM files that belong together."""
+    cert, key = settings.cert_file, settings.key_file
+    if not cert and not key:
+        return None
+    problem = None
+    if not cert:
+        problem = "GIGACHAT_KEY_FILE is set but GIGACHAT_CERT_FILE is not"
+    for name, path in (("GIGACHAT_CERT_FILE", cert), ("GIGACHAT_KEY_FILE", key)):
+        if problem or not path:
+            continue
+        p = Path(path).expanduser()
+        if not p.is_file():
+            problem = f"{name} {path} {'is a directory' if p.is_dir() else 'does not exist'}"
+            continue
+        try:
+            data = p.read_bytes()[: 1 << 20]
+        except OSError as exc:
+            problem = f"{name} {path} cannot be read ({exc.strerror})"
+            continue
+        marker = b"-----BEGIN CERTIFICATE-----" if name == "GIGACHAT_CERT_FILE" else b"PRIVATE KEY-----"
+        if marker not in data and not (name == "GIGACHAT_KEY_FILE" and key == cert):
+            problem = f"{name} {path} holds no PEM {'certificate' if marker.startswith(b'-----BEGIN C') else 'key'}"
+    if problem is None:
+        try:  # the SDK hands (cert, key, password) to ssl's load_cert_chain: ask it the same
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            # a callable, never None: None lets OpenSSL prompt on the terminal for an encrypted key's password
+            password = settings.get("GIGACHAT_KEY_FILE_PASSWORD") or ""
+            ctx.load_cert_chain(cert, key or None, password=lambda: password.encode())
+        except ssl.SSLError as exc:
+            why = "the key does not belong to the certificate" if "mismatch" in str(exc).lower() \
+                else f"ssl cannot load them ({exc.reason or exc.__class__.__name__})"
+            problem = f"GIGACHAT_CERT_FILE {cert} and GIGACHAT_KEY_FILE {key or '(in the same file)'}: {why}"
+        except (OSError, ValueError, TypeError) as exc:
+            problem = f"GIGACHAT_CERT_FILE {cert}: cannot be loaded ({exc.__class__.__name__})"
+    return _f("GC016", problem, subject="client_cert") if problem else None
 def model_names_problem(settings: Settings) -> Optional[Finding]:
     refused = settings.refused_models
     if not refused:
@@ -266,7 +313,7 @@ def all_static(settings: Settings) -> List[Finding]:
     """Every static finding, for the summary and the CLI."""
     found = list(key_analysis(settings).findings.values())
     for rule in (keys_agree, scope_problem, auth_url_problem, base_url_problem, ca_bundle_problem,
-                 model_names_problem):
+                 model_names_problem, sdk_refusals, client_cert_problem):
         f = rule(settings)
         if f:
             found.append(f)

@@ -17,11 +17,12 @@ from urllib.parse import unquote
 
 from dotenv.parser import parse_stream
 
+from . import sdk, sdkenv
 from .redact import Redactor, Secret, looks_like_secret, mask, url_password
 from .words import say
 
 DEFAULT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth"
-DEFAULT_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1"
+DEFAULT_BASE_URL = sdk.DOCUMENTED_BASE_URL  # without GIGACHAT_BASE_URL: the site's SDK's default (sdk.py)
 DEFAULT_SCOPE = "GIGACHAT_API_PERS"
 DEFAULT_MODEL = "GigaChat"
 DEFAULT_TIMEOUT = 30.0
@@ -34,9 +35,12 @@ VARIABLES = (
     "GIGACHAT_VERIFY_SSL_CERTS", "GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_TIMEOUT",
     "USE_MOCK_RESPONSES", "ENABLE_GIGACHAT", "DATABASE_URL", "GIGACHECK_LOG_TABLE",
     "GIGACHECK_LOG_TIMEZONE", "GIGACHECK_LOG_FILE", "PROXY_API_BASE_URL", "PROXY_API_KEY",
-    "PROXY_API_MODEL", "GIGACHECK_MIN_BALANCE",
-)
-SECRET_VARIABLES = ("GIGACHAT_CREDENTIALS", "GIGACHAT_TOKEN", "GIGACHAT_ACCESS_TOKEN", "PROXY_API_KEY")
+    "PROXY_API_MODEL", "GIGACHECK_MIN_BALANCE", "GIGACHECK_SDK_VERSION", "DJANGO_SETTINGS_MODULE",
+) + tuple(v for v in sdkenv.VARIABLES if v not in (
+    "GIGACHAT_CREDENTIALS", "GIGACHAT_ACCESS_TOKEN", "GIGACHAT_SCOPE", "GIGACHAT_AUTH_URL", "GIGACHAT_BASE_URL",
+    "GIGACHAT_MODEL", "GIGACHAT_VERIFY_SSL_CERTS", "GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_TIMEOUT"))  # the SDK's others
+SECRET_VARIABLES = ("GIGACHAT_CREDENTIALS", "GIGACHAT_TOKEN", "GIGACHAT_ACCESS_TOKEN", "PROXY_API_KEY",
+                    "GIGACHAT_PASSWORD", "GIGACHAT_KEY_FILE_PASSWORD")
 
 TRUE = {"1", "true", "yes", "on", "y", "t"}
 FALSE = {"0", "false", "no", "off", "n", "f", ""}
@@ -163,6 +167,7 @@ class Settings:
         if folder is None or not path or os.path.isabs(os.path.expanduser(path)):
             return path
         return str(folder / path)
+    sdk: sdk.SdkDefaults = field(default_factory=lambda: sdk.defaults(detect=False))  # the site's SDK's defaults
 
     # --- parsed views --------------------------------------------------------
     def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
@@ -203,7 +208,30 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        return (self.get("GIGACHAT_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+        return (self.get("GIGACHAT_BASE_URL") or self.sdk.base_url).strip().rstrip("/")
+
+    def base_url_why(self, lang: str = "en") -> str:
+        """Where the API host comes from, for the header: the variable, or the site's SDK's default."""
+        from .words import say
+        if self.get("GIGACHAT_BASE_URL"):
+            return say("sdk.set", lang, source=self.source.get("GIGACHAT_BASE_URL", "?"))
+        if self.sdk.version:
+            return say("sdk.installed", lang, version=self.sdk.version)
+        return say("sdk.documented", lang)
+
+    @property
+    def auth_method(self) -> str:
+        """How the site's SDK authenticates, in its order: a key (OAuth), else user and password,
+        else a ready token alone, else a client certificate (mTLS), else nothing configured."""
+        if self.key is not None and self.key.reveal().strip():
+            return "key"
+        if self.get("GIGACHAT_USER") and self.get("GIGACHAT_PASSWORD"):
+            return "password"
+        if self.access_token:
+            return "token"
+        if self.get("GIGACHAT_CERT_FILE"):
+            return "mtls"
+        return "key"
 
     @property
     def models(self) -> List[str]:
@@ -222,7 +250,10 @@ class Settings:
 
     @property
     def verify_ssl(self) -> bool:
-        return _bool(self.get("GIGACHAT_VERIFY_SSL_CERTS"), True)
+        # as the SDK reads it; a value it refuses fails GC015, and verification stays on
+        value = self.raw.get("GIGACHAT_VERIFY_SSL_CERTS")
+        parsed = sdkenv.parse_bool(value) if value is not None else None
+        return True if parsed is None else parsed
 
     @property
     def ca_bundle(self) -> Optional[str]:
@@ -231,12 +262,18 @@ class Settings:
 
     @property
     def timeout(self) -> float:
-        value = self.get("GIGACHAT_TIMEOUT")
-        try:
-            t = float(value) if value else DEFAULT_TIMEOUT
-        except ValueError:
-            return DEFAULT_TIMEOUT
-        return t if 0 < t < 3600 else DEFAULT_TIMEOUT
+        t = sdkenv.parse_float(self.raw.get("GIGACHAT_TIMEOUT"))
+        return t if t is not None and 0 < t < 3600 else DEFAULT_TIMEOUT
+
+    @property
+    def cert_file(self) -> Optional[str]:
+        value = self.get("GIGACHAT_CERT_FILE")
+        return self._from_folder("GIGACHAT_CERT_FILE", value.strip()) if value else None
+
+    @property
+    def key_file(self) -> Optional[str]:
+        value = self.get("GIGACHAT_KEY_FILE")
+        return self._from_folder("GIGACHAT_KEY_FILE", value.strip()) if value else None
 
     @property
     def use_mock_responses(self) -> bool:
@@ -326,7 +363,8 @@ class Settings:
 
 
 def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env_file_explicit: bool = False,
-         mock_sample: Optional[Path] = None, mock_scenario: Optional[str] = None) -> Settings:
+         mock_sample: Optional[Path] = None, mock_scenario: Optional[str] = None,
+         sdk_defaults: Optional[sdk.SdkDefaults] = None) -> Settings:
     """Process environment wins over the env file; in mock mode, the scenario's
     sample env fills only what neither of them sets."""
     environ = os.environ if environ is None else environ
@@ -357,8 +395,14 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
                     settings.folders.pop(name, None)
                 else:
                     settings.folders[name] = folder
+    # the site's SDK: the one installed here, unless GIGACHECK_SDK_VERSION names the site's own ("none": no SDK)
+    pinned = (settings.get("GIGACHECK_SDK_VERSION") or "").strip()
+    settings.sdk = sdk_defaults or (sdk.defaults(None if pinned.lower() == "none" else pinned, detect=False)
+                                    if pinned else sdk.defaults())
     for name, check in (("GIGACHAT_TIMEOUT", _is_positive_number), ("GIGACHECK_MIN_BALANCE", _is_number)):
         value = settings.get(name)
+        if name.startswith("GIGACHAT_") and value is not None and not sdkenv.accepts(name, value):
+            continue  # the SDK refuses it: a config check fails with GC015, no header note besides
         if value and not check(value):
             settings.problems.append(say("settings.not_a_number", name=name, value=repr(value)))
     return settings

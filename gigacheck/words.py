@@ -69,8 +69,8 @@ WORDS = {
                     "ru": "1 генерация изображения с {model}{more} + 1 скачивание файла"},
     "spend.image.more": {"en": " (up to {n} when a model fails, as the site falls back)",
                          "ru": " (до {n}, если модель не справится и сайт перейдёт к следующей)"},
-    "spend.estimate": {"en": "{chats} ({models}; max_tokens {max_tokens}) + {image}",
-                       "ru": "{chats} ({models}; max_tokens {max_tokens}) + {image}"},
+    "spend.estimate": {"en": "{chats} ({models}; max_tokens {max_tokens}{apis}) + {image}",
+                       "ru": "{chats} ({models}; max_tokens {max_tokens}{apis}) + {image}"},
     "n.chats": {"en": "{n} chat completion|{n} chat completions",
                 "ru": "{n} запрос к чату|{n} запроса к чату|{n} запросов к чату"},
     # the pytest header (after `gigacheck: `)
@@ -385,6 +385,66 @@ WORDS = {
                      "ru": "для генерации изображений не задано ни одной модели"},
     "gen.below_minimum": {"en": "below {minimum}: {low}", "ru": "ниже {minimum}: {low}"},
     "gen.model_has": {"en": "{model} has {value}", "ru": "у {model} осталось {value}"},
+    # --- the site's SDK: other ways to authenticate, its default host, its chat API (issue 12) ---
+    "skip.no_key_needed.password": {
+        "en": "no key needed: GIGACHAT_USER and GIGACHAT_PASSWORD are set (the SDK's password authentication)",
+        "ru": "ключ авторизации не нужен: заданы GIGACHAT_USER и GIGACHAT_PASSWORD (вход по логину и паролю в SDK)",
+    },
+    "skip.no_key_needed.mtls": {
+        "en": "no key needed: GIGACHAT_CERT_FILE is set (the SDK's mTLS authentication by client certificate)",
+        "ru": "ключ авторизации не нужен: задан GIGACHAT_CERT_FILE (вход в SDK по клиентскому сертификату, mTLS)",
+    },
+    "skip.no_oauth.password": {
+        "en": "OAuth is not called: the SDK asks the API host for a token with GIGACHAT_USER and GIGACHAT_PASSWORD",
+        "ru": "OAuth не вызывается: SDK получает токен у хоста API по логину и паролю (GIGACHAT_USER и "
+              "GIGACHAT_PASSWORD)",
+    },
+    "skip.no_oauth.mtls": {
+        "en": "OAuth is not called: the SDK authenticates by client certificate (GIGACHAT_CERT_FILE)",
+        "ru": "OAuth не вызывается: SDK входит по клиентскому сертификату (GIGACHAT_CERT_FILE)",
+    },
+    "skip.no_v2_chat": {
+        "en": "the site's SDK does not use the v2 chat API ({why}); the v1 chat check covers it",
+        "ru": "SDK сайта не использует чат API v2 ({why}); его покрывает проверка чата v1",
+    },
+    "header.api_host": {
+        "en": "API host {url} ({why})",
+        "ru": "хост API {url} ({why})",
+    },
+    "header.auth_method": {
+        "en": "authentication: {method}",
+        "ru": "вход: {method}",
+    },
+    "auth.key": {"en": "authorization key (OAuth)", "ru": "ключ авторизации (OAuth)"},
+    "auth.password": {"en": "user and password (POST /token)", "ru": "логин и пароль (POST /token)"},
+    "auth.token": {"en": "a ready access token (GIGACHAT_ACCESS_TOKEN)",
+                   "ru": "готовый токен доступа (GIGACHAT_ACCESS_TOKEN)"},
+    "auth.mtls": {"en": "client certificate (mTLS)", "ru": "клиентский сертификат (mTLS)"},
+    "spend.v2_apis": {"en": "; on the v1 and v2 chat APIs", "ru": "; в чат-API v1 и v2"},
+    "help.ds": {
+        "en": "the site's Django settings module (default: DJANGO_SETTINGS_MODULE): with no DATABASE_URL, the log "
+              "checks and the viewer read its DATABASES['default']",
+        "ru": "модуль настроек Django сайта (по умолчанию DJANGO_SETTINGS_MODULE): без DATABASE_URL проверки логов и "
+              "просмотр логов читают его DATABASES['default']",
+    },
+    "check.help": {
+        "en": "run the checks (pytest --pyargs gigacheck.checks); pytest's options follow, e.g. gigacheck check "
+              "--env-file .env --spend",
+        "ru": "запустить проверки (pytest --pyargs gigacheck.checks); дальше — опции pytest, например gigacheck check "
+              "--env-file .env --spend",
+    },
+    "sdk.documented": {
+        "en": "GIGACHAT_BASE_URL unset: the documented default, no gigachat SDK installed here",
+        "ru": "GIGACHAT_BASE_URL не задан: документированное значение по умолчанию, SDK gigachat здесь не установлен",
+    },
+    "sdk.installed": {
+        "en": "GIGACHAT_BASE_URL unset: the default of the installed gigachat {version}",
+        "ru": "GIGACHAT_BASE_URL не задан: значение по умолчанию установленного gigachat {version}",
+    },
+    "sdk.set": {
+        "en": "GIGACHAT_BASE_URL from the {source}",
+        "ru": "GIGACHAT_BASE_URL из {source}",
+    },
     # one root cause, one failure (causes.py): the site's log rows attached to the failure
     "causes.log_agrees": {
         "en": "The site's log agrees: rows since {since}: {counts}",

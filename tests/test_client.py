@@ -14,6 +14,7 @@ from gigacheck.settings import load
 
 AUTH = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth"
 BASE = "https://gigachat.devices.sberbank.ru/api/v1"
+MODEL = {"id": "GigaChat", "object": "model", "owned_by": "salutedevices", "type": "chat"}  # as the API lists it
 
 
 def key():
@@ -21,7 +22,7 @@ def key():
 
 
 def client(**env):
-    s = load({"GIGACHAT_CREDENTIALS": env.pop("k", None) or key(), **env})
+    s = load({"GIGACHAT_CREDENTIALS": env.pop("k", None) or key(), "GIGACHAT_BASE_URL": BASE, **env})
     return GigaChatClient(s, s.redactor())
 
 
@@ -47,7 +48,7 @@ def test_oauth_request_is_what_the_api_expects():
 def test_one_oauth_call_serves_every_request_and_failures_are_kept():
     body = token_body()
     responses.post(AUTH, json=body)
-    responses.get(BASE + "/models", json={"object": "list", "data": [{"id": "GigaChat"}]})
+    responses.get(BASE + "/models", json={"object": "list", "data": [MODEL]})
     c = client()
     assert c.token().reveal() == body["access_token"]
     c.models()
@@ -139,7 +140,7 @@ def test_no_such_model_is_gc032_for_that_model():
 
 @responses.activate
 def test_a_ready_access_token_is_used_without_oauth():
-    responses.get(BASE + "/models", json={"object": "list", "data": [{"id": "GigaChat"}]})
+    responses.get(BASE + "/models", json={"object": "list", "data": [MODEL]})
     c = client(GIGACHAT_ACCESS_TOKEN="ready-token-" + uuid.uuid4().hex)
     assert [m["id"] for m in c.models()] == ["GigaChat"]
     assert c.oauth_requests == 0 and len(responses.calls) == 1

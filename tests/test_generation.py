@@ -8,6 +8,7 @@ import zlib
 import pytest
 import responses
 
+from gigacheck import sdk
 from gigacheck.gigachat import generation
 from gigacheck.gigachat.client import GigaChatClient
 from gigacheck.diagnosis import Finding
@@ -36,7 +37,8 @@ def scenario():
     started = []
 
     def start(name="healthy", **env):
-        settings = load(env, None, mock_sample=sample_env(FIXTURES, name), mock_scenario=name)
+        settings = load(env, None, mock_sample=sample_env(FIXTURES, name), mock_scenario=name,
+                        sdk_defaults=sdk.defaults(detect=False))  # the documented host: the paths below
         mock = MockGigaChat(settings, FIXTURES, name).start()
         started.append(mock)
         return GigaChatClient(settings, settings.redactor()), mock
@@ -48,7 +50,7 @@ def scenario():
 
 def token_client(**env):
     """A client with a ready access token: no OAuth, every route is the test's."""
-    s = load({"GIGACHAT_ACCESS_TOKEN": "preset-access-token-0123456789", **env})
+    s = load({"GIGACHAT_ACCESS_TOKEN": "preset-access-token-0123456789", "GIGACHAT_BASE_URL": BASE, **env})
     return GigaChatClient(s, s.redactor())
 
 

@@ -14,6 +14,7 @@ any 8-character piece of each secret.
 
 from __future__ import annotations
 
+import re
 import io
 import json
 import sqlite3

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from gigacheck.redact import Redactor, Secret, mask
+from gigacheck import rules, sdk
 from gigacheck.settings import EnvFileError, load, read_env_file
 
 
@@ -31,7 +32,7 @@ def test_mock_sample_fills_only_what_nobody_set(tmp_path):
 
 
 def test_defaults():
-    s = load({})
+    s = load({}, sdk_defaults=sdk.defaults(detect=False))  # no SDK installed: the documented defaults
     assert s.key is None
     assert s.scope == "GIGACHAT_API_PERS"
     assert s.auth_url == "https://ngw.devices.sberbank.ru:9443/api/v2/oauth"
@@ -54,7 +55,9 @@ def test_verify_flag(raw, expected):
 def test_bad_numbers_fall_back_and_are_reported():
     s = load({"GIGACHAT_TIMEOUT": "thirty", "GIGACHECK_MIN_BALANCE": "lots"})
     assert s.timeout == 30 and s.min_balance is None
-    assert len(s.problems) == 2 and "GIGACHAT_TIMEOUT" in s.problems[0]
+    # the SDK refuses GIGACHAT_TIMEOUT=thirty: a config check fails (GC015) instead of a header note
+    assert len(s.problems) == 1 and "GIGACHECK_MIN_BALANCE" in s.problems[0]
+    assert rules.sdk_refusals(s).code == "GC015" and "GIGACHAT_TIMEOUT" in rules.sdk_refusals(s).detail
 
 
 def test_env_file_forms(tmp_path):

@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from urllib.parse import urlsplit
+
+from gigacheck import sdk
 from tests.support.checksrun import FIXTURES, REPO
 
 MODELS = ["GigaChat-Pro", "GigaChat-Max", "GigaChat"]
@@ -14,6 +17,8 @@ IMAGE = "test_generation.py::test_can_the_site_generate_an_image"
 BALANCE = "test_generation.py::test_is_the_balance_above_the_minimum"
 FALLBACK = "test_generation.py::test_does_the_fallback_provider_answer"
 LIST = "test_api.py::test_does_the_models_list_answer_with_the_token"
+SDK = sdk.defaults()  # the installed SDK decides the host, and whether chat is checked on v2 as well
+CHATS = len(MODELS) * (2 if SDK.v2_chat else 1)
 JPEG_B64 = base64.b64encode((FIXTURES / "images" / "green-circle.jpg").read_bytes()).decode()
 
 
@@ -32,14 +37,14 @@ def test_without_spend_nothing_is_spent_and_the_skips_say_the_cost(run_checks):
     assert result.json["requests"]["chat"] == 0 and result.json["requests"]["files"] == 0
     calls = [tuple(c) for c in json.loads((result.path / "calls.json").read_text())]
     assert not [c for c in calls if c[1].endswith("/chat/completions") or "/files/" in c[1]]
-    assert ("GET", "/api/v1/balance") in calls and ("GET", "/openai/v1/models") in calls  # the free checks ran
+    assert ("GET", urlsplit(SDK.base_url).path + "/balance") in calls and ("GET", "/openai/v1/models") in calls  # the free checks ran
     spending = [c for c in result.checks if CHAT in c["id"] or IMAGE in c["id"]]
     assert len(spending) == 4 and all(c["outcome"] == "skipped" for c in spending)
     for check in spending:
-        assert "--spend" in check["summary"] and "3 chat completions" in check["summary"]
+        assert "--spend" in check["summary"] and f"{CHATS} chat completions" in check["summary"]
         assert all(m in check["summary"] for m in MODELS)
     assert "1 chat completion with GigaChat-Max" in result.check(CHAT + "[GigaChat-Max]")["summary"]
-    assert "--spend would use 3 chat completions" in result.stdout
+    assert f"--spend would use {CHATS} chat completions" in result.stdout
     assert result.check(BALANCE)["outcome"] == "passed" and result.check(FALLBACK)["outcome"] == "passed"
 
 
@@ -48,9 +53,9 @@ def test_with_spend_the_estimate_comes_first_and_the_picture_is_in_the_report(ru
     result = run_checks("--mock", "--spend", "-n", "2")
     assert result.ret == 0, result.failed()
     assert set(result.outcomes.values()) == {"passed"}
-    estimate = result.stdout.index("--spend: the spending checks may use 3 chat completions")
+    estimate = result.stdout.index(f"--spend: the spending checks may use {CHATS} chat completions")
     assert estimate < result.stdout.index("passed")
-    assert result.json["requests"]["chat"] == 4 and result.json["requests"]["files"] == 1
+    assert result.json["requests"]["chat"] == CHATS + 1 and result.json["requests"]["files"] == 1
     assert f"data:image/jpeg;base64,{JPEG_B64[:200]}" in result.html
     assert "GigaChat-Max (answered by GigaChat-Max:" in result.html and "total " in result.html  # latency, tokens
     everything = result.everything()

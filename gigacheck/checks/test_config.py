@@ -15,10 +15,12 @@ MOOT_AFTER = {
 }
 
 
-def judge_key(settings, code):
+def judge_key(settings, code, lang="en"):
     if settings.key is None or not settings.key.reveal().strip():
         if settings.access_token:
             pytest.skip(skip_reason(code, say("skip.key_not_needed")))
+        if settings.auth_method in ("password", "mtls"):
+            pytest.skip(skip_reason(code, say("skip.no_key_needed." + settings.auth_method, lang)))
     analysis = rules.key_analysis(settings)
     for earlier in MOOT_AFTER.get(code, ()):
         if earlier in analysis.findings:
@@ -27,28 +29,28 @@ def judge_key(settings, code):
         raise analysis.findings[code]
 
 
-def test_is_the_key_set(gigachat_settings):
-    judge_key(gigachat_settings, "GC001")
+def test_is_the_key_set(gigachat_settings, gigacheck_lang):
+    judge_key(gigachat_settings, "GC001", gigacheck_lang)
 
 
-def test_is_the_key_free_of_a_bearer_or_basic_prefix(gigachat_settings):
-    judge_key(gigachat_settings, "GC002")
+def test_is_the_key_free_of_a_bearer_or_basic_prefix(gigachat_settings, gigacheck_lang):
+    judge_key(gigachat_settings, "GC002", gigacheck_lang)
 
 
-def test_is_the_key_free_of_spaces_quotes_and_line_breaks(gigachat_settings):
-    judge_key(gigachat_settings, "GC003")
+def test_is_the_key_free_of_spaces_quotes_and_line_breaks(gigachat_settings, gigacheck_lang):
+    judge_key(gigachat_settings, "GC003", gigacheck_lang)
 
 
-def test_is_the_key_a_real_key_not_a_placeholder(gigachat_settings):
-    judge_key(gigachat_settings, "GC004")
+def test_is_the_key_a_real_key_not_a_placeholder(gigachat_settings, gigacheck_lang):
+    judge_key(gigachat_settings, "GC004", gigacheck_lang)
 
 
-def test_is_the_key_the_authorization_key_not_an_access_token(gigachat_settings):
-    judge_key(gigachat_settings, "GC005")
+def test_is_the_key_the_authorization_key_not_an_access_token(gigachat_settings, gigacheck_lang):
+    judge_key(gigachat_settings, "GC005", gigacheck_lang)
 
 
-def test_does_the_key_decode_to_client_id_and_secret(gigachat_settings):
-    judge_key(gigachat_settings, "GC006")
+def test_does_the_key_decode_to_client_id_and_secret(gigachat_settings, gigacheck_lang):
+    judge_key(gigachat_settings, "GC006", gigacheck_lang)
 
 
 def test_do_gigachat_token_and_credentials_agree(gigachat_settings):
@@ -102,3 +104,17 @@ def test_are_mock_answers_off(gigachat_settings):
 def test_is_gigachat_enabled(gigachat_settings):
     if not gigachat_settings.enable_gigachat:
         raise Finding("GC014", say("config.gigachat_off"), subject="gigachat")
+
+
+def test_does_the_official_sdk_accept_every_gigachat_variable(gigachat_settings):
+    finding = rules.sdk_refusals(gigachat_settings)
+    if finding:
+        raise finding
+
+
+def test_are_the_client_certificate_and_key_usable(gigachat_settings):
+    if not (gigachat_settings.cert_file or gigachat_settings.key_file):
+        return  # no mTLS: nothing to check, as with no CA bundle
+    finding = rules.client_cert_problem(gigachat_settings)
+    if finding:
+        raise finding

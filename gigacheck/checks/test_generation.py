@@ -58,6 +58,20 @@ def test_does_every_model_in_the_priority_list_answer(gigachat, model, html_extr
     ])
 
 
+@pytest.mark.spend(cost="chat")
+def test_does_every_model_answer_on_the_v2_chat_api_the_sdk_uses(gigachat, gigachat_settings, gigacheck_lang, model,
+                                                                   record_property):
+    sdk = gigachat_settings.sdk
+    if not sdk.v2_chat:
+        why = f"gigachat {sdk.version}" if sdk.version else "no gigachat SDK installed"
+        pytest.skip(skip_reason("GC040", say("skip.no_v2_chat", gigacheck_lang, why=why)))
+    gigachat.models()  # as above: an API that fails for everyone is reported once
+    result = generation.short_chat_v2(gigachat, model)
+    record_property("usage_v2", result.usage_text())
+    print(f"{model} (v2): {result.latency_s:.2f} s, tokens: {result.usage_text()}, "
+          f"finish_reason {result.finish_reason}")
+
+
 @pytest.mark.spend(cost="image")
 def test_can_the_site_generate_an_image(gigachat, gigachat_settings, html_extras, record_property):
     gigachat.models()  # as above: no drawing request to an API that already failed

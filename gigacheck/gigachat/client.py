@@ -21,7 +21,7 @@ import requests
 
 from .. import rules
 from ..diagnosis import Finding
-from ..redact import Redactor, Secret, peer_text
+from ..redact import Redactor, Secret, mask, peer_text
 from ..settings import Settings
 from ..words import count, say
 
@@ -136,6 +136,8 @@ def describe_transport_error(exc: BaseException) -> (str, str):
     """(code, detail) for a requests exception: the network's answer, not the API's."""
     text = str(exc)
     low = text.lower()
+    if "certificate required" in low or "certificate_required" in low:  # the TLS alert of an mTLS host
+        return "GC037", "the TLS handshake ended with the alert 'certificate required'"
     if isinstance(exc, requests.exceptions.SSLError) or "certificate_verify_failed" in low or "ssl" in low and \
             "handshake" in low:
         m = re.search(r"certificate verify failed: ([^'\")(]+)", text)
@@ -215,6 +217,9 @@ class GigaChatClient:
             # reported, and no key or token goes to the host it names.  max_redirects must stay
             # above 0, or requests raises TooManyRedirects instead of returning the 3xx.
             s.max_redirects = 1
+            if self.settings.cert_file:  # mTLS, as the SDK sends it on API calls (requests takes no key password)
+                s.cert = (self.settings.cert_file, self.settings.key_file) if self.settings.key_file \
+                    else self.settings.cert_file
             self._session = s
         return self._session
 
@@ -388,21 +393,59 @@ class GigaChatClient:
         return self.probe(self.settings.base_url)
 
     # --- OAuth ------------------------------------------------------------------
-    def token(self) -> Secret:
-        """The access token: GIGACHAT_ACCESS_TOKEN, or one OAuth call per run."""
+    def token(self) -> Optional[Secret]:
+        """The access token: GIGACHAT_ACCESS_TOKEN, or one OAuth (or password) call per run;
+        None for mTLS alone, where the certificate authenticates every call."""
         preset = self.settings.access_token
-        if preset:
+        if preset and not self._preset_refused:
             return preset
         if self._token is not None:
             return self._token
         if self._token_failure is not None:
             raise self._token_failure
+        if self.settings.auth_method == "mtls":
+            return None
         try:
-            self._token = self._oauth()
+            self._token = self._password_token() if self.settings.auth_method == "password" else self._oauth()
             return self._token
         except Finding as finding:
             self._token_failure = finding
             raise
+
+    @property
+    def _preset_refused(self) -> bool:
+        return bool(self._cache.get("preset refused"))
+
+    def _can_refresh(self) -> bool:
+        """A refused preset token is replaced once, as the SDK does, when a key or password is set."""
+        if self._preset_refused or not self.settings.access_token:
+            return False
+        if self.settings.auth_method == "password":
+            return True
+        return self.settings.auth_method == "key" and rules.key_analysis(self.settings).blocking is None
+
+    def _password_token(self) -> Secret:
+        """The SDK's password authentication: POST {base_url}/token with HTTP Basic user:password."""
+        import base64
+        self._refuse_if("base_url", rules.base_url_problem)
+        user, password = self.settings.get("GIGACHAT_USER", ""), self.settings.get("GIGACHAT_PASSWORD", "")
+        basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.redactor.add(basic)  # a peer may echo the header back
+        ans = self.send("POST", self.settings.base_url + "/token", subject="oauth",
+                        headers={"Authorization": f"Basic {basic}", "Accept": "application/json"})
+        ev = [ans.exchange.render()]
+        if ans.status in (401, 403):
+            raise Finding("GC036", f"POST /token answered {ans.status}", ev, subject="oauth")
+        if ans.status >= 300:
+            raise api_error(ans, "/token", "oauth")
+        data = ans.json()
+        token = data.get("tok") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token.strip():
+            raise Finding("GC028", "POST /token answered without a token ('tok')", ev, subject="oauth")
+        self.redactor.add(token)
+        ans.exchange.excerpt = self.redactor.scrub(excerpt(ans.body, ans.exchange.content_type or "",
+                                                           self.redactor.scrub))
+        return Secret(token.strip())
 
     def _oauth(self) -> Secret:
         analysis = rules.key_analysis(self.settings)
@@ -423,15 +466,32 @@ class GigaChatClient:
     def api(self, method: str, path: str, *, json_body=None, headers=None, subject: str = "api",
             max_bytes: int = MAX_BODY, accept: str = "application/json") -> Answer:
         self._refuse_if("base_url", rules.base_url_problem)
+        url = path if path.startswith("https://") else self.settings.base_url + path
+        ans = self._api_call(method, url, json_body, headers, subject, max_bytes, accept)
+        if ans.status == 401 and self._can_refresh():
+            # as the SDK does: a refused preset token, one fresh token from the key, the call again
+            stale = self.settings.access_token
+            self._cache["preset refused"] = True
+            ans = self._api_call(method, url, json_body, headers, subject, max_bytes, accept)
+            if ans.status < 300:
+                from ..diagnosis import warn
+                warn("GC035", f"GIGACHAT_ACCESS_TOKEN {mask(stale.reveal())} was refused (401); a fresh token "
+                              f"from {'the password' if self.settings.auth_method == 'password' else 'OAuth'} "
+                              f"works", [ans.exchange.render()], stacklevel=3)
+        if ans.status >= 300:
+            preset = self.settings.access_token is not None and not self._preset_refused
+            shown = urlsplit(url).path if path.startswith("https://") else path  # e.g. the v2 chat API's
+            raise api_error(ans, shown, subject, situation="preset" if preset else "issued")
+        return ans
+
+    def _api_call(self, method, url, json_body, headers, subject, max_bytes, accept) -> Answer:
         token = self.token()
-        h = {"Authorization": f"Bearer {token.reveal()}", "Accept": accept}
+        h = {"Accept": accept}
+        if token is not None:
+            h["Authorization"] = f"Bearer {token.reveal()}"
         if headers:
             h.update(headers)
-        ans = self.send(method, self.settings.base_url + path, headers=h, json_body=json_body,
-                        subject=subject, max_bytes=max_bytes)
-        if ans.status >= 300:
-            raise api_error(ans, path, subject)
-        return ans
+        return self.send(method, url, headers=h, json_body=json_body, subject=subject, max_bytes=max_bytes)
 
     def models(self) -> List[dict]:
         """GET /models, once per run: the list of model objects."""
@@ -451,6 +511,14 @@ class GigaChatClient:
                 raise Finding("GC028", say("http.not_shape", request="GET /models", shape='{"data": [...]}'),
                               [ans.exchange.render()], subject="api")
             models = [m for m in data["data"] if isinstance(m, dict) and isinstance(m.get("id"), str)]
+            # the SDK's Models/Model require "object" and every model's "owned_by": without them get_models() raises
+            odd = [m.get("id", "?") for m in data["data"]
+                   if not (isinstance(m, dict) and all(isinstance(m.get(k), str) for k in ("id", "object", "owned_by")))]
+            if odd or not isinstance(data.get("object"), str):
+                what = f"model objects without id, object or owned_by ({', '.join(map(str, odd[:5]))})" if odd \
+                    else "a list without \"object\""
+                raise Finding("GC028", f"GET /models answered {what}: the gigachat SDK cannot parse it",
+                              [ans.exchange.render()], subject="api")
             self._cache["models"] = models
             return models
         except Finding as finding:
@@ -485,8 +553,9 @@ def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
             retry = ans.exchange.headers.get("Retry-After")
             wait = say("http.retry_after", retry=retry) if retry else say("http.no_retry_after")
             raise Finding("GC027", say("http.answered", request="OAuth", status=said) + wait, ev, subject="oauth")
-        if status >= 500:
-            raise Finding("GC029", say("http.answered", request="OAuth", status=said), ev, subject="oauth")
+        if status >= 500:  # OAuth answers carry no X-Request-Id: the remedy asks for the time instead
+            raise Finding("GC029", say("http.answered", request="OAuth", status=said), ev, subject="oauth",
+                          situation="oauth")
         if 300 <= status < 400:
             where = ans.exchange.headers.get("Location", "?")
             said = say("http.answered", request="OAuth", status=status)
@@ -520,7 +589,9 @@ def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
     return Secret(token.strip())
 
 
-def api_error(ans: Answer, path: str, subject: str = "api") -> Finding:
+def api_error(ans: Answer, path: str, subject: str = "api", situation: str = "issued") -> Finding:
+    """`situation` says whose token was refused on a 401: "preset" (GIGACHAT_ACCESS_TOKEN) or
+    "issued" (by OAuth or the password in this run); GC031's remedy differs."""
     ev = [ans.exchange.render()]
     data = ans.json(lenient=True)
     status = ans.status
@@ -528,7 +599,8 @@ def api_error(ans: Answer, path: str, subject: str = "api") -> Finding:
     said = say("http.answered", request=f"{ans.exchange.method} {path}", status=status) + \
         (f" {message!r}" if message else "")
     if status == 401:
-        return Finding("GC031", said, ev, subject="api")
+        whose = "GIGACHAT_ACCESS_TOKEN" if situation == "preset" else "the token issued in this run"
+        return Finding("GC031", f"{said} for {whose}", ev, subject="api", situation=situation)
     if status == 402:
         return Finding("GC033", said, ev, subject=subject)
     if status == 403:
@@ -547,6 +619,6 @@ def api_error(ans: Answer, path: str, subject: str = "api") -> Finding:
     if 300 <= status < 400:
         return Finding("GC028", say("http.redirect", said=said, location=ans.exchange.headers.get("Location", "?")), ev,
                        subject="api")
-    if path.startswith("/chat"):
+    if "/chat/completions" in path:
         return Finding("GC040", said, ev, subject=subject)
     return Finding("GC028", said, ev, subject="api")

@@ -47,10 +47,12 @@ def image_cost(models: Sequence[str]) -> str:
     return say("spend.image", model=first, more=more)
 
 
-def spend_estimate(models: Sequence[str]) -> str:
-    """Everything the spending checks may cost, in one line (in the run's language)."""
-    return say("spend.estimate", chats=count(len(models), "n.chats"), models=", ".join(models),
-               max_tokens=CHAT_MAX_TOKENS, image=image_cost(models))
+def spend_estimate(models: Sequence[str], v2: bool = False) -> str:
+    """Everything the spending checks may cost, in one line (in the run's language); `v2`: chat is
+    checked on the v2 API too."""
+    n = len(models) * (2 if v2 else 1)
+    return say("spend.estimate", chats=count(n, "n.chats"), models=", ".join(models), max_tokens=CHAT_MAX_TOKENS,
+               apis=say("spend.v2_apis") if v2 else "", image=image_cost(models))
 
 
 # --- chat ------------------------------------------------------------------------------------
@@ -68,7 +70,7 @@ class ChatResult:
     def usage_text(self) -> str:
         if not self.usage:
             return "no usage reported"
-        order = ("prompt_tokens", "completion_tokens", "total_tokens")
+        order = ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens", "total_tokens")
         keys = [k for k in order if k in self.usage] + sorted(k for k in self.usage if k not in order)
         return ", ".join(f"{k.replace('_tokens', '')} {self.usage[k]}" for k in keys)
 
@@ -109,6 +111,47 @@ def chat(client: GigaChatClient, model: str, prompt: str, *, max_tokens: Optiona
         served_by=data.get("model") if isinstance(data.get("model"), str) else "",
         answer=ans,
     )
+
+
+def chat_v2(client: GigaChatClient, model: str, prompt: str = CHAT_PROMPT) -> ChatResult:
+    """One completion on the primary (v2) chat API, as the SDK's `chat.create()` sends it; a 200
+    that is not its answer shape (messages[].content[].text, top-level finish_reason) is GC040."""
+    from ..sdk import v2_chat_url
+    url = v2_chat_url(client.settings.base_url)
+    body = {"model": model, "messages": [{"role": "user", "content": [{"text": prompt}]}],
+            "model_options": {"max_tokens": CHAT_MAX_TOKENS}}
+    try:
+        ans = client.api("POST", url, json_body=body, subject=model)
+    except Finding as finding:
+        if finding.code not in MODEL_FAILURES:
+            raise
+        raise Finding(finding.code, f"{model} (v2): {finding.detail}", list(finding.evidence),
+                      subject=finding.subject) from None
+    data = ans.json()
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise Finding("GC040", f"{model}: POST {url} answered {ans.status} but not a v2 chat completion "
+                               f"(no messages[])", [ans.exchange.render()], subject=model)
+    texts = []
+    for message in messages:
+        if message.get("role") != "assistant":
+            continue
+        parts = message.get("content") or []
+        parts = [{"text": parts}] if isinstance(parts, str) else parts
+        texts.extend(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    finish = data.get("finish_reason")
+    return ChatResult(model=model, content="".join(texts), finish_reason=finish if isinstance(finish, str) else None,
+                      usage={k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)},
+                      latency_s=ans.exchange.elapsed_s,
+                      served_by=data.get("model") if isinstance(data.get("model"), str) else "", answer=ans)
+
+
+def short_chat_v2(client: GigaChatClient, model: str) -> ChatResult:
+    """The v2 chat check: one short completion on the API the site's SDK uses, judged."""
+    result = chat_v2(client, model)
+    judge_chat(result)
+    return result
 
 
 def judge_chat(result: ChatResult) -> None:

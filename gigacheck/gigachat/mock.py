@@ -23,6 +23,7 @@ handed out, and 403 when X-Client-ID differs from the generation call's.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -36,6 +37,7 @@ import requests
 import responses
 
 from ..scenarios import BASE, fixtures_dir, sample_env, scenarios  # noqa: F401  (importable from here too)
+from ..sdk import v2_chat_url
 from ..settings import Settings
 
 
@@ -72,7 +74,7 @@ class Scenario:
             raise ValueError(f"no mock scenario {name!r}; known: {', '.join(scenarios(fixtures))}")
         self.description = ""
         self.routes = self._routes()
-        self.access_token = "mock." + secrets.token_urlsafe(48)  # unique per run, so leaks are findable
+        self.access_token = jwe_like_token()  # unique per run, so leaks are findable
 
     def _load(self, name: str) -> dict:
         path = self.fixtures / "scenarios" / name / "http.json"
@@ -99,9 +101,18 @@ class Scenario:
             "base_url": settings.base_url, "api_origin": origin(settings.base_url),
             "proxy_base_url": settings.proxy_base_url or "",
             "first_model": settings.models[0] if settings.models else "",
+            "v2_chat_url": v2_chat_url(settings.base_url),
             "access_token": self.access_token,
             "expires_at_ms": int(time.time() * 1000) + 30 * 60 * 1000,
         }
+
+
+def jwe_like_token() -> str:
+    """An access token shaped like production's: an opaque JWE of 5 dot-separated base64url parts,
+    about 1,200 characters (header, encrypted key, IV, ciphertext, tag)."""
+    header = base64.urlsafe_b64encode(json.dumps({"enc": "A256CBC-HS512", "alg": "RSA-OAEP-256",
+                                                  "kid": "mock"}).encode()).decode().rstrip("=")
+    return ".".join([header] + [secrets.token_urlsafe(n) for n in (256, 16, 580, 32)])
 
 
 def _fill(value, values: Dict[str, object]):
@@ -130,7 +141,11 @@ class MockGigaChat:
 
     def start(self) -> "MockGigaChat":
         values = self.scenario.values(self.settings)
-        for route in self.scenario.routes:
+        routes = list(self.scenario.routes)
+        # the SDK's chat.create() posts to the v2 chat API: it answers as the scenario's v1 chat does
+        routes += [dict(r, url="{v2_chat_url}") for r in self.scenario.routes
+                   if r["url"] == "{base_url}/chat/completions" and r["method"].upper() == "POST"]
+        for route in routes:
             url = _fill(route["url"], values)
             if not url or "{" in url or url.startswith("/"):
                 continue  # a route for something not configured (e.g. no fallback provider)
@@ -176,7 +191,8 @@ class MockGigaChat:
             body = _fill(route.get("body", ""), values).encode("utf-8")
         if "content_type" in route:
             headers["Content-Type"] = route["content_type"]
-        headers.setdefault("X-Request-Id", "mock-" + secrets.token_hex(8))
+        if route["url"] != "{auth_url}":  # production's OAuth answers carry no X-Request-Id; the API's do
+            headers.setdefault("X-Request-Id", "mock-" + secrets.token_hex(8))
         return status, headers, body
 
     def listed_models(self) -> List[str]:
@@ -216,8 +232,14 @@ def _chat_completion(mock: MockGigaChat, route: dict, request, values):
         return _json_answer(404, {"status": 404, "message": "No such model"}, rid)
     if model in _fill(route.get("static_for_models", []), values):
         return mock._static(route, values)
+    v2 = "/v2/chat/completions" in urlsplit(request.url).path
     messages = body.get("messages") or [{}]
-    prompt = str(messages[-1].get("content", "")) if isinstance(messages[-1], dict) else ""
+    prompt = messages[-1].get("content", "") if isinstance(messages[-1], dict) else ""
+    if isinstance(prompt, list):  # v2: content is a list of parts
+        prompt = "".join(p.get("text", "") for p in prompt if isinstance(p, dict))
+    prompt = str(prompt)
+    if v2:
+        return _json_answer(200, _v2_answer(model, "Да.", max(1, len(prompt.split()) + 8)), rid)
     if body.get("function_call") == "auto" and _DRAWING.search(prompt):
         if route.get("draws", True):
             file_id = str(uuid.uuid4())
@@ -235,6 +257,16 @@ def _chat_completion(mock: MockGigaChat, route: dict, request, values):
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                   "total_tokens": prompt_tokens + completion_tokens},
     }, rid)
+
+
+def _v2_answer(model: str, content: str, input_tokens: int) -> dict:
+    """The primary (v2) chat API's answer, in the shape of the SDK's recorded production answers."""
+    output_tokens = max(1, len(content.split()))
+    return {"model": f"{model}:2.0.28.2", "created_at": int(time.time()),
+            "messages": [{"role": "assistant", "content": [{"text": content}]}], "finish_reason": "stop",
+            "usage": {"input_tokens": input_tokens, "input_tokens_details": {"prompt_tokens": input_tokens,
+                                                                             "cached_tokens": 0},
+                      "output_tokens": output_tokens, "total_tokens": input_tokens + output_tokens}}
 
 
 def _file_content(mock: MockGigaChat, route: dict, request, values):

@@ -32,6 +32,9 @@ def pytest_addoption(parser):
                     help=say("help.search", lang))
     group.addoption("--limit", dest="gigacheck_limit", type=int, default=50, metavar="N",
                     help=say("help.limit", lang))
+    import importlib.util
+    if importlib.util.find_spec("pytest_django") is None:  # pytest-django has its own --ds, read as well
+        group.addoption("--ds", dest="gigacheck_ds", default=None, metavar="SETTINGS", help=say("help.ds", lang))
     parser.addini("gigacheck_log_thresholds", type="linelist", default=[], help=say("help.thresholds", lang))
     parser.addini("gigacheck_log_columns", default="", help=say("help.columns", lang))
     parser.addini("gigacheck_log_query_timeout", default=str(store.STATEMENT_LIMIT_S),

@@ -38,6 +38,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--search", default=None, metavar="TEXT", help=say("help.search", lang))
     p.add_argument("--limit", type=int, default=50, metavar="N", help=say("viewer.help.limit", lang))
     p.add_argument("--env-file", default=None, metavar="PATH", help=say("viewer.help.env_file", lang))
+    p.add_argument("--ds", default=None, metavar="SETTINGS", help=say("help.ds", lang))
     p.add_argument("--json", action="store_true", help=say("viewer.help.json", lang))
     p.add_argument("--summary", action="store_true", help=say("viewer.help.summary", lang))
     p.add_argument("--mock", nargs="?", const="healthy", default=None, metavar="SCENARIO",
@@ -103,10 +104,16 @@ def _settings(args, environ):
             raise ConfigError(say("usage.unknown_scenario", scenario=repr(args.mock), hint="", known=", ".join(known)))
         sample = sample_env(fixtures, args.mock)
     try:
-        return settings_mod.load(environ, env_file, env_file_explicit=bool(args.env_file), mock_sample=sample,
-                                 mock_scenario=args.mock)
+        settings = settings_mod.load(environ, env_file, env_file_explicit=bool(args.env_file), mock_sample=sample,
+                                     mock_scenario=args.mock)
     except settings_mod.EnvFileError as exc:
         raise ConfigError(str(exc)) from None
+    from .django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
+    fill_database_url(settings, getattr(args, "ds", None), [Path.cwd(), env_file.parent])
+    for problem in settings.problems:
+        if problem.startswith("DATABASE_URL from"):
+            raise ConfigError(problem)
+    return settings
 
 
 class Sources:

@@ -72,6 +72,7 @@ class Seen:
     path: str
     headers: Dict[str, str]
     body: bytes
+    client_cert: bool = False  # the peer showed a client certificate our client CA signed (mTLS)
 
     def header(self, name: str) -> Optional[str]:
         for k, v in self.headers.items():
@@ -124,7 +125,39 @@ def _oauth(seen: Seen, fake: "FakeGigaChat") -> Reply:
 
 
 def _bearer_ok(seen: Seen, fake: "FakeGigaChat") -> bool:
+    if seen.client_cert:  # an mTLS host authenticates by the certificate, as the SDK expects
+        return True
     return (seen.header("Authorization") or "") in {f"Bearer {t}" for t in fake.accepted_tokens()}
+
+
+def _password(seen: Seen, fake: "FakeGigaChat") -> Reply:
+    """The SDK's password authentication: POST {base_url}/token, HTTP Basic user:password."""
+    auth = seen.header("Authorization") or ""
+    try:
+        user, _, password = base64.b64decode(auth[len("Basic "):]).decode().partition(":")
+    except ValueError:
+        user, password = "", ""
+    if not auth.startswith("Basic ") or fake.users.get(user) != password:
+        return Reply(401, json={"status": 401, "message": "Unauthorized"})
+    return Reply(200, json={"tok": fake.token, "exp": int(time.time() * 1000) + 30 * 60 * 1000})
+
+
+def _chat_v2(seen: Seen, fake: "FakeGigaChat") -> Reply:
+    """POST /api/v2/chat/completions: the primary chat API, in the shape of the SDK's recorded answers."""
+    if not _bearer_ok(seen, fake):
+        return _unauthorized()
+    try:
+        model = json.loads(seen.body or b"{}").get("model", "GigaChat")
+    except ValueError:
+        return Reply(422, json={"status": 422, "message": "Invalid params: body is not JSON"})
+    if model not in fake.models:
+        return Reply(404, json={"status": 404, "message": "No such model"})
+    return Reply(200, json={"model": f"{model}:2.0.28.2", "created_at": int(time.time()),
+                            "messages": [{"role": "assistant", "content": [{"text": "Привет!"}]}],
+                            "finish_reason": "stop",
+                            "usage": {"input_tokens": 19, "input_tokens_details": {"prompt_tokens": 19,
+                                                                                   "cached_tokens": 0},
+                                      "output_tokens": 2, "total_tokens": 21}})
 
 
 def _unauthorized() -> Reply:
@@ -198,7 +231,20 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         if fake.silent:  # a black hole: TCP accepted, then nothing, not even TLS
             fake._stopping.wait(fake.hold)
             raise _Drop
-        self.request = fake._context.wrap_socket(self.request, server_side=True)
+        tls = fake._context.wrap_socket(self.request, server_side=True, do_handshake_on_connect=False)
+        self.request = tls
+        try:
+            tls.do_handshake()
+        except ssl.SSLError:
+            # a lingering close, as real front servers do: the alert (e.g. "certificate required")
+            # reaches the client, not discarded by a reset over its unread request (raw TCP reads)
+            tls.settimeout(0.3)
+            try:
+                while socket.socket.recv(tls, 65536):
+                    pass
+            except OSError:
+                pass
+            raise _Drop from None
         self.connection = self.request
         super().setup()
 
@@ -209,7 +255,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         fake: FakeGigaChat = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(length, BODY_LIMIT)) if length > 0 else b""
-        seen = Seen(self.command, self.path.split("?", 1)[0], dict(self.headers.items()), body)
+        peer = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
+        seen = Seen(self.command, self.path.split("?", 1)[0], dict(self.headers.items()), body, bool(peer))
         with fake._lock:
             fake.seen.append(seen)
         reply = fake.route(seen)
@@ -232,7 +279,9 @@ def _write(h: _RequestHandler, reply: Reply, seen: Seen, fake: "FakeGigaChat") -
                 "cut-off": max(len(body), 2) * 2, "endless": reply.size}[reply.mode]
     h.send_response(reply.status)
     headers = {"Content-Type": "application/json" if reply.json is not None else "text/html; charset=utf-8",
-               "X-Request-Id": str(uuid.uuid4()), "Connection": "close"}
+               "Connection": "close"}
+    if seen.path != OAUTH_PATH:  # production's OAuth answers carry no X-Request-Id; the API's do
+        headers["X-Request-Id"] = str(uuid.uuid4())
     if reply.content_type is not None:
         headers["Content-Type"] = reply.content_type
     if reply.gzip:
@@ -297,8 +346,10 @@ class FakeGigaChat:
 
     def __init__(self, ca, *, key: Optional[str] = None, token: Optional[str] = None, cert: str = "good",
                  silent: bool = False, hold: float = 15.0, lifetime: float = 120.0, io_timeout: float = 10.0,
-                 proxy_key: Optional[str] = None):
+                 proxy_key: Optional[str] = None, client_ca=None):
         self.ca = ca
+        self.client_ca = client_ca          # a trustme.CA: the server then requires client certificates (mTLS)
+        self.users: Dict[str, str] = {}     # user -> password, for the SDK's password authentication
         self.key = key
         self.token = token or canary_token()
         self.extra_tokens: List[str] = []   # e.g. a GIGACHAT_ACCESS_TOKEN the API accepts
@@ -317,6 +368,8 @@ class FakeGigaChat:
             ("GET", API_PREFIX + "/models"): _models,
             ("GET", API_PREFIX + "/models/*"): _model,
             ("POST", API_PREFIX + "/chat/completions"): _chat,
+            ("POST", "/api/v2/chat/completions"): _chat_v2,
+            ("POST", API_PREFIX + "/token"): _password,
             ("GET", API_PREFIX + "/balance"): _balance,
             ("GET", PROXY_PREFIX + "/models"): _proxy_models,
             ("HEAD", "*"): _probe,
@@ -336,6 +389,12 @@ class FakeGigaChat:
         self.routes[(method.upper(), path)] = reply
         return self
 
+    def require_client_cert(self, client_ca) -> "FakeGigaChat":
+        """From now on, require a client certificate signed by `client_ca` (a trustme.CA): an mTLS host."""
+        self.client_ca = client_ca
+        self._context = self._tls_context(self.cert)
+        return self
+
     def accepted_tokens(self) -> List[str]:
         return [self.token] + self.extra_tokens
 
@@ -351,6 +410,9 @@ class FakeGigaChat:
             raise ValueError(f"unknown cert {cert!r}")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         leaf.configure_cert(ctx)
+        if self.client_ca is not None:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            self.client_ca.configure_trust(ctx)
         return ctx
 
     # --- addresses -----------------------------------------------------------------------------

@@ -130,6 +130,17 @@ def _preset_token_expired(peer: Peer) -> None:
     peer.fake.on("GET", MODELS_PATH, Reply(401, json=_echoing_expired))
 
 
+def _mtls_host(peer: Peer) -> None:
+    import trustme
+    peer.fake.require_client_cert(trustme.CA())  # gigacheck has no certificate of this CA
+
+
+def _password_refused(peer: Peer) -> None:
+    del peer.env["GIGACHAT_CREDENTIALS"]
+    peer.env["GIGACHAT_USER"], peer.env["GIGACHAT_PASSWORD"] = "site-user", "not-" + canary_token()[:24]
+    peer.fake.users["site-user"] = "the-right-password"
+
+
 def _unknown_model(peer: Peer) -> None:
     peer.env["GIGACHAT_MODELS"] = "GigaChat,GigaChat-3-Ultra"
 
@@ -253,7 +264,8 @@ FAULTS = [
           _models(Reply(200, body=NON_UTF8, content_type="application/json")), says="UTF-8"),
     Fault("api-json-as-text", "`/models` 200 with valid JSON sent as `text/plain`", None, "",
           _models(Reply(200, json=lambda seen, fake: {"object": "list", "data": [
-              {"id": m, "object": "model"} for m in fake.models]}, content_type="text/plain"))),
+              {"id": m, "object": "model", "owned_by": "salutedevices"} for m in fake.models]},
+              content_type="text/plain"))),
     Fault("chat-402", "chat completion answers 402 Payment Required (`--spend`)", "GC033", CHAT,
           _chat_error(402, "Payment Required"), says="402", args=SPEND),
     Fault("chat-413", "chat completion answers 413 Payload too large (`--spend`)", "GC040", CHAT,
@@ -262,6 +274,10 @@ FAULTS = [
           _chat_error(422, "Invalid params: max_tokens"), says="422", args=SPEND),
     Fault("api-redirect-other-host", "`/models` answers 302 to another host (the token must not follow)",
           "GC028", LIST, _redirect_to_other("GET", MODELS_PATH, 302), says="redirect"),
+    Fault("mtls-certificate-required", "the host requires a client certificate (TLS alert `certificate required`)",
+          "GC037", PROBE, _mtls_host, says="certificate required"),
+    Fault("password-refused", "password authentication (`POST /token`) answers 401", "GC036", OAUTH,
+          _password_refused, says="401"),
 ]
 
 BY_NAME = {f.name: f for f in FAULTS}
