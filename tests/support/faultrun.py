@@ -50,7 +50,7 @@ def read_outputs(workdir: Path, ret: int, stdout: str, stderr: str) -> ChecksRun
     extra = {str(p.relative_to(workdir)): text(p) for p in sorted(workdir.rglob("*"))
              if p.is_file() and p not in (report, html, junit) and p.stat().st_size < (8 << 20)}
     return ChecksRun(ret=ret, stdout=stdout, stderr=stderr, json=data, html=text(html), junit=text(junit),
-                     path=workdir, extra_files=extra)
+                     html_path=html, path=workdir, extra_files=extra)
 
 
 class InProcess:
