@@ -506,6 +506,8 @@ class Collector:
 
     def _take_pictures(self, report) -> None:
         """A generated picture goes above the table, at its own size, instead of into a collapsed row."""
+        if hasattr(self.run.config, "workerinput"):
+            return  # the controller takes them: an xdist worker sends its reports on, extras included
         extras = getattr(report, "extras", None) or []
         pictures = [x for x in extras if isinstance(x, dict) and x.get("format_type") == "image"
                     and isinstance(x.get("content"), str)]
