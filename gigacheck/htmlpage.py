@@ -112,13 +112,18 @@ def areas(records: List[CheckRecord], lang: str) -> str:
                 codes.extend(c for c in r.codes if c not in codes)
         detail = ""
         if st.state == "skipped" and st.skip_reasons():
-            detail = f"<span class='gc-reason'>{_e(st.skip_reasons()[0])}</span>"
+            detail = f"<span class='gc-reason'>{_e(_clip(st.skip_reasons()[0]))}</span>"
         items.append(f"<li class='gc-area gc-{st.state}' data-area='{_e(st.area)}'>"
                      f"<span class='gc-mark'>{MARKS[st.state]}</span> <b>{_e(st.name(lang))}</b> "
                      f"{' '.join(f'<code>{c}</code>' for c in codes)} <span>{_e(st.tally(lang))}</span>"
                      f"{' ' + detail if detail else ''}</li>")
     return (f"<div id='gigacheck-verdicts'><h2>{_e(say('html.areas', lang))}</h2>"
             f"<ul class='gc-areas'>{''.join(items)}</ul></div>")
+
+
+def _clip(text: str, width: int = 300) -> str:
+    """An area's line is one line: the full reason is in the check's row."""
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def cards(records: List[CheckRecord], lang: str) -> str:
@@ -215,7 +220,8 @@ def finish_file(path: Path, lang: str, count_line: str) -> None:
 # Verdict first: the summary (banner, areas, cards) leads, pytest-html's table follows, the environment
 # after it. Long lines wrap everywhere, so a 1400 px window never scrolls sideways.
 STYLE = """
-body{display:flex;flex-direction:column;min-width:0;margin:8px 16px;color:#333;font-size:13px}
+body{display:flex;flex-direction:column;min-width:0;margin:8px 16px;color:#333;font-size:13px;
+  overflow-wrap:anywhere}
 body>*{order:5}
 body>.summary{order:0;display:block}
 body>#results-table{order:1}

@@ -78,7 +78,9 @@ def assert_page_basics(facts, result):
 
 
 def test_a_failing_live_run_opens_on_its_failure(chromium, run_checks, fake_giga, giga_ca_file, canaries):
-    fake_giga.on("POST", OAUTH_PATH, Reply(401, json={"code": 6, "message": "credentials doesn't match db data"}))
+    # a long unbroken word in the peer's answer: the evidence must wrap, not widen the page
+    fake_giga.on("POST", OAUTH_PATH, Reply(401, json={"code": 6, "message": "credentials doesn't match db data "
+                                                      + "Q" * 3000}))
     with ClosedPort() as db:
         result = run_checks(env=base_env(fake_giga, giga_ca_file, canaries, db.port))
     assert result.ret == 1 and result.json["verdict"] == "failed" and result.json["mode"] == "live"
@@ -120,6 +122,9 @@ def test_a_passing_run_shows_the_picture_and_a_warning_turns_the_banner_amber(ch
 
 def test_a_russian_run_speaks_russian_in_the_page_and_the_terminal(run_checks):
     result = run_checks("--mock=expired-token", "--lang", "ru")
+    if SCREENSHOTS:  # to look at: the Russian page in the browser
+        with __import__("tests.support.browser", fromlist=["Chromium"]).Chromium() as browser:
+            browser.open(result.html_path).screenshot(Path(SCREENSHOTS) / "russian.png")
     assert result.json["lang"] == "ru" and result.json["verdict"] == "failed"
     page = result.html
     assert '<html lang="ru">' in page
