@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -42,8 +43,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     return args.func(args)
 
 
-if __name__ == "__main__":
+def entry(argv: Optional[List[str]] = None) -> int:
+    """`main` for a shell: a reader that stops early (`| head -1`) ends the output quietly."""
     for stream in (sys.stdout, sys.stderr):  # Cyrillic rows on a terminal that is not UTF-8
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    sys.exit(main())
+    try:
+        status = main(argv)
+        sys.stdout.flush()  # here, so a closed pipe is caught here and not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # Nobody reads the rest, which is the reader's choice, not an error. Point stdout at
+        # devnull so the interpreter's own last flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(entry())

@@ -109,8 +109,8 @@ def _is_checks_run(config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
+    from .scenarios import fixtures_dir, sample_env, scenarios
     from . import settings as settings_mod
-    from .gigachat import mock
 
     run = Run(config)
     config.stash[RUN_KEY] = run
@@ -123,10 +123,10 @@ def pytest_configure(config):
         run.lang = choose_lang(config.getoption("gigacheck_lang"), config.getini("gigacheck_lang"))
     except ValueError as exc:
         raise pytest.UsageError(f"gigacheck_lang: {exc}") from None
-    run.fixtures_dir = mock.fixtures_dir(config.rootpath)
+    run.fixtures_dir = fixtures_dir(config.rootpath)
     scenario = config.getoption("gigacheck_mock")
     if scenario is not None:
-        known = mock.scenarios(run.fixtures_dir)
+        known = scenarios(run.fixtures_dir)
         if scenario not in known:
             hint = " (put --mock after the paths, or write --mock=SCENARIO)" if os.path.exists(scenario) else ""
             raise pytest.UsageError(f"--mock: unknown scenario {scenario!r}{hint}; known: {', '.join(known)}")
@@ -138,7 +138,7 @@ def pytest_configure(config):
     try:
         run.settings = settings_mod.load(
             os.environ, env_file, env_file_explicit=bool(env_opt),
-            mock_sample=mock.sample_env(run.fixtures_dir, scenario) if scenario else None,
+            mock_sample=sample_env(run.fixtures_dir, scenario) if scenario else None,
             mock_scenario=scenario)
     except settings_mod.EnvFileError as exc:
         raise pytest.UsageError(str(exc)) from None

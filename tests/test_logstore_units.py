@@ -11,7 +11,7 @@ from gigacheck.logs import file as logfile
 from gigacheck.logs import store as logstore
 from gigacheck.logs import signatures
 from gigacheck.diagnosis import Finding
-from gigacheck.logs.plugin import options_from, parse_thresholds
+from gigacheck.logs.options import options_from, parse_thresholds
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 

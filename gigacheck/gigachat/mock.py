@@ -35,28 +35,8 @@ from urllib.parse import unquote, urlsplit
 import requests
 import responses
 
+from ..scenarios import BASE, fixtures_dir, sample_env, scenarios  # noqa: F401  (importable from here too)
 from ..settings import Settings
-
-BASE = "healthy"
-
-
-def fixtures_dir(root: Optional[Path] = None) -> Path:
-    own = Path(__file__).resolve().parent.parent / "fixtures"  # shipped with the package
-    for candidate in ([root / "fixtures"] if root else []) + [own]:
-        if (candidate / "scenarios").is_dir():
-            return candidate
-    return own
-
-
-def scenarios(fixtures: Path) -> List[str]:
-    root = fixtures / "scenarios"
-    return sorted(p.name for p in root.iterdir() if (p / "env").exists() or (p / "http.json").exists()) \
-        if root.is_dir() else []
-
-
-def sample_env(fixtures: Path, scenario: str) -> Path:
-    path = fixtures / "scenarios" / scenario / "env"
-    return path if path.exists() else fixtures / "scenarios" / BASE / "env"
 
 
 def _raise(kind: str, url: str):

@@ -1,4 +1,4 @@
-"""pytest wiring of the log checks: the log options, the thresholds, and `log_window`.
+"""pytest wiring of the log checks: the log options and ini keys, and the `log_window` fixture.
 
 Loaded by `gigacheck.plugin`. Fixtures never raise at setup for an expected problem:
 `log_window` opens its sources lazily, inside the check that asks, so a problem is
@@ -7,36 +7,12 @@ a failed check with its code (and, through the plugin's dedup, one failure per c
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional
-
 import pytest
 
-from . import sources, store
-from ..diagnosis import Finding, skip_reason, warn
-from .signatures import BY_CODE, CODES, LG018, parse_level
-
-MAX_HOURS = 24 * 366 * 20   # beyond this a window bound is not a date any more
-MAX_LIMIT = 10_000
-EVIDENCE_WIDTH = 400        # characters of a message shown per evidence row
-
-
-@dataclass(frozen=True)
-class LogOptions:
-    hours: float = 24.0
-    level: Optional[str] = None
-    search: Optional[str] = None
-    limit: int = 50
-    thresholds: Dict[str, int] = field(default_factory=dict)
-    columns: str = ""
-    query_timeout: float = store.STATEMENT_LIMIT_S
-
-    @property
-    def filter(self) -> store.Filter:
-        return store.Filter(self.level, self.search, self.limit)
-
+from . import store
+# the options and the questions live in pytest-free modules (the viewer shares them); importable here too
+from .options import MAX_HOURS, MAX_LIMIT, LogOptions, options_from, parse_thresholds  # noqa: F401
+from .questions import EVIDENCE_WIDTH, Cached, LogChecks  # noqa: F401
 
 OPTIONS_KEY = pytest.StashKey[LogOptions]()
 
@@ -61,41 +37,6 @@ def pytest_addoption(parser):
                   help="seconds each log query may run on the database server (default 10)")
 
 
-def parse_thresholds(lines) -> Dict[str, int]:
-    """`LG014=5` lines (commas or spaces between several); unknown codes are an error."""
-    out = {}
-    for line in lines or ():
-        for item in line.replace(",", " ").split():
-            code, sep, value = item.partition("=")
-            code = code.strip().upper()
-            if not sep or code not in CODES:
-                raise ValueError(f"gigacheck_log_thresholds: {item!r} is not CODE=N with CODE one of "
-                                 f"{', '.join(CODES)}")
-            try:
-                n = int(value)
-            except ValueError:
-                raise ValueError(f"gigacheck_log_thresholds: {item!r}: N must be a whole number") from None
-            if n < 0:
-                raise ValueError(f"gigacheck_log_thresholds: {item!r}: N must not be negative")
-            out[code] = n
-    return out
-
-
-def options_from(hours, level, search, limit, thresholds=(), columns="", query_timeout=None) -> LogOptions:
-    """Validated log options (ValueError says which one is wrong); the viewer uses this too."""
-    if hours is None or not math.isfinite(hours) or hours <= 0 or hours > MAX_HOURS:
-        raise ValueError(f"--hours {hours}: give a number of hours above 0 (0.5 is 30 minutes)")
-    if limit is None or limit < 0 or limit > MAX_LIMIT:
-        raise ValueError(f"--limit {limit}: give a whole number from 0 to {MAX_LIMIT}")
-    level = parse_level(level)
-    timeout = float(query_timeout) if query_timeout not in (None, "") else store.STATEMENT_LIMIT_S
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise ValueError(f"log query timeout {query_timeout!r}: give seconds above 0")
-    store.LogTable.of(None, columns)  # the column names are checked here, the table name at use
-    return LogOptions(float(hours), level, search or None, int(limit), parse_thresholds(thresholds),
-                      columns or "", timeout)
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
     try:
@@ -106,228 +47,6 @@ def pytest_configure(config):
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[OPTIONS_KEY] = opts
-
-
-# --- the fixture -----------------------------------------------------------------------------------------
-
-class Cached:
-    """A value or the Finding that stood in its way, computed once; a Finding is raised again
-    (a fresh copy) for every check that asks, and the plugin's dedup keeps one failure.
-    A driver's surprise (any other exception) becomes `code` too: a coded failure, not a traceback."""
-
-    def __init__(self, compute, code: str = "LG002", subject: str = store.DB_SUBJECT):
-        self._compute = compute
-        self._code, self._subject = code, subject
-        self._done = False
-        self._value = self._finding = None
-
-    def get(self):
-        if not self._done:
-            try:
-                self._value = self._compute()
-            except Finding as f:
-                self._finding = f
-            except Exception as exc:
-                self._finding = Finding(self._code, f"unexpected {type(exc).__name__}: {exc}", subject=self._subject)
-            self._done = True
-        if self._finding is not None:
-            f = self._finding
-            raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
-        return self._value
-
-    def peek(self):
-        """The value if it was computed and is not a Finding, else None (computes nothing)."""
-        return self._value if self._done and self._finding is None else None
-
-
-class LogChecks:
-    """What the log checks ask, each answer computed once per run."""
-
-    def __init__(self, settings, opts: LogOptions, mock_scenario: Optional[str] = None, fixtures_dir=None,
-                 tmp_dir=None):
-        self.settings = settings
-        self.opts = opts
-        self.mock_scenario = mock_scenario
-        self.fixtures_dir = fixtures_dir
-        self.tmp_dir = tmp_dir
-        self._tz = Cached(lambda: store.zone(settings.log_timezone), "LG001", store.SETTINGS_SUBJECT)
-        self._window = Cached(lambda: store.Window.last(opts.hours, self._tz.get()), "LG001",
-                              store.SETTINGS_SUBJECT)
-        self._db = Cached(self._open_database)
-        self._info = Cached(lambda: self._db.get().table_info(), "LG003", store.TABLE_SUBJECT)
-        self._file = Cached(lambda: sources.FileSource(settings.log_file) if settings.log_file else None, "LG001",
-                            store.FILE_SUBJECT)
-        self._scan = Cached(self._scan_all)
-
-    # -- sources --
-    @property
-    def db_configured(self) -> bool:
-        return bool(self.settings.database_url) or bool(self.mock_scenario)
-
-    def _table(self) -> store.LogTable:
-        try:
-            return store.LogTable.of(self.settings.log_table, self.opts.columns)
-        except ValueError as exc:
-            raise Finding("LG003", f"GIGACHECK_LOG_TABLE: {exc}", subject=store.TABLE_SUBJECT) from None
-
-    def _open_database(self):
-        url = self.settings.database_url
-        if url is None:
-            if not self.mock_scenario:
-                raise Finding("LG001", "DATABASE_URL is not set (nor GIGACHECK_LOG_FILE): there is no log to read",
-                              subject=store.DB_SUBJECT)
-            source = sources.open_database(self._embedded(), self._table(), self.opts.query_timeout)
-            source.label = f"embedded SQLite of mock scenario {self.mock_scenario}"
-            return source
-        return sources.open_database(url.reveal(), self._table(), self.opts.query_timeout)
-
-    def _embedded(self) -> str:
-        """Mock mode without DATABASE_URL: the scenario's log rows in a fresh SQLite database."""
-        base = self.fixtures_dir / "scenarios"
-        path = base / self.mock_scenario / "logs.json"
-        if not path.exists():
-            path = base / "healthy" / "logs.json"
-        rows = json.loads(path.read_text(encoding="utf-8"))
-        rows = rows["rows"] if isinstance(rows, dict) else rows
-        target = self.tmp_dir / f"mock-{self.mock_scenario}.sqlite3"
-        if target.exists():
-            target.unlink()
-        sources.seed_sqlite(target, rows, self._table(), self._tz.get())
-        return f"sqlite:///{target}"
-
-    def database(self):
-        if not self.db_configured and self.settings.log_file:
-            pytest.skip(skip_reason("LG001", "DATABASE_URL is not set: the log checks read GIGACHECK_LOG_FILE only"))
-        return self._db.get()
-
-    def close(self) -> None:
-        for cached in (self._db, self._file):
-            source = cached.peek()
-            if source is not None:
-                source.close()
-
-    # -- the questions --
-    def configured(self) -> None:
-        """LG001: a log to read (DATABASE_URL understood, the mock's embedded database, or
-        GIGACHECK_LOG_FILE readable), in a zone that exists."""
-        self._tz.get()
-        url = self.settings.database_url
-        if url is not None:
-            store.parse_database_url(url.reveal())  # LG001 when it is not understood
-        if self.settings.log_file:
-            self._file.get()  # LG001 when it cannot be read
-        if url is None and not self.mock_scenario and not self.settings.log_file:
-            self._db.get()  # LG001: nothing to read at all
-
-    def table_exists(self) -> None:
-        self.database()
-        try:
-            self._info.get()
-        except Finding as f:
-            if f.code != "LG004":  # the table is there; its columns are the next check's question
-                raise
-
-    def table_info(self):
-        self.database()
-        return self._info.get()
-
-    def index(self) -> None:
-        info = self.table_info()
-        if info.indexed:
-            return
-        source = self._db.get()
-        ts = info.col("timestamp").name
-        ours = "gigacheck reads the window by primary-key range" if info.pk else \
-            "so do these checks (the table has no integer id to read by range either)"
-        warn("LG005", f"{info.name}.{ts} has no index: the site's own log queries (view_gigachat_logs, the "
-                      f"admin) read the whole table; {ours}",
-             evidence=[source.create_index_sql(info),
-                       f"Django, Asistent/models.py, SystemLog: {ts} = models.DateTimeField(default=timezone.now, "
-                       f"db_index=True)",
-                       "then: python manage.py makemigrations Asistent && python manage.py migrate Asistent"])
-
-    @property
-    def window(self) -> store.Window:
-        return self._window.get()
-
-    def scan(self) -> store.Scan:
-        return self._scan.get()
-
-    def _scan_all(self) -> store.Scan:
-        """Every source that can be read; a source that cannot is named, and its Finding raised
-        when the others show nothing (its own check reports it)."""
-        window = self.window
-        scans, broken = [], []
-        for configured, source in ((self.db_configured or not self.settings.log_file, self.table_source),
-                                   (bool(self.settings.log_file), self.file_source)):
-            if not configured:
-                continue
-            try:
-                scans.append(source().scan(window, self.opts.filter))
-            except Finding as f:
-                broken.append(f)
-        if not scans:
-            raise broken[0]
-        merged = store.Scan.merge(scans, self.opts.limit)
-        merged.notes = merged.notes + [f"not read: {f.headline}" for f in broken]
-        merged.broken = list(broken)
-        return merged
-
-    def table_source(self):
-        """The database, once its log table has passed the table checks."""
-        self._info.get()
-        return self._db.get()
-
-    def file_source(self):
-        """GIGACHECK_LOG_FILE, or None when it is not set."""
-        return self._file.get()
-
-    def signature(self, code: str) -> None:
-        scan = self.scan()
-        n = scan.counts.get(code, 0)
-        limit = self.opts.thresholds.get(code, 0)
-        if n > limit:
-            raise Finding(code, self._detail(n, limit), self.evidence(scan, code, n))
-        for f in scan.broken:  # nothing found, but not everything could be read
-            raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
-
-    def images_saved(self) -> None:
-        scan = self.scan()
-        n = scan.counts.get(LG018, 0)
-        if n > self.opts.thresholds.get(LG018, 0):
-            warn(LG018, f"{scan.gigachat} GigaChat entries in the last {self.opts.hours:g} h and no "
-                        f"`Изображение сохранено`", self.evidence(scan, LG018, n))
-        for f in scan.broken:
-            raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
-
-    def _detail(self, n: int, limit: int) -> str:
-        entries = "entry" if n == 1 else "entries"
-        above = f" (threshold {limit})" if limit else ""
-        return f"{n} {entries} in the last {self.opts.hours:g} h{above}"
-
-    def evidence(self, scan: store.Scan, code: str, n: int) -> List[str]:
-        window = self.window
-        rows = scan.samples.get(code, [])
-        what = BY_CODE[code].describe() if code in BY_CODE else "`gigachat` (any level)"
-        narrowed = []
-        if self.opts.level:
-            narrowed.append(f"level {self.opts.level} and above")
-        if self.opts.search:
-            narrowed.append(f"containing {self.opts.search!r}")
-        head = (f"{scan.source}: {n} rows matching {what} since "
-                f"{window.since_local:%Y-%m-%d %H:%M:%S} ({_zone_name(window.tz)}), newest first"
-                + (f", shown: {', '.join(narrowed)}" if narrowed else ""))
-        lines = [head] + [r.line(EVIDENCE_WIDTH) for r in rows]
-        if not rows and narrowed:
-            lines.append("(no row of these matches --level/--search)")
-        elif n > len(rows):
-            lines.append(f"… and {n - len(rows)} more (--limit {self.opts.limit})")
-        lines += scan.notes
-        return lines
-
-
-def _zone_name(tz) -> str:
-    return getattr(tz, "key", None) or str(tz)
 
 
 @pytest.fixture(scope="session")

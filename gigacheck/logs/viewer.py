@@ -17,7 +17,7 @@ from typing import List, TextIO
 
 from . import sources, store
 from ..diagnosis import CATALOG, Finding
-from .plugin import options_from
+from .options import options_from
 from .signatures import LEVELS, codes_summary
 
 EXIT_OK, EXIT_CONFIG = 0, 2
@@ -73,6 +73,8 @@ def run(args, environ=None, stdout: TextIO = None, stderr: TextIO = None) -> int
     except Finding as f:
         stderr.write(redact(f"gigacheck logs: error: {f.headline}") + "\n")
         return EXIT_CONFIG
+    except BrokenPipeError:  # the reader stopped (`| head`): the caller ends quietly
+        raise
     except Exception as exc:  # a driver's surprise: still one line, never a traceback with secrets in it
         stderr.write(redact(f"gigacheck logs: error: unexpected {type(exc).__name__}: {exc}") + "\n")
         return 1
@@ -81,15 +83,15 @@ def run(args, environ=None, stdout: TextIO = None, stderr: TextIO = None) -> int
 
 def _settings(args, environ):
     from .. import settings as settings_mod
-    from ..gigachat import mock
+    from ..scenarios import fixtures_dir, sample_env, scenarios
     env_file = Path(args.env_file).expanduser() if args.env_file else Path(".env")
-    fixtures = mock.fixtures_dir()
+    fixtures = fixtures_dir()
     sample = None
     if args.mock is not None:
-        known = mock.scenarios(fixtures)
+        known = scenarios(fixtures)
         if args.mock not in known:
             raise ConfigError(f"--mock: unknown scenario {args.mock!r}; known: {', '.join(known)}")
-        sample = mock.sample_env(fixtures, args.mock)
+        sample = sample_env(fixtures, args.mock)
     try:
         return settings_mod.load(environ, env_file, env_file_explicit=bool(args.env_file), mock_sample=sample,
                                  mock_scenario=args.mock)
@@ -101,8 +103,8 @@ class Sources:
     """The configured log sources, opened (and closed) together."""
 
     def __init__(self, settings, opts):
-        from .plugin import LogChecks
-        from ..gigachat.mock import fixtures_dir
+        from .questions import LogChecks
+        from ..scenarios import fixtures_dir
         self.settings, self.opts = settings, opts
         self._tmp = None
         if settings.mock and settings.database_url is None:  # the embedded database of mock mode

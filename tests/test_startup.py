@@ -1,0 +1,74 @@
+"""Start-up pays only for what runs: what each entry point imports, and a reader that stops early.
+
+Each entry point runs in a fresh interpreter (imports are process-wide), and reports the
+modules it ended with; timings are for `bench/bench_run.py`, never asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.checksrun import CHECKS, CLOSED_PORT
+
+WATCHED = ("pytest", "requests", "responses")
+
+# Runs a module as `python -m MODULE ARGS` would, then prints which watched modules were imported.
+PROBE = """
+import json, runpy, sys
+module, sys.argv = sys.argv[1], sys.argv[1:]
+try:
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+print("\\nIMPORTED " + json.dumps(sorted(m for m in %r if m in sys.modules)))
+""" % (WATCHED,)
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GIGACHAT_", "GIGACHECK_", "PROXY_API_", "PYTEST_")) and k != "DATABASE_URL"}
+    env.update(extra)
+    return env
+
+
+def imported(tmp_path, *argv, **env):
+    proc = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=tmp_path, env=clean_env(**env),
+                          capture_output=True, text=True, timeout=120)
+    last = proc.stdout.rstrip().rsplit("\n", 1)[-1]
+    assert last.startswith("IMPORTED "), proc.stdout[-2000:] + proc.stderr[-2000:]
+    return set(json.loads(last[len("IMPORTED "):]))
+
+
+LIVE = dict(GIGACHAT_AUTH_URL=f"https://127.0.0.1:{CLOSED_PORT}/api/v2/oauth",
+            GIGACHAT_BASE_URL=f"https://127.0.0.1:{CLOSED_PORT}/api/v1",
+            GIGACHAT_CREDENTIALS="bm90LWEtcmVhbC1pZDpub3QtYS1yZWFsLXNlY3JldA==")
+
+
+@pytest.mark.parametrize("argv, env, expected", [
+    (["gigacheck", "codes"], {}, set()),
+    (["gigacheck", "logs", "--mock", "--summary"], {}, set()),
+    # a live run needs requests, not the mock's responses; a mock run needs both (the probe sees them)
+    (["pytest", str(CHECKS), "-p", "no:cacheprovider", "-q"], LIVE, {"pytest", "requests"}),
+    (["pytest", str(CHECKS), "--mock", "-p", "no:cacheprovider", "-q"], {}, {"pytest", "requests", "responses"}),
+], ids=["codes", "logs", "live-checks", "mock-checks"])
+def test_entry_point_imports_only_what_it_runs(tmp_path, argv, env, expected):
+    assert imported(tmp_path, *argv, **env) == expected
+
+
+@pytest.mark.parametrize("argv", [["codes"], ["logs", "--mock", "--summary"]], ids=["codes", "logs"])
+def test_closed_pipe_ends_quietly(tmp_path, argv):
+    """`python -m gigacheck codes | head -1`: the reader is gone before the first write."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # closed before the child starts, so every write meets EPIPE, deterministically
+    try:
+        proc = subprocess.run([sys.executable, "-m", "gigacheck", *argv], cwd=tmp_path, env=clean_env(),
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr and "error" not in proc.stderr
