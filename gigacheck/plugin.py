@@ -635,10 +635,25 @@ def _shown_path(path: Path, base: Path) -> str:
         return str(path)
 
 
+WARNING_EVIDENCE_LINES = 5  # in pytest's warnings summary; the HTML report and the JSON have them all
+
+
 def _shorten_warnings(reports, scrub) -> None:
-    """pytest's warnings summary shows a GigacheckWarning as its first line (`[CODE] ...`), not
-    gigacheck's source line and the whole rendered finding: the gigacheck block has the rest."""
+    """pytest's warnings summary shows a GigacheckWarning as the finding (headline, cause, remedy, commands,
+    the first evidence lines), not as gigacheck's source file, line and statement."""
+    import linecache
     for wr in reports:
         message = getattr(wr, "message", "")
-        if "GigacheckWarning: [" in message:
-            wr.message = scrub(first_line_with_code(message.split("GigacheckWarning: ", 1)[1]))
+        if "GigacheckWarning: [" not in message:
+            continue
+        lines = message.split("GigacheckWarning: ", 1)[1].rstrip("\n").splitlines()
+        if wr.fslocation and lines:
+            source = linecache.getline(str(wr.fslocation[0]), wr.fslocation[1]).strip()
+            if source and lines[-1].strip() == source:
+                lines.pop()
+        if "Evidence:" in lines:
+            at = lines.index("Evidence:") + 1
+            more = len(lines) - at - WARNING_EVIDENCE_LINES
+            if more > 0:
+                lines = lines[:at + WARNING_EVIDENCE_LINES] + [f"  … {more} more (see the report)"]
+        wr.message = scrub("\n".join(lines))
