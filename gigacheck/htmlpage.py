@@ -60,6 +60,14 @@ class Picture:
         return (info.width, info.height) if info else None
 
 
+def split_pictures(extras: list, scrub) -> tuple:
+    """pytest-html extras -> (the pictures, as Picture; the other extras)."""
+    pictures = [x for x in extras if isinstance(x, dict) and x.get("format_type") == "image"
+                and isinstance(x.get("content"), str)]
+    rest = [x for x in extras if x not in pictures]
+    return [Picture(scrub(str(x.get("name") or "")), str(x.get("mime_type")), x["content"]) for x in pictures], rest
+
+
 @dataclass
 class PageFacts:
     """What the page says besides the records."""

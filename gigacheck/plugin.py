@@ -508,14 +508,11 @@ class Collector:
         """A generated picture goes above the table, at its own size, instead of into a collapsed row."""
         if hasattr(self.run.config, "workerinput"):
             return  # the controller takes them: an xdist worker sends its reports on, extras included
-        extras = getattr(report, "extras", None) or []
-        pictures = [x for x in extras if isinstance(x, dict) and x.get("format_type") == "image"
-                    and isinstance(x.get("content"), str)]
+        from .htmlpage import split_pictures
+        pictures, rest = split_pictures(getattr(report, "extras", None) or [], self.run.scrub)
         if pictures:
-            from .htmlpage import Picture
-            self.run.pictures.extend(Picture(self.run.scrub(str(x.get("name") or "")), str(x.get("mime_type")),
-                                             x["content"]) for x in pictures)
-            report.extras = [x for x in extras if x not in pictures]
+            self.run.pictures.extend(pictures)
+            report.extras = rest
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_terminal_summary(self, terminalreporter):
@@ -635,25 +632,12 @@ def _shown_path(path: Path, base: Path) -> str:
         return str(path)
 
 
-WARNING_EVIDENCE_LINES = 5  # in pytest's warnings summary; the HTML report and the JSON have them all
-
-
 def _shorten_warnings(reports, scrub) -> None:
-    """pytest's warnings summary shows a GigacheckWarning as the finding (headline, cause, remedy, commands,
-    the first evidence lines), not as gigacheck's source file, line and statement."""
+    """pytest's warnings summary shows a GigacheckWarning as its finding, not gigacheck's source line."""
     import linecache
+    from .report import short_warning
     for wr in reports:
         message = getattr(wr, "message", "")
-        if "GigacheckWarning: [" not in message:
-            continue
-        lines = message.split("GigacheckWarning: ", 1)[1].rstrip("\n").splitlines()
-        if wr.fslocation and lines:
-            source = linecache.getline(str(wr.fslocation[0]), wr.fslocation[1]).strip()
-            if source and lines[-1].strip() == source:
-                lines.pop()
-        if "Evidence:" in lines:
-            at = lines.index("Evidence:") + 1
-            more = len(lines) - at - WARNING_EVIDENCE_LINES
-            if more > 0:
-                lines = lines[:at + WARNING_EVIDENCE_LINES] + [f"  … {more} more (see the report)"]
-        wr.message = scrub("\n".join(lines))
+        if "GigacheckWarning: [" in message:
+            source = linecache.getline(str(wr.fslocation[0]), wr.fslocation[1]) if wr.fslocation else ""
+            wr.message = scrub(short_warning(message, source))

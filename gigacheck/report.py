@@ -222,3 +222,20 @@ def _with_remedy(text: str, r: CheckRecord, lang: str) -> str:
 def mode_line(mode: str, scenario: Optional[str], lang: str = "en") -> str:
     """The mode, said once: `MOCK run, scenario x: ...` or `LIVE run ...`."""
     return say("mode.mock", lang, scenario=scenario) if mode == "mock" else say("mode.live", lang)
+
+
+WARNING_EVIDENCE_LINES = 5  # in pytest's warnings summary; the HTML report and the JSON have them all
+
+
+def short_warning(formatted: str, source_line: str = "") -> str:
+    """A GigacheckWarning as pytest formats it (`file:line: GigacheckWarning: [CODE] ...` and the statement
+    that warned) shown as the finding: headline, cause, remedy, commands, the first evidence lines."""
+    lines = formatted.split("GigacheckWarning: ", 1)[-1].rstrip("\n").splitlines()
+    if lines and source_line.strip() and lines[-1].strip() == source_line.strip():
+        lines.pop()
+    if "Evidence:" in lines:
+        at = lines.index("Evidence:") + 1
+        more = len(lines) - at - WARNING_EVIDENCE_LINES
+        if more > 0:
+            lines = lines[:at + WARNING_EVIDENCE_LINES] + [f"  … {more} more (see the report)"]
+    return "\n".join(lines)

@@ -8,7 +8,7 @@ import pytest
 
 from gigacheck.htmlpage import NO_LOG, plain_glyphs, row_log
 from gigacheck.redact import Redactor
-from gigacheck.report import CheckRecord, summary_json, terminal_lines
+from gigacheck.report import CheckRecord, short_warning, summary_json, terminal_lines
 from gigacheck.words import plural
 
 
@@ -101,3 +101,14 @@ def test_a_mock_run_writes_its_own_report_unless_told(run_checks):
     assert not (result.path / "reports" / "gigachat-health.html").exists()  # a live report would stay as it was
     told = run_checks("--mock=rate-limited", "-m", "config", "--html=out/mine.html")
     assert told.html_path == told.path / "out" / "mine.html" and "MOCK" in told.html
+
+
+def test_a_warning_in_pytests_summary_is_the_finding_not_gigachecks_source_line():
+    evidence = "\n".join(f"  row {i}" for i in range(12))
+    formatted = ("/site/gigacheck/logs/questions.py:206: GigacheckWarning: [LG018] no image was saved\n"
+                 "Cause: c\nRemedy: r\n  $ cmd\nEvidence:\n" + evidence + "\n"
+                 "  warn(LG018, f\"{scan.gigachat} GigaChat entries\"\n")
+    short = short_warning(formatted, '    warn(LG018, f"{scan.gigachat} GigaChat entries"\n')
+    assert short.splitlines()[:4] == ["[LG018] no image was saved", "Cause: c", "Remedy: r", "  $ cmd"]
+    assert "questions.py" not in short and "warn(" not in short
+    assert short.splitlines()[-2:] == ["  row 4", "  … 7 more (see the report)"]
