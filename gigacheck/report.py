@@ -205,12 +205,15 @@ def terminal_lines(records: List[CheckRecord], lang: str = "en") -> List[tuple]:
             lines.append((MARKS["failed"], name, _clip(_with_remedy(headline(r), r, lang))))
         for r in st.warned:
             lines.append((MARKS["warning"], name, _clip(_with_remedy(headline(r, warning=True), r, lang))))
-        if st.state in ("passed", "skipped"):
-            text = st.tally(lang)
-            reasons = st.skip_reasons()
-            if st.state == "skipped" and reasons:
-                text += ": " + reasons[0] + (f" (+{len(reasons) - 1})" if len(reasons) > 1 else "")
-            lines.append((MARKS[st.state], name, _clip(text)))
+        reasons = st.skip_reasons()
+        because = (": " + reasons[0] + (f" (+{len(reasons) - 1})" if len(reasons) > 1 else "")) if reasons else ""
+        if st.state == "passed":
+            lines.append((MARKS["passed"], name, _clip(st.tally(lang))))
+        elif st.state == "skipped":
+            lines.append((MARKS["skipped"], name, _clip(st.tally(lang) + because)))
+        elif st.count("skipped"):  # beside a failure or warning: the skips, summed
+            lines.append((MARKS["skipped"], name, _clip(say("area.state.skipped", lang, skipped=st.count("skipped"))
+                                                        + because)))
     return lines
 
 

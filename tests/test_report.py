@@ -70,10 +70,15 @@ def test_the_doctor_block_sums_skips_per_area():
                            area="api") for i in range(3)]
     records += [CheckRecord("checks/test_config.py::c", "passed", area="config"),
                 CheckRecord("checks/test_oauth.py::o", "failed", ["GC023"], "[GC023] rejected", "New key",
-                            area="oauth")]
+                            area="oauth"),
+                CheckRecord("checks/test_logs.py::f", "failed", ["LG001"], "[LG001] no log", area="logs")]
+    records += [CheckRecord(f"checks/test_logs.py::s{i}", "skipped", ["LG001"], "[LG001] no log (reported by f)",
+                            area="logs") for i in range(13)]
     assert terminal_lines(records, "en") == [("✓", "config", "1 passed"),
                                              ("✗", "oauth", "[GC023] rejected  → " + _remedy("GC023")),
-                                             ("-", "api", "3 skipped: [GC023] rejected (reported by o)")]
+                                             ("-", "api", "3 skipped: [GC023] rejected (reported by o)"),
+                                             ("✗", "logs", ("[LG001] no log  → " + _remedy("LG001"))[:199] + "…"),
+                                             ("-", "logs", "13 skipped: [LG001] no log (reported by f)")]
     assert terminal_lines(records, "ru")[0] == ("✓", "настройки", "пройдено: 1")
 
 
@@ -88,9 +93,8 @@ def test_a_run_with_no_configuration_prints_a_short_terminal(run_checks):
     assert "SKIPPED" not in result.stdout  # no -ra: skips are summed per area in the block
     block = result.stdout[result.stdout.index("== gigacheck LIVE =="):]
     lines = block.splitlines()[1:-1]  # between the block's title and pytest's final line
-    assert len(lines) <= 10 and all(len(line) <= 220 for line in lines), lines
-    assert re.search(r"^ - logs +\d+ skipped: \[LG001\]", block, re.M) or re.search(r"^ ✗ logs +\[LG001\]", block,
-                                                                                      re.M), block
+    assert len(lines) <= 12 and all(len(line) <= 220 for line in lines), lines
+    assert re.search(r"^ ✗ logs +\[LG001\].*\n - logs +\d+ skipped: \[LG001\]", block, re.M), block
     assert result.stdout.count("gigacheck: LIVE run") == 1 and "LIVE: LIVE" not in result.stdout
     assert lines[-1] == "report: reports/gigachat-health.html, report.json"
 
