@@ -7,9 +7,10 @@ code's wording lives in exactly one place.  Plain data: no pytest here.
 from __future__ import annotations
 
 import re
+import shlex
 import warnings
-from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Mapping, Optional, Sequence
 
 from . import GigacheckWarning
 
@@ -27,6 +28,20 @@ class Code:
     severity: str = FAIL  # FAIL fails the check; WARN is a GigacheckWarning
     area: str = "config"
     ru: tuple = ()        # (finding, cause, remedy) in Russian; commands stay as they are
+    variants: tuple = ()  # (situation, Variant) pairs: the cause, remedy and commands that fit it
+
+    def situated(self, situation: str = "", fields: Optional[Mapping[str, str]] = None) -> "Code":
+        """This code as shown in `situation` (its variant, if any), with the finding's fields
+        (host, path ...) filled in; shell-quoted in the commands."""
+        variant = dict(self.variants).get(situation)
+        if variant is None:
+            return self
+        fields = dict(fields or {})
+        quoted = {k: shlex.quote(str(v)) for k, v in fields.items()}
+        ru = (self.ru[0], variant.ru[0].format(**fields), variant.ru[1].format(**fields)) \
+            if self.ru and variant.ru else self.ru
+        return replace(self, cause=variant.cause.format(**fields), remedy=variant.remedy.format(**fields),
+                       commands=tuple(c.format(**quoted) for c in variant.commands), ru=ru)
 
     def text(self, lang: str = "en") -> "Text":
         """The finding, cause and remedy in `lang` (English where no Russian is written yet)."""
@@ -42,8 +57,35 @@ class Text:
     remedy: str
 
 
-def _c(code, finding, cause, remedy, *commands, severity=FAIL, area="config", ru=()):
-    return Code(code, finding, cause, remedy, tuple(commands), severity, area, tuple(ru))
+@dataclass(frozen=True)
+class Variant:
+    """A code's cause, remedy and commands in one situation (the API host vs the OAuth host,
+    a SQLite file vs a server); `{field}`s are filled from the finding."""
+    cause: str
+    remedy: str
+    commands: tuple = ()
+    ru: tuple = ()        # (cause, remedy) in Russian
+
+
+def _c(code, finding, cause, remedy, *commands, severity=FAIL, area="config", ru=(), variants=None):
+    return Code(code, finding, cause, remedy, tuple(commands), severity, area, tuple(ru),
+                tuple((variants or {}).items()))
+
+
+RUSSIAN_ROOT_CA_URL = "https://gu-st.ru/content/lending/russian_trusted_root_ca_pem.crt"
+
+
+def _host_variant(setting: str, en_which: str, ru_which: str) -> Variant:
+    return Variant(
+        f"DNS has no address for {en_which} {{host}}, or the connection to port {{port}} is refused or blocked "
+        f"(firewall, proxy, outage).",
+        f"Check {setting} ({{url}}), DNS and the outbound firewall and proxy rules for {{host}} port {{port}} "
+        f"from this machine.",
+        ("curl -sv {origin}/ -o /dev/null",),
+        ru=(f"DNS не знает адреса {ru_which} {{host}}, или соединение с портом {{port}} отклонено или заблокировано "
+            f"(файрвол, прокси, сбой).",
+            f"Проверьте {setting} ({{url}}), DNS и правила файрвола и прокси для исходящих соединений с {{host}}, "
+            f"порт {{port}}, с этой машины."))
 
 
 _KEY_HELP = ("Copy the authorization key from the GigaChat Studio project "
@@ -97,7 +139,27 @@ CATALOG = {c.code: c for c in [
        "GIGACHAT_CA_BUNDLE_FILE names a file that does not exist, cannot be read, or holds no PEM certificate.",
        "Point GIGACHAT_CA_BUNDLE_FILE at a PEM file with the Russian Trusted Root CA "
        "(-----BEGIN CERTIFICATE----- blocks).",
-       "openssl x509 -in \"$GIGACHAT_CA_BUNDLE_FILE\" -noout -subject"),
+       "openssl x509 -in \"$GIGACHAT_CA_BUNDLE_FILE\" -noout -subject",
+       variants={
+           "missing": Variant(
+               "GIGACHAT_CA_BUNDLE_FILE names {path}, and there is no file there (a relative path in an env file "
+               "is read from that file's folder).",
+               "Download the Russian Trusted Root CA to {path}, or point GIGACHAT_CA_BUNDLE_FILE at the PEM file "
+               "where it is.",
+               ("curl -fsSLo {path} " + RUSSIAN_ROOT_CA_URL, "openssl x509 -in {path} -noout -subject"),
+               ru=("GIGACHAT_CA_BUNDLE_FILE указывает на {path}, но такого файла нет (относительный путь в env-файле "
+                   "отсчитывается от папки этого файла).",
+                   "Скачайте корневой сертификат НУЦ Минцифры (Russian Trusted Root CA) в {path} или укажите в "
+                   "GIGACHAT_CA_BUNDLE_FILE путь к PEM-файлу, где он лежит.")),
+           "unusable": Variant(
+               "GIGACHAT_CA_BUNDLE_FILE names {path}, which cannot be read or holds no PEM certificate.",
+               "Replace {path} with the PEM file of the Russian Trusted Root CA (-----BEGIN CERTIFICATE----- "
+               "blocks), readable by this user.",
+               ("curl -fsSLo {path} " + RUSSIAN_ROOT_CA_URL, "openssl x509 -in {path} -noout -subject"),
+               ru=("GIGACHAT_CA_BUNDLE_FILE указывает на {path}, но файл не читается или в нём нет PEM-сертификата.",
+                   "Замените {path} PEM-файлом корневого сертификата НУЦ Минцифры (блоки -----BEGIN CERTIFICATE-----), "
+                   "доступным этому пользователю на чтение.")),
+       }),
     _c("GC013", "mock answers (`USE_MOCK_RESPONSES`) are on in production",
        "USE_MOCK_RESPONSES=true makes the site answer from canned data instead of GigaChat.",
        "Set USE_MOCK_RESPONSES=false in the production environment."),
@@ -107,7 +169,9 @@ CATALOG = {c.code: c for c in [
     _c("GC020", "host cannot be resolved or connected to",
        "DNS has no address for the host, or the connection is refused or blocked (firewall, proxy, outage).",
        "Check the URL, DNS and outbound firewall rules for port 443/9443 from this machine.",
-       "curl -sv https://ngw.devices.sberbank.ru:9443/ -o /dev/null", area="network"),
+       "curl -sv https://ngw.devices.sberbank.ru:9443/ -o /dev/null", area="network",
+       variants={"auth": _host_variant("GIGACHAT_AUTH_URL", "the OAuth host", "OAuth-хоста"),
+                 "api": _host_variant("GIGACHAT_BASE_URL", "the API host", "API-хоста")}),
     _c("GC021", "timeout",
        "The host did not answer within GIGACHAT_TIMEOUT seconds (network filtering, overload, or a stalled proxy).",
        "Retry; if it persists check the network path, or raise GIGACHAT_TIMEOUT.", area="network"),
@@ -185,11 +249,21 @@ CATALOG = {c.code: c for c in [
        "mysql://user:pass@127.0.0.1:3306/site or sqlite:////srv/site/db.sqlite3; check the variable named above.",
        area="logs"),
     _c("LG002", "cannot connect to the database",
-       "The server refused the connection, the user or password is wrong, or the database does not exist; "
-       "or a log query ran past its time limit (a busy server, or a huge table read without an index).",
+       "The server refused the connection, the user or password is wrong, or the database does not exist.",
        "Check host, port, user, password and database name in DATABASE_URL; a read-only user with SELECT on the "
-       "log table is enough. For a time limit: add the index on timestamp (LG005), or shorten --hours.",
-       "mysql -h HOST -P PORT -u USER -p DB -e 'SELECT 1'", area="logs"),
+       "log table is enough.",
+       "mysql -h HOST -P PORT -u USER -p DB -e 'SELECT 1'", area="logs",
+       variants={"sqlite": Variant(
+           "The SQLite database file {path} does not exist, is not a file this user may read, or is not a SQLite "
+           "database.",
+           "Point DATABASE_URL at the site's database file (sqlite:////absolute/path/db.sqlite3, or a path relative "
+           "to the env file's folder) and let this user read it.",
+           ("ls -l {path}",
+            "python3 -c 'import sqlite3, sys; sqlite3.connect(\"file:\" + sys.argv[1] + \"?mode=ro\", uri=True)"
+            ".execute(\"SELECT 1\")' {path}"),
+           ru=("Файла базы SQLite {path} нет, он недоступен этому пользователю на чтение или это не база SQLite.",
+               "Укажите в DATABASE_URL файл базы сайта (sqlite:////абсолютный/путь/db.sqlite3 или путь относительно "
+               "папки env-файла) и дайте этому пользователю права на чтение."))}),
     _c("LG003", "log table missing",
        "The table GIGACHECK_LOG_TABLE does not exist in that database, or this user may not read it.",
        "Run the site's migrations, or set GIGACHECK_LOG_TABLE to the right table.",
@@ -205,6 +279,26 @@ CATALOG = {c.code: c for c in [
        "Add the index: the CREATE INDEX below, or db_index=True on SystemLog.timestamp and a migration.",
        "python manage.py makemigrations Asistent && python manage.py migrate Asistent",
        severity=WARN, area="logs"),
+    _c("LG006", "log ids do not follow time and there is no index on `timestamp`",
+       "Rows were imported or merged out of id order, so the window cannot be found by id; reading the whole "
+       "table instead ran past the query time limit.",
+       "Add the index on timestamp (LG005's CREATE INDEX, or db_index=True on SystemLog.timestamp and a "
+       "migration); until then raise gigacheck_log_query_timeout.",
+       "python manage.py makemigrations Asistent && python manage.py migrate Asistent", area="logs",
+       ru=("идентификаторы строк журнала не идут по времени, а индекса на `timestamp` нет",
+           "Строки импортировали или слили не в порядке id, поэтому окно по id не найти; чтение всей таблицы "
+           "не уложилось в лимит времени запроса.",
+           "Добавьте индекс на timestamp (CREATE INDEX из LG005 или db_index=True у SystemLog.timestamp и "
+           "миграция); до тех пор увеличьте gigacheck_log_query_timeout.")),
+    _c("LG007", "a log query ran past its time limit",
+       "The database did not finish a read of the window within gigacheck_log_query_timeout: a busy server, "
+       "or a very large window.",
+       "Shorten --hours, add the index on timestamp (LG005) if it is missing, or raise "
+       "gigacheck_log_query_timeout in pytest.ini.", area="logs",
+       ru=("запрос к журналу не уложился в лимит времени",
+           "База не успела прочитать окно за gigacheck_log_query_timeout: сервер занят или окно очень большое.",
+           "Сократите --hours, добавьте индекс на timestamp (LG005), если его нет, или увеличьте "
+           "gigacheck_log_query_timeout в pytest.ini.")),
     _c("LG010", "ERROR or CRITICAL entries mention GigaChat",
        "The site logged errors about GigaChat in the window.", "Read the rows below; they name the failing call.",
        area="logs"),
@@ -259,13 +353,19 @@ class Finding(Exception):
     detail: str = ""
     evidence: Sequence[str] = field(default_factory=tuple)
     subject: str = ""  # what it is about (host, model, key): one root cause per (code, subject)
+    situation: str = ""  # picks the catalog's variant of cause, remedy and commands (Code.situated)
+    fields: Mapping[str, str] = field(default_factory=dict)  # filled into that variant (host, path ...)
 
     def __post_init__(self):
         Exception.__init__(self, self.code, self.detail)
 
     @property
     def entry(self) -> Code:
-        return CATALOG[self.code]
+        return CATALOG[self.code].situated(self.situation, self.fields)
+
+    @property
+    def remedy(self) -> str:
+        return self.entry.remedy
 
     @property
     def statement(self) -> str:
@@ -277,7 +377,7 @@ class Finding(Exception):
         return f"[{self.code}] {self.statement}"
 
     def render(self) -> str:
-        return render(self.code, self.detail, self.evidence)
+        return render(self.code, self.detail, self.evidence, self.situation, self.fields)
 
     def __str__(self):
         return self.headline
@@ -289,9 +389,10 @@ def statement(code_id: str, detail: str = "") -> str:
     return f"{finding}: {detail}" if detail else finding
 
 
-def render(code_id: str, detail: str = "", evidence: Iterable[str] = ()) -> str:
+def render(code_id: str, detail: str = "", evidence: Iterable[str] = (), situation: str = "",
+           fields: Optional[Mapping[str, str]] = None) -> str:
     """`[CODE] what is wrong`, then cause, remedy, commands and evidence."""
-    entry = CATALOG[code_id]
+    entry = CATALOG[code_id].situated(situation, fields)
     lines = [f"[{code_id}] {statement(code_id, detail)}", f"Cause: {entry.cause}", f"Remedy: {entry.remedy}"]
     for cmd in entry.commands:
         lines.append(f"  $ {cmd}")

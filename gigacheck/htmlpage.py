@@ -156,10 +156,12 @@ def card(r: CheckRecord, lang: str, kind: str) -> str:
     rows = [("card.check", f"<code>{_e(r.id)}</code>")]
     entry = CATALOG.get(code)
     if entry is not None:
-        text = entry.text(lang)
-        rows += [("card.cause", _e(text.cause)), ("card.remedy", f"<b>{_e(text.remedy)}</b>")]
-        if entry.commands:
-            rows.append(("card.commands", "".join(f"<pre>$ {_e(c)}</pre>" for c in entry.commands)))
+        text = entry.text(lang)  # the generic texts, where the finding did not say its own (a warning)
+        cause, remedy = r.cause or text.cause, r.remedy or text.remedy
+        commands = r.commands or list(entry.commands)
+        rows += [("card.cause", _e(cause)), ("card.remedy", f"<b>{_e(remedy)}</b>")]
+        if commands:
+            rows.append(("card.commands", "".join(f"<pre>$ {_e(c)}</pre>" for c in commands)))
     dl = "".join(f"<dt>{_e(say(k, lang))}</dt><dd>{v}</dd>" for k, v in rows)
     evidence = ""
     if r.evidence:

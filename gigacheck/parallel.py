@@ -2,8 +2,8 @@
 
 They depend on each other in the runbook's order (config → network → oauth →
 api → generation) and share one client: on one worker there is one OAuth
-request and one failure per root cause, as in a serial run.  The log checks
-need nothing of GigaChat, so they run beside them on another worker.
+request and one failure per root cause, as in a serial run.  The log checks join
+them: a log signature that shows a cause a GigaChat check reported is skipped naming it.
 Imported only when xdist asks for a scheduler.
 """
 
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from xdist.scheduler import LoadScopeScheduling
 
-INDEPENDENT_MODULES = ("test_logs.py",)  # check modules that need no GigaChat client
+# check modules that need no GigaChat client; none: the log checks run after the GigaChat
+# checks on their worker, to skip what a GigaChat check already reported (causes.py)
+INDEPENDENT_MODULES: tuple = ()
 GIGACHAT_SCOPE = "gigachat"
 
 

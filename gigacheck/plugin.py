@@ -7,6 +7,7 @@ gains the options.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -17,10 +18,10 @@ from typing import Dict, List, Optional
 import pytest
 
 from . import GigacheckWarning
-from .diagnosis import Finding, codes_in, skip_reason
+from .diagnosis import CATALOG, Finding, codes_in, skip_reason
 from .redact import Redactor
 from .words import choose_lang, say
-from .report import AREAS, CheckRecord, evidence_of, first_line_with_code, remedy_for
+from .report import AREAS, CheckRecord, evidence_of, first_line_with_code
 
 # The log checks' options and fixtures live beside their sources.
 pytest_plugins = ["gigacheck.logs.plugin"]
@@ -46,6 +47,7 @@ class Run:
         self.client = None
         self.mock = None
         self.ledger: Dict[tuple, str] = {}        # (code, subject) -> nodeid that reported it
+        self.causes: Dict[str, str] = {}          # code -> nodeid that reported it (causes.py), in order
         self.records: Dict[str, CheckRecord] = {}
         self.requests = dict.fromkeys(REQUEST_KINDS, 0)           # summed from every report (xdist too)
         self.requests_reported = dict.fromkeys(REQUEST_KINDS, 0)  # this process's client, already in a report
@@ -334,7 +336,9 @@ def pytest_runtest_setup(item):
     # the fallback provider does not use the GigaChat client: it matters most when GigaChat is off
     if run.active and area_of(item) in GIGACHAT_AREAS and "gigachat" in getattr(item, "fixturenames", ()) \
             and not run.settings.enable_gigachat:
-        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): nothing to check"))
+        first = run.ledger.get(("GC014", "gigachat"))
+        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): nothing to check"
+                                + (f" (reported by {first})" if first else "")))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -353,18 +357,39 @@ def pytest_runtest_call(item):
 
 def conclude(item, finding: Finding):
     """A finding fails the first check that meets it; a later check that meets the same
-    root cause is skipped with a reason naming that first check."""
+    root cause, or a consequence of it (causes.py), is skipped with a reason naming that first
+    check.  The failure carries the site's log rows that show its cause."""
+    from . import causes
     run = run_of(item.config)
     key = (finding.code, finding.subject or item.nodeid)
     first = run.ledger.setdefault(key, item.nodeid)
+    if first == item.nodeid:
+        first = causes.explaining(finding.code, run.causes) or first
     if first != item.nodeid:
+        run.causes.setdefault(finding.code, first)  # its own consequences point to the same check
         try:
             pytest.skip(run.scrub(f"{finding.headline} (reported by {first})"))
         except pytest.skip.Exception as skipped:
             skipped._use_item_location = True  # show the check's location, not this line's
             raise
+    run.causes.setdefault(finding.code, item.nodeid)
+    finding = _with_log_evidence(item, run, finding)
     item.stash[FINDING_KEY] = finding
     pytest.fail(run.scrub(finding.render()), pytrace=False)
+
+
+def _with_log_evidence(item, run: Run, finding: Finding) -> Finding:
+    """The finding, with the site's log rows that show its cause when the log checks are part of this run."""
+    from .causes import EXPLAINS, log_evidence
+    if finding.code not in EXPLAINS or not any(area_of(i) == "logs" for i in item.session.items):
+        return finding
+    try:
+        lines = log_evidence(item._request.getfixturevalue("log_window"), finding.code, run.lang)
+    except (Exception, pytest.skip.Exception):  # evidence is a bonus: never a second failure
+        return finding
+    if not lines:
+        return finding
+    return dataclasses.replace(finding, evidence=tuple(finding.evidence) + tuple(lines))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -380,7 +405,8 @@ def pytest_runtest_makereport(item, call):
         # the summary quotes the finding's detail, which may quote the peer's answer (an echoed header)
         payload["summary"] = run.scrub(payload["summary"])
         payload["evidence"] = [run.scrub(str(e)) for e in payload["evidence"]]
-        payload["remedy"] = remedy_for(payload["codes"], run.lang) if not report.passed else None
+        payload.update({k: run.scrub(v) if isinstance(v, str) else v
+                        for k, v in _situated(item, report, payload["codes"], run.lang).items()})
         report.user_properties = [p for p in report.user_properties if p[0] != PROPERTY]
         report.user_properties.append((PROPERTY, json.dumps(payload, ensure_ascii=False)))
     return report
@@ -410,6 +436,18 @@ def _payload(item, report) -> dict:
         evidence = evidence_of(text) if report.failed else []
     return {"codes": codes, "summary": summary, "evidence": evidence[:EVIDENCE_LINES],
             "area": area_of(item), "question": item.name}
+
+
+def _situated(item, report, codes: List[str], lang: str) -> dict:
+    """The cause, remedy and commands as this finding shows them (its situation's variant), in `lang`."""
+    finding = item.stash.get(FINDING_KEY, None)
+    if report.passed or not codes:
+        return {"remedy": None, "cause": None, "commands": []}
+    entry = finding.entry if finding is not None and report.failed else CATALOG.get(codes[0])
+    if entry is None:
+        return {"remedy": None, "cause": None, "commands": []}
+    text = entry.text(lang)
+    return {"remedy": text.remedy, "cause": text.cause, "commands": list(entry.commands)}
 
 
 def _scrub_report(report, scrub) -> None:
@@ -492,8 +530,10 @@ class Collector:
             rec.summary = payload.get("summary", "")
             rec.remedy = payload.get("remedy")
             rec.evidence = list(payload.get("evidence", []))
+            rec.cause = payload.get("cause")
+            rec.commands = list(payload.get("commands") or [])
             for message in self.run.warnings.get(report.nodeid, []):
-                rec.add_warning(message)
+                rec.add_warning(message, self.run.lang)
 
     def pytest_warning_recorded(self, warning_message, when, nodeid, location):
         category = getattr(warning_message, "category", None)
@@ -502,7 +542,7 @@ class Collector:
         message = self.run.scrub(str(warning_message.message))
         self.run.warnings.setdefault(nodeid, []).append(message)
         if nodeid in self.run.records:
-            self.run.records[nodeid].add_warning(message)
+            self.run.records[nodeid].add_warning(message, self.run.lang)
 
     def _take_pictures(self, report) -> None:
         """A generated picture goes above the table, at its own size, instead of into a collapsed row."""

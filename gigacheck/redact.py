@@ -54,8 +54,14 @@ class Secret:
         return (Secret, ("",))
 
 
-_AUTH_RE = re.compile(r"\b(Bearer|Basic)(\s+|%20)([^\s\"',;&<>]+)", re.IGNORECASE)
+# A credential after the scheme word is token-shaped (RFC 6750 b64token, base64): a word of
+# plain letters shorter than 16 (`Bearer tokens`, the catalog's "`Bearer `/`Basic `") is prose.
+_AUTH_RE = re.compile(r"\b(Bearer|Basic)(\s+|%20)(?!(?:[^\W\d_]{1,15})(?![\w.~+/=-]))([^\s\"',;&<>`]+)",
+                      re.IGNORECASE)
 _USERINFO_RE = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/\s:@]*):(?P<pw>[^/\s@]*)@")
+# the catalog's example URLs (mysql://user:pass@host/db) show these words, not secrets; a real
+# password that happens to be one of them is masked anyway by the value pass
+_PLACEHOLDER_PASSWORDS = frozenset({"pass", "password", "<password>", "<pass>", "****"})
 _TOKEN_FIELD_RE = re.compile(r'("(?:access_token|api_key|password|secret)"\s*:\s*")([^"]+)(")', re.IGNORECASE)
 
 
@@ -103,7 +109,8 @@ class Redactor:
                 pattern = self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
             text = pattern.sub(lambda m: mask(m.group(0)), text)
         text = _AUTH_RE.sub(lambda m: f"{m.group(1)} {_mask_once(m.group(3))}", text)
-        text = _USERINFO_RE.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:****@", text)
+        text = _USERINFO_RE.sub(lambda m: m.group(0) if m.group("pw").lower() in _PLACEHOLDER_PASSWORDS
+                                else f"{m.group('scheme')}{m.group('user')}:****@", text)
         text = _TOKEN_FIELD_RE.sub(lambda m: m.group(1) + _mask_once(m.group(2)) + m.group(3), text)
         return text
 

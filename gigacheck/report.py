@@ -29,14 +29,16 @@ class CheckRecord:
     area: str = "other"
     warnings: List[str] = field(default_factory=list)  # rendered warning messages
     evidence: List[str] = field(default_factory=list)  # scrubbed, one string per line
+    cause: Optional[str] = None                          # as the finding shows it (its situation), in the run's lang
+    commands: List[str] = field(default_factory=list)
 
-    def add_warning(self, message: str) -> None:
+    def add_warning(self, message: str, lang: str = "en") -> None:
         self.warnings.append(message)
         for code in codes_in(message):
             if code not in self.codes:
                 self.codes.append(code)
         if self.outcome == "passed" and self.remedy is None and self.codes:
-            self.remedy = remedy_for(self.codes)
+            self.remedy = remedy_for(self.codes, lang)
             self.summary = first_line_with_code(message) or self.summary
         if self.outcome == "passed":
             self.evidence.extend(evidence_of(message))
@@ -218,7 +220,7 @@ def terminal_lines(records: List[CheckRecord], lang: str = "en") -> List[tuple]:
 
 
 def _with_remedy(text: str, r: CheckRecord, lang: str) -> str:
-    remedy = remedy_for(r.codes, lang) if r.codes else r.remedy
+    remedy = r.remedy or (remedy_for(r.codes, lang) if r.codes else None)  # the situated one when known
     return f"{text}  → {remedy}" if remedy else text
 
 

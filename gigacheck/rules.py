@@ -141,7 +141,14 @@ def _decode_problem(core: str) -> Optional[str]:
 
 
 def key_analysis(settings: Settings) -> KeyAnalysis:
-    return analyze_key(settings.key, settings.key_variable)
+    analysis = analyze_key(settings.key, settings.key_variable)
+    where = settings.broken.get(settings.key_variable)
+    if where:  # the line cannot be parsed: the site's python-dotenv reads no key at all
+        found = analysis.findings.get("GC003")
+        analysis.findings["GC003"] = _f("GC003", (f"{found.detail}; " if found else
+                                                  f"{settings.key_variable}: ") + where)
+        analysis.findings.pop("GC001", None)
+    return analysis
 
 
 def keys_agree(settings: Settings) -> Optional[Finding]:
@@ -216,7 +223,7 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
     path = settings.ca_bundle
     if not path:
         return None
-    p = Path(path).expanduser()
+    p = Path(path).expanduser().absolute()  # the path tried, as the finding shows it
     if not p.exists():
         problem = "does not exist"
     elif p.is_dir():
@@ -236,7 +243,9 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
                 except (ssl.SSLError, OSError, ValueError) as exc:
                     problem = f"is not a valid PEM bundle ({exc.__class__.__name__})"
     if problem:
-        return _f("GC012", f"GIGACHAT_CA_BUNDLE_FILE {path} {problem}", subject="ca_bundle")
+        shown = str(p) if str(p) == str(path) else f"{path} ({p})"
+        return Finding("GC012", f"GIGACHAT_CA_BUNDLE_FILE {shown} {problem}", subject="ca_bundle",
+                       situation="missing" if not p.exists() else "unusable", fields={"path": str(p)})
     return None
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from .redact import Redactor, Secret, mask
 
@@ -45,6 +46,16 @@ class EnvFileError(Exception):
 def read_env_file(path: Path) -> Dict[str, str]:
     """Parse an env file the way python-dotenv does, tolerating a BOM, CRLF and
     non-UTF-8 bytes (kept as U+FFFD so the value is still checked, not lost)."""
+    return read_env_lines(path)[0]
+
+
+_NAME_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)$")
+
+
+def read_env_lines(path: Path):
+    """(values, broken): the values as python-dotenv reads them, and for each line it cannot parse
+    (it skips them, with a bare warning on stderr that this parse does not print) the variable
+    named there -> (its value as written, where and why)."""
     if path.is_dir():
         raise EnvFileError(f"--env-file {path}: is a directory, not an env file")
     try:
@@ -54,8 +65,31 @@ def read_env_file(path: Path) -> Dict[str, str]:
     except OSError as exc:
         raise EnvFileError(f"--env-file {path}: cannot be read ({exc.strerror})") from None
     text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
-    return {k.strip(): ("" if v is None else v) for k, v in values.items() if k and k.strip()}
+    values: Dict[str, str] = {}
+    broken: Dict[str, tuple] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            broken.update(_broken_binding(path, binding.original.string, binding.original.line))
+        elif binding.key and binding.key.strip():
+            values[binding.key.strip()] = "" if binding.value is None else binding.value
+    return values, broken
+
+
+def _broken_binding(path: Path, chunk: str, line: int) -> Dict[str, tuple]:
+    """The variable of a line python-dotenv cannot parse, and the lines it swallows with it
+    (an unclosed quote runs on to the next quote)."""
+    lines = chunk.split("\n")
+    m = _NAME_RE.match(lines[0])
+    if not m:
+        return {}
+    first = m.group(2).strip()
+    why = "an unclosed quote" if first[:1] in "\"'" and first.count(first[0]) % 2 else "syntax python-dotenv cannot read"
+    lost = [n.group(1) for n in map(_NAME_RE.match, lines[1:]) if n]
+    where = f"line {line} of {path.absolute()}: {why}; python-dotenv skips it"
+    if lost:
+        where += f" and the lines after it up to line {line + len([x for x in lines if x]) - 1} " \
+                 f"({', '.join(lost)})"
+    return {m.group(1): (first, where)}
 
 
 def _bool(value: Optional[str], default: bool) -> bool:
@@ -88,6 +122,15 @@ class Settings:
     env_file: Optional[Path] = None
     mock_scenario: Optional[str] = None
     problems: List[str] = field(default_factory=list)      # values that could not be parsed (defaults used)
+    folders: Dict[str, Path] = field(default_factory=dict)  # variable -> folder of the env file it came from
+    broken: Dict[str, str] = field(default_factory=dict)    # variable -> the env-file line it is on cannot be parsed
+
+    def _from_folder(self, name: str, path: str) -> str:
+        """A relative path from an env file, read from that file's folder (SPEC), as the absolute path tried."""
+        folder = self.folders.get(name)
+        if folder is None or not path or os.path.isabs(os.path.expanduser(path)):
+            return path
+        return str(folder / path)
 
     # --- parsed views --------------------------------------------------------
     def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
@@ -141,7 +184,7 @@ class Settings:
     @property
     def ca_bundle(self) -> Optional[str]:
         value = self.get("GIGACHAT_CA_BUNDLE_FILE")
-        return value.strip() if value else None
+        return self._from_folder("GIGACHAT_CA_BUNDLE_FILE", value.strip()) if value else None
 
     @property
     def timeout(self) -> float:
@@ -163,7 +206,15 @@ class Settings:
     @property
     def database_url(self) -> Optional[Secret]:
         value = self.get("DATABASE_URL")
-        return Secret(value.strip()) if value else None
+        return Secret(self._sqlite_from_folder(value.strip())) if value else None
+
+    def _sqlite_from_folder(self, url: str) -> str:
+        """sqlite:///relative/db.sqlite3 from an env file: relative to that file's folder. (sqlite:///home/...
+        that only makes sense as an absolute path is left to the URL parser, which reads it so.)"""
+        m = re.match(r"(?i)(sqlite3?|spatialite):///(?!/)(.+)$", url)
+        if m is None or "DATABASE_URL" not in self.folders or ":memory:" in url or os.path.exists("/" + m.group(2)):
+            return url
+        return f"{m.group(1)}:///{self._from_folder('DATABASE_URL', m.group(2))}"
 
     @property
     def log_table(self) -> str:
@@ -175,7 +226,8 @@ class Settings:
 
     @property
     def log_file(self) -> Optional[str]:
-        return self.get("GIGACHECK_LOG_FILE")
+        value = self.get("GIGACHECK_LOG_FILE")
+        return self._from_folder("GIGACHECK_LOG_FILE", value) if value else value
 
     @property
     def proxy_base_url(self) -> Optional[str]:
@@ -243,19 +295,32 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
     sample env fills only what neither of them sets."""
     environ = os.environ if environ is None else environ
     settings = Settings(env_file=None, mock_scenario=mock_scenario)
-    layers = []
+    layers = []  # (source, values, the folder its relative paths are read from: None for the working directory)
     if mock_sample is not None and mock_sample.exists():
-        layers.append(("mock sample", read_env_file(mock_sample)))
+        layers.append(("mock sample", read_env_file(mock_sample), mock_sample.absolute().parent))
     if env_file is not None:
         if env_file_explicit or env_file.exists():
-            layers.append(("env file", read_env_file(env_file)))
+            values, broken = read_env_lines(env_file)
+            for name, (written, where) in broken.items():
+                if name in VARIABLES and name not in values:
+                    # judged as written, not "not set": the rules name what is wrong with it, and where
+                    values[name] = written
+                    settings.broken[name] = where
+                    settings.problems.append(f"{name}: {where}")
+            layers.append(("env file", values, env_file.absolute().parent))
             settings.env_file = env_file
-    layers.append(("environment", {k: v for k, v in environ.items() if k in VARIABLES}))
-    for source, values in layers:
+    layers.append(("environment", {k: v for k, v in environ.items() if k in VARIABLES}, None))
+    for source, values, folder in layers:
         for name in VARIABLES:
             if name in values and values[name] is not None:
                 settings.raw[name] = values[name]
                 settings.source[name] = source
+                if source == "environment":
+                    settings.broken.pop(name, None)  # the process's value wins over the broken line
+                if folder is None:
+                    settings.folders.pop(name, None)
+                else:
+                    settings.folders[name] = folder
     for name, check in (("GIGACHAT_TIMEOUT", _is_positive_number), ("GIGACHECK_MIN_BALANCE", _is_number)):
         value = settings.get(name)
         if value and not check(value):

@@ -69,6 +69,15 @@ WORDS = {
     "term.requests.mock": {"en": " (answered by the mock)", "ru": " (отвечал mock)"},
     "term.requests.unspent": {"en": " (no --spend: nothing spent)", "ru": " (без --spend: токены не потрачены)"},
     "term.report": {"en": "report: {paths}", "ru": "отчёт: {paths}"},
+    # one root cause, one failure (causes.py): the site's log rows attached to the failure
+    "causes.log_agrees": {
+        "en": "The site's log agrees: rows since {since}: {counts}",
+        "ru": "Журнал сайта подтверждает: записи с {since}: {counts}",
+    },
+    "causes.log_unread": {
+        "en": "The site's log could not be read to confirm this ({headline}); the log checks say why",
+        "ru": "Журнал сайта не удалось прочитать для подтверждения ({headline}); причину называют проверки журнала",
+    },
 }
 
 # Plural forms: English one/other; Russian one (1, 21), few (2-4, 22-24), many (5-20, 25, 11-14).

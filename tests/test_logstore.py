@@ -83,35 +83,35 @@ def test_cyrillic_matches_in_any_case(log_db):
 @pytest.mark.parametrize("index", [False, True], ids=["no-index", "index"])
 def test_the_window_boundary(log_db, index):
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    url = log_db.make([("ERROR", "429 at the bound", 60), ("ERROR", "429 a second early", 60 + 1 / 60),
-                       ("ERROR", "429 old", 60 * 30), ("ERROR", "429 fresh", 1)], index=index, now=now)
+    url = log_db.make([("ERROR", "HTTP 429 at the bound", 60), ("ERROR", "HTTP 429 a second early", 60 + 1 / 60),
+                       ("ERROR", "HTTP 429 old", 60 * 30), ("ERROR", "HTTP 429 fresh", 1)], index=index, now=now)
     result = scan(url, hours=1, now=now)
     assert result.counts["LG014"] == 2
-    assert [r.message for r in result.samples["LG014"]] == ["429 fresh", "429 at the bound"]
-    half = scan(log_db.make([("ERROR", "429 in", 29), ("ERROR", "429 out", 31)], index=index, now=now),
+    assert [r.message for r in result.samples["LG014"]] == ["HTTP 429 fresh", "HTTP 429 at the bound"]
+    half = scan(log_db.make([("ERROR", "HTTP 429 in", 29), ("ERROR", "HTTP 429 out", 31)], index=index, now=now),
                 hours=0.5, now=now)
-    assert [r.message for r in half.samples["LG014"]] == ["429 in"]
+    assert [r.message for r in half.samples["LG014"]] == ["HTTP 429 in"]
     assert ("timestamp index" in result.plan) == index
 
 
 def test_ids_a_little_out_of_time_order_are_still_read(log_db):
     """Rows inserted up to ten minutes out of order: the bisected key range starts early enough."""
-    url = log_db.make([("ERROR", "429 old", 25 * 60), ("ERROR", "429 in, inserted before an older row", 24 * 60 - 1),
-                       ("ERROR", "429 just out", 24 * 60 + 3), ("ERROR", "429 new", 60)], keep_order=True)
+    url = log_db.make([("ERROR", "HTTP 429 old", 25 * 60), ("ERROR", "HTTP 429 in, inserted before an older row", 24 * 60 - 1),
+                       ("ERROR", "HTTP 429 just out", 24 * 60 + 3), ("ERROR", "HTTP 429 new", 60)], keep_order=True)
     result = scan(url)
-    assert sorted(r.message for r in result.samples["LG014"]) == ["429 in, inserted before an older row", "429 new"]
+    assert sorted(r.message for r in result.samples["LG014"]) == ["HTTP 429 in, inserted before an older row", "HTTP 429 new"]
 
 
 def test_with_the_index_the_window_is_exact_whatever_the_id_order(log_db):
-    url = log_db.make([("ERROR", "429 in, first id", 23 * 60), ("ERROR", "429 old", 30 * 60),
-                       ("ERROR", "429 new", 60)], keep_order=True, index=True)
+    url = log_db.make([("ERROR", "HTTP 429 in, first id", 23 * 60), ("ERROR", "HTTP 429 old", 30 * 60),
+                       ("ERROR", "HTTP 429 new", 60)], keep_order=True, index=True)
     assert scan(url).counts["LG014"] == 2
 
 
 def test_the_timestamps_zone_is_honoured(log_db):
     """A site with USE_TZ=False stores Moscow time: the window is read in that zone."""
     moscow = logstore.zone("Europe/Moscow")
-    url = log_db.make([("ERROR", "429 recent", 30), ("ERROR", "429 three and a half hours ago", 210)], tz=moscow)
+    url = log_db.make([("ERROR", "HTTP 429 recent", 30), ("ERROR", "HTTP 429 three and a half hours ago", 210)], tz=moscow)
     assert scan(url, hours=1, tz=moscow).counts["LG014"] == 1
     assert scan(url, hours=1, tz=timezone.utc).counts["LG014"] == 2  # read as UTC, both look 3 h newer
 
@@ -120,7 +120,7 @@ LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "warn", "Fatal", "40"
 
 
 def test_level_means_this_level_and_above(log_db):
-    url = log_db.make([(level, f"GigaChat 429 at {level}", 10 + i) for i, level in enumerate(LEVELS)])
+    url = log_db.make([(level, f"GigaChat HTTP 429 at {level}", 10 + i) for i, level in enumerate(LEVELS)])
     result = scan(url, flt=logstore.Filter(level="WARNING"))
     assert result.counts["LG014"] == len(LEVELS)  # the counts are not narrowed
     assert sorted(r.level for r in result.samples["LG014"]) == sorted(["WARNING", "ERROR", "CRITICAL", "warn",
@@ -143,26 +143,26 @@ def test_search_is_literal(log_db):
 
 
 def test_limit_keeps_the_newest(log_db):
-    url = log_db.make([("ERROR", f"GigaChat 429 #{i}", 100 - i) for i in range(30)])
+    url = log_db.make([("ERROR", f"GigaChat HTTP 429 #{i}", 100 - i) for i in range(30)])
     result = scan(url, flt=logstore.Filter(limit=3))
     assert result.counts["LG014"] == 30
-    assert [r.message for r in result.samples["LG014"]] == ["GigaChat 429 #29", "GigaChat 429 #28", "GigaChat 429 #27"]
+    assert [r.message for r in result.samples["LG014"]] == ["GigaChat HTTP 429 #29", "GigaChat HTTP 429 #28", "GigaChat HTTP 429 #27"]
     assert scan(url, flt=logstore.Filter(limit=0)).samples == {}
 
 
 def test_null_and_empty_messages(log_db):
-    url = log_db.make([("ERROR", None, 30), ("ERROR", "", 20), ("ERROR", "GigaChat 429", 10)])
+    url = log_db.make([("ERROR", None, 30), ("ERROR", "", 20), ("ERROR", "GigaChat HTTP 429", 10)])
     result = scan(url)
-    assert (result.rows, result.counts["LG014"], result.counts["LG010"]) == (3, 1, 1)
-    assert [r.message for r in rows(url)] == ["GigaChat 429"]
-    assert [r.message for r in rows(url, topics=None)] == ["GigaChat 429", "", ""]
+    assert (result.rows, result.counts["LG014"], result.counts["LG010"]) == (3, 1, 0)  # LG014 explains it
+    assert [r.message for r in rows(url)] == ["GigaChat HTTP 429"]
+    assert [r.message for r in rows(url, topics=None)] == ["GigaChat HTTP 429", "", ""]
 
 
 def test_a_1mb_message_is_matched_whole_and_shown_cut(log_db):
     big = "x" * 1_000_000 + " GigaChat error: 429"
     url = log_db.make([("ERROR", big, 10)])
     result = scan(url)
-    assert result.counts["LG014"] == 1 and result.counts["LG010"] == 1
+    assert result.counts["LG014"] == 1 and result.counts["LG010"] == 0  # LG014 explains it
     sample = result.samples["LG014"][0]
     assert sample.length == len(big) and len(sample.message) == logstore.EXCERPT_CHARS
     assert sample.line(100).endswith(f"… ({len(big)} characters)")
@@ -173,7 +173,7 @@ def test_bytes_that_are_not_utf8(log_db):
     raw = b"\xff\xfe GigaChat error 429 \xc3("
     url = log_db.make([("ERROR", raw, 10)], blob_message=True)
     result = scan(url)
-    assert result.counts["LG014"] == 1 and result.counts["LG010"] == 1
+    assert result.counts["LG014"] == 1 and result.counts["LG010"] == 0
     shown = result.samples["LG014"][0].message
     assert "\ufffd" in shown and "GigaChat error 429" in shown
 
@@ -191,7 +191,7 @@ def test_missing_column(log_db):
 
 
 def test_a_table_name_in_another_case_is_found(log_db):
-    url = log_db.make([("ERROR", "429", 1)], table="asistent_systemlog")
+    url = log_db.make([("ERROR", "HTTP 429", 1)], table="asistent_systemlog")
     assert scan(url).counts["LG014"] == 1
 
 
@@ -200,7 +200,8 @@ def test_columns_with_other_names(log_db):
            "mariadb": "CREATE TABLE `logs` (`pk` bigint AUTO_INCREMENT PRIMARY KEY, `created` datetime(6), "
                       "`lvl` varchar(10), `msg` longtext)"}[log_db.backend]
     url = log_db.make(ddl=ddl)
-    log_db.insert(url, "logs", ("created", "lvl", "msg"), [("ERROR", "GigaChat 429", 5), ("ERROR", "429", 3000)])
+    log_db.insert(url, "logs", ("created", "lvl", "msg"), [("ERROR", "GigaChat HTTP 429", 5), ("ERROR", "HTTP 429", 3000),
+                                                         ("ERROR", "GigaChat: boom", 6)])
     result = scan(url, table=logstore.LogTable("logs", "created", "lvl", "msg"))
     assert (result.counts["LG014"], result.counts["LG010"]) == (1, 1)
 
@@ -234,7 +235,7 @@ def test_cannot_connect_refused_port_or_not_a_database(log_db, tmp_path):
 
 
 def test_a_user_that_may_only_select_reads_everything(log_db):
-    url = log_db.make([("ERROR", "GigaChat 429", 5)])
+    url = log_db.make([("ERROR", "GigaChat HTTP 429", 5)])
     if log_db.backend == "mariadb":
         user, password = log_db.server.create_user(log_db.database, grants="SELECT")
         url = log_db.server.url(log_db.database, user, password)
@@ -251,7 +252,7 @@ def test_a_user_that_may_only_select_reads_everything(log_db):
 
 
 def test_only_select_statements_are_sent(log_db):
-    url = log_db.make([("ERROR", "GigaChat 429", 5), ("INFO", "Изображение сохранено", 4)])
+    url = log_db.make([("ERROR", "GigaChat HTTP 429", 5), ("INFO", "Изображение сохранено", 4)])
     with statements(log_db) as sent:
         with sources.open_database(url) as source:
             window = logstore.Window.last(24)
@@ -259,18 +260,18 @@ def test_only_select_statements_are_sent(log_db):
             source.rows(window, logstore.Filter())
     assert sent, "no statement was seen"
     # SET NAMES: PyMySQL's connect; `-- PRAGMA ...`: SQLite tracing the table-valued pragma_*() of a SELECT
-    allowed = re.compile(r"^\s*(SELECT|SET SESSION|SET NAMES|START TRANSACTION READ ONLY|ROLLBACK|-- PRAGMA \w+=)", re.I)
+    allowed = re.compile(r"^\s*((EXPLAIN (QUERY PLAN )?)?SELECT|SET SESSION|SET NAMES|START TRANSACTION READ ONLY|ROLLBACK|-- PRAGMA \w+=)", re.I)
     assert [s for s in sent if not allowed.match(s)] == []
     assert not [s for s in sent if re.search(r"\b(NOW|CURRENT_TIMESTAMP|SYSDATE|UTC_TIMESTAMP)\b", s, re.I)]
 
 
-def test_a_statement_past_its_time_limit_is_lg002(log_db):
+def test_a_statement_past_its_time_limit_is_lg007(log_db):
     url = log_db.make([("INFO", "x", 1)])
     with sources.open_database(url, statement_limit=0.3) as source:
         slow = "SELECT SLEEP(3)" if log_db.backend == "mariadb" else \
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
         err = finding(source._run, slow)
-    assert err.code == "LG002" and "time limit of 0.3 s" in err.detail
+    assert err.code == "LG007" and "time limit of 0.3 s" in err.detail
 
 
 def test_statements_keep_their_read_timeout_after_the_bounded_handshake(mariadb_server, tmp_path):
@@ -283,7 +284,7 @@ def test_statements_keep_their_read_timeout_after_the_bounded_handshake(mariadb_
 
 
 def test_the_index_is_detected_and_changes_nothing_but_the_plan(log_db):
-    data = [("ERROR", "GigaChat 429", 5), ("ERROR", "GigaChat 402", 60 * 30)]
+    data = [("ERROR", "GigaChat HTTP 429", 5), ("ERROR", "GigaChat HTTP 402", 60 * 30)]
     without, with_index = scan(log_db.make(data)), scan(log_db.make(data, index=True))
     assert without.counts == with_index.counts
     assert "bisection" in without.plan and "timestamp index" in with_index.plan
@@ -291,6 +292,78 @@ def test_the_index_is_detected_and_changes_nothing_but_the_plan(log_db):
         info = source.table_info()
         assert not info.indexed and info.pk == "id"
         assert "CREATE INDEX" in source.create_index_sql() and "timestamp" in source.create_index_sql()
+
+
+def test_the_plan_label_is_what_the_database_says_it_does(log_db):
+    """EXPLAIN (QUERY PLAN) of the statement that reads the window: the timestamp index when there is
+    one, else the primary-key range; never a whole-table scan on a table whose ids follow time."""
+    data = [("ERROR", "GigaChat HTTP 429", 5), ("INFO", "GigaChat ok", 60 * 30)]
+    indexed, plain = scan(log_db.make(data, index=True)).plan, scan(log_db.make(data)).plan
+    if log_db.backend == "sqlite":
+        assert "USING INDEX Asistent_systemlog_timestamp_idx (timestamp>?)" in indexed
+        assert "USING INTEGER PRIMARY KEY (rowid>?)" in plain
+    else:
+        assert "range on Asistent_systemlog_timestamp_idx" in indexed
+        assert "range on PRIMARY" in plain
+    assert "SCAN" not in indexed + plain and "ALL on" not in indexed + plain
+
+
+def shuffled(n_old=120, n_new=12, seed=13):
+    """Rows imported out of id order: 60 days of old rows and a few in the last day, ids shuffled."""
+    import random
+    rnd = random.Random(seed)
+    rows = [("ERROR", f"GigaChat HTTP 429 old {i}", rnd.uniform(26 * 60, 60 * 24 * 60)) for i in range(n_old)]
+    rows += [("ERROR", f"GigaChat HTTP 429 new {i}", rnd.uniform(1, 23 * 60)) for i in range(n_new)]
+    rnd.shuffle(rows)
+    return rows
+
+
+def test_ids_that_do_not_follow_time_are_never_a_silent_pass(log_db):
+    """No index and shuffled ids (imported or merged rows): the bisected window would miss rows;
+    the check sees it and reads the whole table (the plan and the evidence say so)."""
+    url = log_db.make(shuffled(), keep_order=True)
+    result = scan(url, flt=logstore.Filter(limit=100))
+    assert result.counts["LG014"] == 12 and result.rows == 12
+    assert sorted(r.message for r in result.samples["LG014"]) == sorted(f"GigaChat HTTP 429 new {i}" for i in range(12))
+    assert result.plan.startswith("full scan: ids do not follow time")
+    assert any("ids do not follow time" in n and "CREATE INDEX" in n for n in result.notes)
+    assert sorted(r.message for r in rows(url, flt=logstore.Filter(limit=100))) == \
+        sorted(f"GigaChat HTTP 429 new {i}" for i in range(12))
+    ordered = scan(log_db.make(shuffled()))  # the same rows in time order: the bisected range, verified
+    assert ordered.counts["LG014"] == 12 and ordered.plan.startswith("primary-key range")
+
+
+def test_the_rows_just_before_a_bisected_window_must_be_older(log_db):
+    """One new row among old ones with a lower id than the bisection's answer: caught by the check of
+    the rows just before the window."""
+    rows_ = [("ERROR", "GigaChat HTTP 429 old", 60 * 24 * 3 - i) for i in range(40)]
+    rows_.insert(5, ("ERROR", "GigaChat HTTP 429 new, low id", 30))
+    rows_ += [("ERROR", "GigaChat HTTP 429 newest", 10)]
+    result = scan(log_db.make(rows_, keep_order=True))
+    assert result.counts["LG014"] == 2 and result.plan.startswith("full scan: ids do not follow time")
+
+
+def test_a_full_scan_past_its_limit_has_its_own_code(log_db):
+    url = log_db.make([("INFO", "x", 1)])
+    with sources.open_database(url, statement_limit=0.3) as source:
+        source._unordered = True  # as a full scan for want of time order would be
+        slow = "SELECT SLEEP(3)" if log_db.backend == "mariadb" else \
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
+        err = finding(source._run, slow)
+    assert err.code == "LG006" and "ids do not follow time" in err.detail
+
+
+@pytest.mark.parametrize("asked, applied", [(1e-9, 0.01), (1e300, 86400.0), (7.5, 7.5)])
+def test_an_out_of_range_query_timeout_never_turns_the_limit_off(log_db, asked, applied):
+    url = log_db.make([("ERROR", "GigaChat HTTP 429", 1)])
+    with sources.open_database(url, statement_limit=asked) as source:
+        assert source.statement_limit == applied
+        if log_db.backend == "mariadb":
+            assert float(source._run("SELECT @@max_statement_time")[0][0]) == pytest.approx(applied)
+        assert source.scan(logstore.Window.last(24), logstore.Filter()).counts["LG014"] == 1
+    for bad in (0, -1, float("nan"), "x"):
+        with pytest.raises(ValueError):
+            sources.open_database(url, statement_limit=bad)
 
 
 def test_an_empty_table(log_db):
@@ -340,8 +413,8 @@ def test_timestamp_columns_are_read_in_utc_whatever_the_servers_zone(mariadb_ser
             cur.execute("SET time_zone = '+00:00'")
             now = datetime.now(timezone.utc).replace(tzinfo=None)
             cur.executemany("INSERT INTO Asistent_systemlog (timestamp, level, message) VALUES (%s, 'ERROR', %s)",
-                            [(now - timedelta(hours=5, minutes=30), "429 five and a half hours ago"),
-                             (now - timedelta(minutes=30), "429 half an hour ago")])
+                            [(now - timedelta(hours=5, minutes=30), "HTTP 429 five and a half hours ago"),
+                             (now - timedelta(minutes=30), "HTTP 429 half an hour ago")])
     finally:
         conn.close()
     zone_before = mariadb_server.execute("SELECT @@GLOBAL.time_zone")[0][0]
@@ -350,7 +423,7 @@ def test_timestamp_columns_are_read_in_utc_whatever_the_servers_zone(mariadb_ser
         result = scan(url, hours=1)
     finally:
         mariadb_server.execute("SET GLOBAL time_zone = %s", (zone_before,))
-    assert [r.message for r in result.samples["LG014"]] == ["429 half an hour ago"]
+    assert [r.message for r in result.samples["LG014"]] == ["HTTP 429 half an hour ago"]
 
 
 def test_a_table_without_an_integer_id(log_db):
@@ -360,12 +433,12 @@ def test_a_table_without_an_integer_id(log_db):
                       "`message` longtext)"}[log_db.backend]
     url = log_db.make(ddl=ddl)
     log_db.insert(url, "Asistent_systemlog", ("timestamp", "level", "message"),
-                  [("ERROR", "GigaChat 429 new", 5), ("ERROR", "GigaChat 429 older", 50),
-                   ("ERROR", "GigaChat 429 out", 60 * 30), ("INFO", "GigaChat ok", 1)])
+                  [("ERROR", "GigaChat HTTP 429 new", 5), ("ERROR", "GigaChat HTTP 429 older", 50),
+                   ("ERROR", "GigaChat HTTP 429 out", 60 * 30), ("INFO", "GigaChat ok", 1)])
     result = scan(url)
     assert result.counts["LG014"] == 2
-    assert [r.message for r in result.samples["LG014"]] == ["GigaChat 429 new", "GigaChat 429 older"]
-    assert [r.message for r in rows(url)] == ["GigaChat ok", "GigaChat 429 new", "GigaChat 429 older"]
+    assert [r.message for r in result.samples["LG014"]] == ["GigaChat HTTP 429 new", "GigaChat HTTP 429 older"]
+    assert [r.message for r in rows(url)] == ["GigaChat ok", "GigaChat HTTP 429 new", "GigaChat HTTP 429 older"]
     expected_plan = "primary-key range" if log_db.backend == "sqlite" else "full scan"
     assert result.plan.startswith(expected_plan)
 

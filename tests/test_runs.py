@@ -50,13 +50,17 @@ def test_missing_env_file_is_a_usage_error(run_checks):
     assert "Traceback" not in result.stderr
 
 
-def test_gigachat_turned_off_skips_its_checks_with_gc014(run_checks):
+def test_gigachat_turned_off_fails_gc014_and_skips_its_checks_naming_it(run_checks):
     result = run_checks("--mock", "-m", "config or network or oauth or api", env={"ENABLE_GIGACHAT": "false"})
-    assert result.ret == 0
+    assert result.ret == 1  # README's table: GC014 fails
+    enabled = result.check("test_is_gigachat_enabled")
+    assert enabled["outcome"] == "failed" and enabled["codes"] == ["GC014"]
+    assert result.failed() == {enabled["id"]: ["GC014"]}
     for check in result.checks:
-        if "test_config.py" in check["id"] and "gigachat_enabled" not in check["id"]:
+        if "test_config.py" in check["id"]:
             continue
         assert check["outcome"] == "skipped" and check["codes"] == ["GC014"], check
+        assert f"(reported by {enabled['id']})" in check["summary"]
 
 
 def test_tls_verification_off_is_a_warning_that_can_fail(run_checks):

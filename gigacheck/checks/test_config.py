@@ -94,4 +94,5 @@ def test_are_mock_answers_off(gigachat_settings):
 
 def test_is_gigachat_enabled(gigachat_settings):
     if not gigachat_settings.enable_gigachat:
-        pytest.skip(skip_reason("GC014", "GigaChat is turned off (ENABLE_GIGACHAT=false): its checks are skipped"))
+        raise Finding("GC014", "ENABLE_GIGACHAT=false: the site does not call GigaChat; its checks are skipped",
+                      subject="gigachat")

@@ -43,6 +43,8 @@ class Exchange:
     elapsed_s: float = 0.0
     error: Optional[str] = None
     headers: Dict[str, str] = field(default_factory=dict)  # a few answer headers worth showing
+    kind: str = ""     # "oauth" for the token request: what the run's request counts count
+    sent: bool = True  # False when the request never left (refused, TLS failed, connect timeout, bad CA file)
 
     def render(self) -> str:
         outcome = f"{self.status}" if self.status is not None else f"no answer ({self.error})"
@@ -158,6 +160,20 @@ def describe_transport_error(exc: BaseException) -> (str, str):
     return "GC020", f"the request failed ({exc.__class__.__name__})"
 
 
+def _request_left(exc: BaseException) -> bool:
+    """Did the request reach the peer before this failure? Only a read timeout or a cut
+    connection comes after sending; DNS, refusal, TLS and connect timeouts come before."""
+    if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ConnectTimeout,
+                        requests.exceptions.ProxyError)):
+        return False
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        low = str(exc).lower()
+        return "reset by peer" in low or "remotedisconnected" in low or "aborted" in low
+    return True
+
+
 def _read1_chunks(raw, read1):
     """The body in pieces as they arrive, with urllib3's errors as requests' (as iter_content does)."""
     from urllib3 import exceptions as u3
@@ -182,7 +198,6 @@ class GigaChatClient:
         self.settings = settings
         self.redactor = redactor
         self.exchanges: List[Exchange] = []
-        self.oauth_requests = 0
         self._token: Optional[Secret] = None
         self._token_failure: Optional[Finding] = None
         self._host_failures: Dict[str, Finding] = {}
@@ -222,7 +237,7 @@ class GigaChatClient:
         self._refuse_if("ca_bundle", rules.ca_bundle_problem)
         t = timeout or self.settings.timeout
         shown_url = self.redactor.scrub(url)
-        ex = Exchange(method, shown_url)
+        ex = Exchange(method, shown_url, kind="oauth" if subject == "oauth" else "")
         started = time.monotonic()
         deadline = started + 2 * t  # connect + the whole body: a trickling peer cannot hold us longer
         try:
@@ -231,6 +246,7 @@ class GigaChatClient:
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                 requests.exceptions.InvalidSchema, ValueError, UnicodeError) as exc:
             ex.error = f"the URL cannot be used ({exc.__class__.__name__})"
+            ex.sent = False
             ex.elapsed_s = time.monotonic() - started
             self.exchanges.append(ex)
             code = "GC009" if subject == "oauth" else "GC010"
@@ -239,17 +255,20 @@ class GigaChatClient:
         except requests.exceptions.RequestException as exc:
             code, detail = describe_transport_error(exc)
             ex.error = detail
+            ex.sent = _request_left(exc)
             ex.elapsed_s = time.monotonic() - started
             self.exchanges.append(ex)
-            finding = Finding(code, f"{host}: {detail}", [ex.render()], subject=_subject(code, host))
+            finding = Finding(code, f"{host}: {detail}", [ex.render()], subject=_subject(code, host),
+                              **self._which_host(url))
             self._host_failures[host] = finding
             raise finding from None
         except OSError as exc:  # e.g. a CA bundle path requests cannot load
             ex.error = f"{exc.__class__.__name__}: {exc}"
+            ex.sent = False
             ex.elapsed_s = time.monotonic() - started
             self.exchanges.append(ex)
             raise Finding("GC020", f"{host}: the request could not be made ({ex.error})", [ex.render()],
-                          subject=host) from None
+                          subject=host, **self._which_host(url)) from None
         with resp:
             ex.status = resp.status_code
             ex.request_id = resp.headers.get("X-Request-Id") or resp.headers.get("X-Request-ID")
@@ -286,12 +305,34 @@ class GigaChatClient:
         headers_out = {k: v for k, v in resp.headers.items()}
         return Answer(resp.status_code, headers_out, body, ex)
 
+    def _which_host(self, url: str) -> dict:
+        """The situation of a host that failed (the OAuth host or the API host), for the remedy."""
+        origin = _origin(url)
+        if origin == _origin(self.settings.auth_url):
+            which, setting = "auth", self.settings.auth_url
+        elif origin == _origin(self.settings.base_url):
+            which, setting = "api", self.settings.base_url
+        else:
+            return {}
+        p = urlsplit(url)
+        return {"situation": which, "fields": {"host": p.hostname or "", "port": _host_key(url).rsplit(":", 1)[1],
+                                               "origin": origin, "url": self.redactor.scrub(setting)}}
+
+    @property
+    def oauth_requests(self) -> int:
+        return self.requests_by_kind()["oauth"]
+
     def requests_by_kind(self) -> Dict[str, int]:
-        """What this client has sent, by kind: every call leaves an exchange."""
-        counts = {"oauth": self.oauth_requests, "chat": 0, "files": 0}
+        """What this client has sent, by kind: every call leaves an exchange; one that never
+        left this machine (refused, TLS failed, no connection in time) is not counted."""
+        counts = {"oauth": 0, "chat": 0, "files": 0}
         for ex in self.exchanges:
+            if not ex.sent:
+                continue
             path = urlsplit(ex.url).path
-            if path.endswith("/chat/completions"):
+            if ex.kind == "oauth":
+                counts["oauth"] += 1
+            elif path.endswith("/chat/completions"):
                 counts["chat"] += 1
             elif "/files/" in path:
                 counts["files"] += 1
@@ -370,7 +411,6 @@ class GigaChatClient:
             "Content-Type": "application/x-www-form-urlencoded",
             "Accept": "application/json",
         }
-        self.oauth_requests += 1
         ans = self.send("POST", self.settings.auth_url, headers=headers, data={"scope": self.settings.scope},
                         subject="oauth")
         return parse_oauth(ans, self.redactor)

@@ -11,7 +11,7 @@ from typing import Iterator, List, Optional, Tuple
 
 from ..diagnosis import Finding
 from .store import BISECT_SLACK, FILE_SUBJECT, Filter, Newest, Row, Scan, Tally, Window, parse_timestamp
-from .signatures import VIEWER_TOPICS, Signature, fold, matches, normalize_level
+from .signatures import VIEWER_TOPICS, Signature, classify, fold, normalize_level
 
 _TS = r"(?P<ts>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?)"
 _LEVEL = r"(?P<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)"
@@ -155,8 +155,7 @@ class FileSource:
     def rows(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> List[Row]:
         out = Newest(flt.limit)
         for key, stamp, level, message in self._window_records(window, []):
-            folded = fold(message)
-            if (topics is None or matches(topics, level, folded)) and flt.accepts(level, folded):
+            if (topics is None or classify(level, message).topic) and flt.accepts(level, fold(message)):
                 out.add(Row(stamp, level, message, len(message), key))
         return out.rows()
 

@@ -1,20 +1,19 @@
-"""The log table on MySQL/MariaDB, through PyMySQL: every signature counted in one pass on the server."""
+"""The log table on MySQL/MariaDB, through PyMySQL: the server keeps the rows holding a needle, Python decides."""
 
 from __future__ import annotations
 
 from datetime import timezone
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..diagnosis import Finding
-from .sql import Column, SQLSource, TableInfo, _time_limit
-from .store import (CONNECT_TIMEOUT_S, DB_SUBJECT, EXCERPT_CHARS, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, Filter,
-                       LogTable, Newest, Row, Scan, Window)
-from .signatures import (GIGACHAT, IMAGE_SAVED, LG018, SIGNATURES, VIEWER_TOPICS, Signature, as_text, at_or_above,
-                         lg018_count, number_regex)
+from .sql import Column, Plan, SQLSource, TableInfo, _time_limit
+from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
+from .signatures import NEEDLES, SCAN_NEEDLES, as_text, at_or_above
 
 # A derived table with a LIMIT is materialized, not merged into the outer query: each message is
-# lowered once, not once per reference.
+# lowered once, not once per LOCATE.
 NO_MERGE = "LIMIT 18446744073709551615"
+FETCH_CHUNK = 5000  # ids per primary-key read
 
 
 class MySQLSource(SQLSource):
@@ -26,7 +25,6 @@ class MySQLSource(SQLSource):
         super().__init__(url, table, statement_limit)
         import pymysql
         self._pymysql = pymysql
-        self._lowered_cache: Dict[str, bytes] = {}
         opts = dict(url.options)
         # The greeting and the login are bounded by the connect timeout, not a statement's read timeout:
         # a server that accepts TCP and never speaks costs connect_timeout, not statement_limit + 5 s.
@@ -92,7 +90,7 @@ class MySQLSource(SQLSource):
         code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
         text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
         if code in (1969, 3024, 1317, 1028) or (code == 2013 and "timed out" in text):
-            return _time_limit(self.label, self.statement_limit, text)
+            return _time_limit(self.label, self.statement_limit, text, self._unordered)
         if code == 1146:
             return Finding("LG003", f"{self.label}: {text}", subject=TABLE_SUBJECT)
         if code == 1054:
@@ -133,156 +131,79 @@ class MySQLSource(SQLSource):
             self.column_tz = timezone.utc
         return info
 
-    # -- expressions --------------------------------------------------------------------------
-    # Each message is lowered once into bytes (a materialized derived table) and searched with
-    # LOCATE: case-insensitive for Cyrillic and Latin alike, `%` and `_` literal, and about five
-    # times cheaper than twenty-odd LIKEs under a _ci collation, each of which re-folds the row.
+    def _prefilter(self, info, kind: str) -> Tuple[str, list]:
+        """Each message lowered and searched with one regular expression of the needles (PCRE on
+        MariaDB, ICU on MySQL 8: literal letters, spaces and `<>` read the same)."""
+        lowered = f"LOWER({self._utf8(info.col('message'))})"
+        if kind != "scan":
+            return f"{lowered} REGEXP %s", ["|".join(NEEDLES)]
+        errors = at_or_above("ERROR")
+        level = f"UPPER(TRIM({self._utf8(info.col('level'))}))"
+        return (f"({lowered} REGEXP %s OR ({self._gigachat(info)} AND {level} IN ({', '.join(['%s'] * len(errors))})))",
+                ["|".join(SCAN_NEEDLES), *errors])
 
-    def _derived(self, info: TableInfo, where: str, raw: bool = False) -> str:
-        msg, lvl = info.col("message"), info.col("level")
-        key = self.quote(info.pk) if info.pk else "0"
-        extra = f", {self.quote(msg.name)} AS raw, {self.quote(lvl.name)} AS rawlevel" if raw else ""
-        return (f"SELECT {key} AS id, {self.quote(info.col('timestamp').name)} AS ts, "
-                f"UPPER(TRIM({self._utf8(lvl)})) AS lv, "
-                f"CONVERT(LOWER(COALESCE({self._utf8(msg)}, '')) USING binary) AS m{extra} "
-                f"FROM {self.quote(info.name)} WHERE {where} {NO_MERGE}")
+    def _gigachat(self, info) -> str:
+        return f"(LOCATE('gigachat', LOWER({self._utf8(info.col('message'))})) > 0)"
+
+    def _gigachat_in_pass(self, info) -> bool:
+        return bool(info.pk)
+
+    def _candidates(self, info, plan, window, kind):
+        """With an integer id: one pass that lowers each message once (a materialized derived table),
+        tests the needles with LOCATE on bytes (3 times cheaper than REGEXP here) and counts the
+        GigaChat rows; the ids it picks are then read by primary key."""
+        if kind not in ("scan", "shown") or not info.pk:
+            return super()._candidates(info, plan, window, kind)
+        needles = SCAN_NEEDLES if kind == "scan" else NEEDLES
+        cond = " OR ".join(["LOCATE(%s, m) > 0"] * len(needles))
+        params = [n.encode("utf-8") for n in needles]
+        if kind == "scan":
+            errors = at_or_above("ERROR")
+            cond += f" OR (LOCATE('gigachat', m) > 0 AND lv IN ({', '.join(['%s'] * len(errors))}))"
+            params += list(errors)
+        derived = (f"SELECT {self.quote(info.pk)} AS id, UPPER(TRIM({self._utf8(info.col('level'))})) AS lv, "
+                   f"CONVERT(LOWER(COALESCE({self._utf8(info.col('message'))}, '')) USING binary) AS m "
+                   f"FROM {self.quote(info.name)} WHERE {plan.where} {NO_MERGE}")
+        # the flags materialized too: merged, each use of `c` would run every LOCATE again
+        sql = (f"SELECT COALESCE(SUM(c), 0), GROUP_CONCAT(IF(c, id, NULL)), COALESCE(SUM(g), 0) FROM "
+               f"(SELECT id, ({cond}) AS c, LOCATE('gigachat', m) > 0 AS g FROM ({derived}) AS w {NO_MERGE}) AS x")
+        self._run("SET SESSION group_concat_max_len = %s", (1 << 30,))
+        n, ids, self._pass_gigachat = self._run(sql, params + plan.params)[0]
+        self._pass_gigachat = int(self._pass_gigachat or 0)
+        keys = [int(k) for k in as_text(ids).split(",") if k] if ids else []
+        if len(keys) != int(n or 0):  # cut by max_allowed_packet: read them the plain way
+            return super()._candidates(info, plan, window, kind)
+        out = []
+        for i in range(0, len(keys), FETCH_CHUNK):
+            chunk = keys[i:i + FETCH_CHUNK]
+            part = Plan(f"{self.quote(info.pk)} IN ({', '.join(['%s'] * len(chunk))})", chunk, plan.label)
+            out += super()._candidates(info, part, window, None)[0]
+        return out, sql, params + plan.params
 
     def _utf8(self, column: Column) -> str:
         """The column as utf8mb4 text (a no-op for utf8mb4 columns; bytes of blobs decoded)."""
         q = self.quote(column.name)
         return q if (column.collation or "").lower().startswith("utf8mb4") else f"CONVERT({q} USING utf8mb4)"
 
-    def _lowered(self, texts: Iterable[str]) -> Dict[str, bytes]:
-        """Texts lowered by the server itself (so they match its LOWER of the rows), once each.
-        As constants in the pass they are not lowered again for every row."""
-        todo = sorted({t for t in texts if t not in self._lowered_cache})
-        if todo:
-            row = self._run("SELECT " + ", ".join(["CONVERT(LOWER(%s) USING binary)"] * len(todo)), todo)[0]
-            self._lowered_cache.update(zip(todo, (bytes(v) for v in row)))
-        return self._lowered_cache
+    def _fetch(self, sql: str, params: Sequence = ()) -> list:
+        return self._run(sql, params)  # the server's limit bounds the statement; the rows are all read here
 
-    def _hit(self, sig: Signature) -> Tuple[str, list]:
-        """1 when a row (of the derived table) shows the signature, else 0."""
-        parts, params = [], []
-        lowered = self._lowered(sig.texts)
-        for text in sig.texts:
-            parts.append("LOCATE(%s, m) > 0")
-            params.append(lowered[text])
-        for number in sig.numbers:  # LOCATE first: cheap, and the regexp only runs on candidates
-            # (as text: MySQL 8.0.22+ refuses REGEXP on binary strings)
-            parts.append("(LOCATE(%s, m) > 0 AND CONVERT(m USING utf8mb4) REGEXP %s)")
-            params += [number, number_regex(number)]
-        cond = "(" + " OR ".join(parts) + ")"
-        if sig.min_level:
-            spellings = at_or_above(sig.min_level)
-            cond = f"(lv IN ({', '.join(['%s'] * len(spellings))}) AND {cond})"
-            params = list(spellings) + params
-        return cond, params
-
-    def _shown(self, flt: Filter) -> Tuple[str, list]:
-        """1 when a row passes --level and --search (they narrow what is shown, not the counts)."""
-        sql, params = ["1"], []
-        if flt.level:
-            spellings = at_or_above(flt.level)
-            sql.append(f"lv IN ({', '.join(['%s'] * len(spellings))})")
-            params += list(spellings)
-        if flt.search:  # LOCATE takes the text literally: %, _ and \ match themselves
-            sql.append("LOCATE(%s, m) > 0")
-            params.append(self._lowered([flt.search])[flt.search])
-        return "(" + " AND ".join(sql) + ")", params
-
-    def scan(self, window: Window, flt: Filter) -> Scan:
-        """Every signature counted in one pass: each row gets a bitmask of what it shows, the
-        pass groups by mask, and each group brings the ids of its newest shown rows."""
-        info = self.table_info()
-        where, wparams, plan = self._window(info, window)
-        sigs = list(SIGNATURES) + [GIGACHAT, IMAGE_SAVED]
-        bits, params = [], []
-        for i, sig in enumerate(sigs):
-            cond, p = self._hit(sig)
-            bits.append(f"(({cond}) << {i})")
-            params += p
-        shown, sparams = self._shown(flt)
-        failures = (1 << len(SIGNATURES)) - 1  # samples for the signatures; LG018's only if it applies
-        limit = max(0, int(flt.limit))
-        if limit and info.pk:
-            self._run("SET SESSION group_concat_max_len = %s", (max(1024, 21 * limit),))  # newest `limit` ids
-            ids = f"GROUP_CONCAT(IF(shown AND mask & {failures}, id, NULL) ORDER BY ts DESC, id DESC)"
-        else:
-            ids = "NULL"
-        # g materialized too: merged, each use of `mask` would compute every signature again
-        sql = (f"SELECT mask, COUNT(*), {ids} FROM (SELECT id, ts, {' | '.join(bits)} AS mask, {shown} AS shown "
-               f"FROM ({self._derived(info, where)}) AS w {NO_MERGE}) AS g GROUP BY mask")
-        groups = [(int(mask or 0), int(n), _ids(text)) for mask, n, text in self._run(sql, params + sparams + wparams)]
-        values = {sig.code: sum(n for mask, n, _ in groups if mask >> i & 1) for i, sig in enumerate(sigs)}
-        counts = {s.code: values[s.code] for s in SIGNATURES}
-        counts[LG018] = lg018_count(values[GIGACHAT.code], values[IMAGE_SAVED.code])
-        samples: Dict[str, List[Row]] = {}
-        if limit:
-            wanted = {}
-            for i, sig in enumerate(SIGNATURES):
-                if counts[sig.code]:
-                    wanted[sig.code] = [k for mask, _, keys in groups if mask >> i & 1 for k in keys[:limit]]
-            if not info.pk:
-                for i, sig in enumerate(SIGNATURES):
-                    if counts[sig.code]:
-                        samples[sig.code] = self._rows_where(info, window, where, wparams, self._hit(sig), flt)
-            else:
-                rows = self._fetch(info, window, {k for keys in wanted.values() for k in keys}, EXCERPT_CHARS)
-                for code, keys in wanted.items():
-                    newest = Newest(limit)
-                    for k in keys:
-                        if k in rows:
-                            newest.add(rows[k])
-                    samples[code] = newest.rows()
-            if counts[LG018]:
-                samples[LG018] = self._rows_where(info, window, where, wparams, self._hit(GIGACHAT), flt)
-        total = sum(n for _, n, _ in groups)
-        return Scan(counts, samples, values[GIGACHAT.code], values[IMAGE_SAVED.code], total, self.label, plan)
-
-    def rows(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> List[Row]:
-        """The viewer's rows: the site's topics, narrowed by level and search, newest first."""
-        info = self.table_info()
-        where, wparams, _ = self._window(info, window)
-        hit = self._hit(topics) if topics else ("1", [])
-        return self._rows_where(info, window, where, wparams, hit, flt, excerpt=None)
-
-    def _rows_where(self, info, window, where, wparams, hit, flt: Filter, excerpt: Optional[int] = EXCERPT_CHARS
-                    ) -> List[Row]:
-        """The newest rows of the window that show `hit` and pass the filter."""
-        cond, cparams = hit
-        shown, sparams = self._shown(flt)
-        limit = int(flt.limit)
-        if not limit:
-            return []
-        if info.pk:
-            sql = (f"SELECT id FROM ({self._derived(info, where)}) AS w WHERE {cond} AND {shown} "
-                   f"ORDER BY ts DESC, id DESC LIMIT {limit}")
-            keys = [int(r[0]) for r in self._run(sql, wparams + cparams + sparams)]  # in the order of the text
-            rows = self._fetch(info, window, keys, excerpt)
-            return [rows[k] for k in keys if k in rows]
-        shown_raw = f"LEFT(raw, {int(excerpt)})" if excerpt else "raw"
-        sql = (f"SELECT 0, ts, rawlevel, {shown_raw}, CHAR_LENGTH(raw) FROM ({self._derived(info, where, raw=True)}) "
-               f"AS w WHERE {cond} AND {shown} ORDER BY ts DESC LIMIT {limit}")
-        return [self._row(r, window) for r in self._run(sql, wparams + cparams + sparams)]
-
-    def _fetch(self, info, window, keys, excerpt: Optional[int]) -> Dict[int, Row]:
-        """Rows by id (a primary-key lookup each)."""
-        keys = sorted({int(k) for k in keys})
-        if not keys:
-            return {}
-        mcol = self.quote(info.col("message").name)
-        shown = f"LEFT({mcol}, {int(excerpt)})" if excerpt else mcol
-        sql = (f"SELECT {self.quote(info.pk)}, {self.quote(info.col('timestamp').name)}, "
-               f"{self.quote(info.col('level').name)}, {shown}, CHAR_LENGTH({mcol}) FROM {self.quote(info.name)} "
-               f"WHERE {self.quote(info.pk)} IN ({', '.join(['%s'] * len(keys))})")
-        return {int(r[0]): self._row(r, window) for r in self._run(sql, keys)}
-
-    def _row(self, r, window) -> Row:
-        key, stamp, level, text, length = r
-        text = as_text(text)
-        return Row(self._shown_time(stamp, window), as_text(level).strip(), text,
-                   int(length) if length is not None else len(text), int(key or 0))
+    def explain(self, sql: str, params: Sequence = ()) -> str:
+        """The server's own words for the plan: access type and key of each table read."""
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(f"EXPLAIN {sql}", tuple(params) if params else None)
+                names = [d[0].lower() for d in cur.description]
+                rows = cur.fetchall()
+        except self._pymysql.err.MySQLError as exc:
+            raise self._finding(exc) from None
+        parts = []
+        for r in rows:
+            d = dict(zip(names, r))
+            if as_text(d.get("table")).startswith("<"):  # the materialized derived table, not the log table
+                continue
+            parts.append(f"{as_text(d.get('type'))} on {as_text(d.get('key')) or 'no index'}")
+        return "; ".join(parts)
 
     def close(self) -> None:
         conn, self.conn = getattr(self, "conn", None), None
@@ -296,9 +217,3 @@ class MySQLSource(SQLSource):
             conn.close()
         except Exception:
             pass
-
-
-def _ids(text) -> List[int]:
-    """The ids of a GROUP_CONCAT, newest first. group_concat_max_len (21 bytes per wanted id) may
-    cut the list inside an id, but only after the first `limit` ones, which are all that is used."""
-    return [int(p) for p in as_text(text).split(",") if p.isdigit()] if text else []

@@ -55,5 +55,7 @@ def log_window(gigacheck_run, pytestconfig, tmp_path_factory):
     opts = pytestconfig.stash.get(OPTIONS_KEY, None) or LogOptions()
     checks = LogChecks(gigacheck_run.settings, opts, gigacheck_run.mock_scenario, gigacheck_run.fixtures_dir,
                        tmp_path_factory.mktemp("gigacheck-logs"))
+    from ..causes import explaining
+    checks.explained_by = lambda code: explaining(code, gigacheck_run.causes)
     yield checks
     checks.close()

@@ -7,10 +7,11 @@ Shared by the log checks' pytest wiring (`plugin`, the `log_window` fixture) and
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import List, Optional
 
 from . import sources, store
-from ..diagnosis import Finding, skip_reason, warn
+from ..diagnosis import Finding, skip_reason, statement, warn
 from ..words import plural
 from .options import LogOptions
 from .signatures import BY_CODE, LG018
@@ -40,7 +41,7 @@ class Cached:
             self._done = True
         if self._finding is not None:
             f = self._finding
-            raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
+            raise replace(f, evidence=tuple(f.evidence))  # a fresh copy, its situation kept
         return self._value
 
     def peek(self):
@@ -66,6 +67,7 @@ class LogChecks:
         self._file = Cached(lambda: sources.FileSource(settings.log_file) if settings.log_file else None, "LG001",
                             store.FILE_SUBJECT)
         self._scan = Cached(self._scan_all)
+        self.explained_by = lambda code: None  # the check that already reported a cause of `code`
 
     # -- sources --
     @property
@@ -198,16 +200,24 @@ class LogChecks:
         if n > limit:
             raise Finding(code, self._detail(n, limit), self.evidence(scan, code, n))
         for f in scan.broken:  # nothing found, but not everything could be read
-            raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
+            raise replace(f, evidence=tuple(f.evidence))  # a fresh copy, its situation kept
 
     def images_saved(self) -> None:
         scan = self.scan()
         n = scan.counts.get(LG018, 0)
+        by = self.explained_by(LG018) if n > self.opts.thresholds.get(LG018, 0) else None
+        if by:  # no image saved because GigaChat failed: that failure says it
+            import pytest  # only a check gets here, as in database()
+            try:
+                pytest.skip(skip_reason(LG018, f"{statement(LG018)} (reported by {by})"))
+            except pytest.skip.Exception as skipped:
+                skipped._use_item_location = True  # the check's location, not this line's
+                raise
         if n > self.opts.thresholds.get(LG018, 0):
             warn(LG018, f"{scan.gigachat} GigaChat entries in the last {self.opts.hours:g} h and no "
                         f"`Изображение сохранено`", self.evidence(scan, LG018, n))
         for f in scan.broken:
-            raise Finding(f.code, f.detail, tuple(f.evidence), f.subject)
+            raise replace(f, evidence=tuple(f.evidence))  # a fresh copy, its situation kept
 
     def _detail(self, n: int, limit: int) -> str:
         entries = "entry" if n == 1 else "entries"

@@ -1,18 +1,23 @@
 """The failure signatures of the log runbook: code -> what to look for.
 
-One table, read by the SQL builder (store), the Python matcher (SQLite,
-log file) and the viewer, so a signature is spelled in exactly one place.
+One table, read by every source: each rule has a `needle`, a literal every matching row
+contains (the SQL prefilter and the log file keep only rows holding some needle), and a
+pattern that decides precisely in Python on those few rows. So a signature is spelled in
+exactly one place, and every backend counts the same rows.
 
-Rules (SPEC): a signature matches at any level (LG010 alone asks for ERROR or
-CRITICAL), as a substring, case-insensitively for Latin and Cyrillic alike; a
-status number matches only as a whole number (`429` is not in `142900`).
+Rules (SPEC): a signature matches at any level (LG010 alone asks for ERROR or CRITICAL),
+case-insensitively for Latin and Cyrillic alike, in any Russian word form; a status number
+counts only in a status context (`HTTP 429`, `status_code=429`, `Error code: 402`), never as
+a duration, size, id, page number or part of a path; balance words only where the balance
+ran short; `cooldown` only when one is active. LG010 counts GigaChat errors that no other
+signature explains.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 RANK = {name: i for i, name in enumerate(LEVELS)}
@@ -22,56 +27,142 @@ ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL", "ERR": "ERROR", "CRIT": "CRIT
 
 
 @dataclass(frozen=True)
+class Rule:
+    """`needle`: folded text every match contains (what SQL prefilters on); `pattern`: a regex
+    on the folded message that decides (None: the needle alone decides)."""
+    needle: str
+    pattern: Optional[str] = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "_rx", re.compile(self.pattern) if self.pattern else None)
+
+    def hit(self, folded: str) -> bool:
+        return self.needle in folded and (self._rx is None or self._rx.search(folded) is not None)
+
+
+@dataclass(frozen=True)
 class Signature:
     code: str
-    texts: Tuple[str, ...] = ()      # substrings, any case
-    numbers: Tuple[str, ...] = ()    # status numbers, whole numbers only
+    rules: Tuple[Rule, ...]
+    shown: Tuple[str, ...] = ()      # how the evidence names it
     min_level: Optional[str] = None  # only rows at this level and above (None: any level)
 
     def describe(self) -> str:
-        parts = [f"`{t}`" for t in self.texts] + [f"`{n}` (whole number)" for n in self.numbers]
         where = f" at {self.min_level} and above" if self.min_level else ""
-        return " or ".join(parts) + where
+        return " or ".join(f"`{t}`" for t in self.shown) + where
 
+    @property
+    def needles(self) -> Tuple[str, ...]:
+        return tuple(dict.fromkeys(r.needle for r in self.rules))
+
+    def hit(self, folded: str) -> bool:
+        return any(r.hit(folded) for r in self.rules)
+
+
+def _plain(*texts: str) -> Tuple[Rule, ...]:
+    return tuple(Rule(t) for t in texts)
+
+
+# A status number in a status context: after `HTTP`, `status`, `code`, `Error code:`, `код`, `статус`,
+# `ошибка`, `<Response [`; or before `Client Error`, `Too Many Requests`, `Payment Required`; or as the
+# status of the gigachat SDK's ResponseError tuple. Not followed by a unit (`429 мс`, `402 КБ`).
+_KEYWORD = (r"(?<![\w./-])(?:https?(?:/[\d.]+)?|http-статус\w*|status(?:[ _-]?code)?|error(?:[ _-]?code)?|code"
+            r"|response|код(?:\s+ответа|\s+ошибки|\s+статуса)?|статус\w*(?:\s+ответа)?|ошибк[аиуе])")
+_UNIT = r"(?!\w)(?![.,]\d)(?!\s*(?:ms|мс|s\b|с\b|сек|мин|min|кб|kb|мб|mb|байт|bytes?|%|шт|руб|₽))"
+
+
+def _status(number: str) -> Tuple[Rule, ...]:
+    return (Rule(number, rf"{_KEYWORD}[\"']?\s*[:=]?\s*[\"'\[(]?\s*{number}{_UNIT}"),
+            Rule(number, rf"(?<![\w/.=:-]){number}\s*[:-]?\s*(?:client error|server error|too many|payment required)"),
+            Rule(number, rf"url\([^)]*\),\s*{number},"))
+
+
+def _ran_out(word: str) -> Rule:
+    """`<balance/package/tokens> … исчерпан` and `исчерпан … <balance/…>` (two words apart at most)."""
+    things = r"(?:баланс|пакет|лимит|токен|средств|квот)\w*"
+    return Rule(word, rf"{things}\s+(?:[\w-]+\s+){{0,2}}{word}|{word}\w*\s+(?:[\w-]+\s+){{0,2}}{things}")
+
+
+_NOT_NEGATED = r"(?<!not )(?<!no longer )(?<!не )"
 
 SIGNATURES: Tuple[Signature, ...] = (
-    Signature("LG010", ("gigachat",), min_level="ERROR"),
-    Signature("LG011", ("пустой путь", "вернул пустой")),
-    Signature("LG012", ("Не удалось сгенерировать изображение",)),
-    Signature("LG013", ("Таймаут", "TimeoutError")),
-    Signature("LG014", ("Too Many Requests", "cooldown"), numbers=("429",)),
-    Signature("LG015", ("Payment Required", "balance", "баланс"), numbers=("402",)),
-    Signature("LG016", ("Нет <img> тега",)),
-    Signature("LG017", ("Ошибка сохранения",)),
-    Signature("LG019", ("404 Not Found", "No access token available", "OAuth failed with status")),
+    Signature("LG010", _plain("gigachat"), ("gigachat",), min_level="ERROR"),
+    Signature("LG011", (Rule("пуст", r"пуст(?:ой|ая|ое|ые|ую|ого|ым|ом|а|о)?\s+пут|вернул\w*\s+пуст"
+                                     r"|пут(?:ь|и|ём|ем)\s+(?:[\w-]+\s+){0,3}пуст(?:ой|ая|ое|а|о)?\b"),),
+              ("пустой путь", "вернул пустой")),
+    Signature("LG012", (Rule("сгенерировать", r"не\s+удалось\s+сгенерировать\s+(?:[\w-]+\s+)?изображени"),),
+              ("Не удалось сгенерировать изображение",)),
+    Signature("LG013", (Rule("таймаут"), Rule("timeouterror"), Rule("readtimeout"), Rule("connecttimeout"),
+                        Rule("writetimeout"), Rule("pooltimeout"), Rule("timed out"),
+                        Rule("timeout", r"(?<![\w])timeout\s+(?:error|exceeded|expired)"),
+                        Rule("время ожидания", r"(?:превышено|истекло)\s+время\s+ожидания")),
+              ("Таймаут", "TimeoutError", "ReadTimeout", "timed out")),
+    Signature("LG014", _status("429") + (
+        Rule("too many requests"),
+        Rule("cooldown", _NOT_NEGATED + r"(?<![\w])(?:in|on|under|into|entering|entered|enter|active|start\w*|в)\s+"
+                                        r"cooldown(?!\s+(?:expired|ended|over|reset|cleared|off))"
+                                        r"|(?<!no )(?<![\w])cooldown\s*(?:is\s+)?(?:active|activated|started|until|for\s+\d"
+                                        r"|до|на\s+\d|активен|включ\w*|[:=]?\s*[1-9]\d*(?:[.,]\d+)?\s*(?:s|с|сек|"
+                                        r"seconds?|секунд\w*|min\w*|мин\w*)?\b)")),
+              ("429 (as a status)", "Too Many Requests", "cooldown (active)")),
+    Signature("LG015", _status("402") + (
+        Rule("payment required"),
+        Rule("insufficient", r"insufficient[\s_]+(?:account\s+)?(?:balance|funds|credits?|quota|tokens?)"),
+        Rule("balance", r"(?<![\w])(?:low|zero|negative|empty)\s+balance|balance\s+(?:is\s+)?(?:too\s+low|low|"
+                        r"exhausted|depleted|insufficient|empty|zero|used up|run out|ran out|exceeded)"),
+        Rule("not enough", r"not\s+enough\s+(?:balance|funds|credits?|tokens?|money)"),
+        Rule("out of", r"(?<![\w])out\s+of\s+(?:funds|credits?|tokens|balance|money)"),
+        Rule("quota", r"quota\s+(?:is\s+)?(?:exceeded|exhausted|used up)"),
+        Rule("недостаточн", r"недостаточн\w*\s+(?:[\w-]+\s+)?(?:средств|баланс\w*|токен\w*|денег)"),
+        Rule("баланс", r"баланс\w*\s+(?:[\w-]+\s+){0,2}(?:на\s+нуле|пуст|отрицательн|ниже\s+порог|недостаточ)"
+                       r"|(?:нулев|отрицательн)\w*\s+баланс"),
+        _ran_out("исчерпан"), _ran_out("израсходован"), _ran_out("кончил")),
+              ("402 (as a status)", "Payment Required", "insufficient balance", "недостаточно средств",
+               "баланс исчерпан")),
+    Signature("LG016", (Rule("<img>", r"(?:нет|отсутству\w*|не\s+найден\w*|без)\s+(?:тег\w*\s+)?<img>"
+                                      r"|<img>\s*(?:тег\w*\s+)?(?:не\s+найден|отсутству|нет)"
+                                      r"|(?:no|missing)\s+<img>|<img>\s*tag\s+(?:not\s+found|missing)"),),
+              ("Нет <img> тега",)),
+    Signature("LG017", (Rule("сохранени", r"ошибк\w*\s+(?:при\s+)?сохранени"),
+                        Rule("сохранить", r"не\s+удалось\s+сохранить\s+(?:[\w-]+\s+)?(?:изображени|картинк|файл)")),
+              ("Ошибка сохранения",)),
+    Signature("LG019", _plain("404 not found", "no access token available", "oauth failed with status"),
+              ("404 Not Found", "No access token available", "OAuth failed with status")),
 )
 BY_CODE: Dict[str, Signature] = {s.code: s for s in SIGNATURES}
+SPECIFIC = tuple(s for s in SIGNATURES if s.code != "LG010")  # LG010 counts what none of these explains
 
 # LG018 is not a signature but a condition on two counters: GigaChat was used
 # (any level) and no image was saved in the window.
-GIGACHAT = Signature("gigachat", ("gigachat",))
-IMAGE_SAVED = Signature("saved", ("Изображение сохранено",))
+GIGACHAT = Signature("gigachat", _plain("gigachat"), ("gigachat",))
+IMAGE_SAVED = Signature("saved", (Rule("сохранен", r"изображени\w*\s+(?:[\w-]+\s+)?сохранен|сохранен\w*\s+"
+                                                   r"изображени"),), ("Изображение сохранено",))
 LG018 = "LG018"
 
 # Every code the summary reports, zeros included, in order.
 CODES: Tuple[str, ...] = tuple(sorted([s.code for s in SIGNATURES] + [LG018]))
 
-# The rows the site's `manage.py view_gigachat_logs` shows: its base query.
-VIEWER_TOPICS = Signature("viewer", ("gigachat", "изображение", "generate_and_save_image"))
+# The rows the site's `manage.py view_gigachat_logs` shows (its base query, any word form of
+# `изображение`); the viewer adds every row a log check counts.
+VIEWER_TOPICS = Signature("viewer", _plain("gigachat", "изображени", "generate_and_save_image"),
+                          ("gigachat", "изображение", "generate_and_save_image"))
+
+# What the prefilter looks for: a row without any of these can show nothing. A needle that holds
+# another one (`readtimeout` holds `timeout`) adds nothing, so it is left out.
+def _minimal(sigs) -> Tuple[str, ...]:
+    every = tuple(dict.fromkeys(n for s in sigs for n in s.needles))
+    return tuple(n for n in every if not any(o != n and o in n for o in every))
+
+
+NEEDLES: Tuple[str, ...] = _minimal(SIGNATURES + (GIGACHAT, IMAGE_SAVED, VIEWER_TOPICS))  # what the viewer may show
+# What the pass needs to see row by row: what may show a specific code or a saved image. Rows about
+# GigaChat are counted by the database itself; only those at ERROR and above (LG010) come too.
+SCAN_NEEDLES: Tuple[str, ...] = _minimal(SPECIFIC + (IMAGE_SAVED,))
 
 
 def fold(text: str) -> str:
     """Case folding for Latin and Cyrillic alike (Ё, ß and friends included)."""
     return text.casefold()
-
-
-def number_regex(number: str) -> str:
-    """A whole-number pattern that PCRE (MariaDB), ICU (MySQL 8), Spencer
-    (MySQL 5.7) and Python all read the same way: ASCII digits only."""
-    return f"(^|[^0-9]){re.escape(number)}([^0-9]|$)"
-
-
-_NUMBER_RE = {n: re.compile(number_regex(n)) for s in SIGNATURES for n in s.numbers}
 
 
 def normalize_level(raw) -> str:
@@ -113,9 +204,7 @@ def matches(sig: Signature, level, folded_message: str) -> bool:
     """`folded_message` is `fold(message)`: fold once per row, not once per signature."""
     if sig.min_level and not level_ok(level, sig.min_level):
         return False
-    if any(fold(t) in folded_message for t in sig.texts):
-        return True
-    return any(n in folded_message and _NUMBER_RE[n].search(folded_message) for n in sig.numbers)
+    return sig.hit(folded_message)
 
 
 @dataclass(frozen=True)
@@ -124,14 +213,65 @@ class Verdict:
     codes: FrozenSet[str]
     gigachat: bool
     saved: bool
-    topic: bool  # one of the rows the site's viewer shows
+    topic: bool  # a row the viewer shows: the site's viewer topics, or counted by a check
+
+
+_NONE = Verdict(frozenset(), False, False, False)
+_TOPIC, _SAVED, _GIGACHAT = "topic", "saved", "gigachat"
+
+
+def _by_needle() -> Dict[str, Tuple[Tuple[str, Rule], ...]]:
+    """needle -> the (code, rule) pairs it opens: a row is tested only against the rules whose needle it holds."""
+    out: Dict[str, list] = {}
+    for code, sig in [(s.code, s) for s in SPECIFIC] + [(_GIGACHAT, GIGACHAT), (_SAVED, IMAGE_SAVED),
+                                                       (_TOPIC, VIEWER_TOPICS)]:
+        for rule in sig.rules:
+            out.setdefault(rule.needle, []).append((code, rule))
+    return {n: tuple(pairs) for n, pairs in out.items()}
+
+
+_RULES = _by_needle()
+# Each needle of the prefilter opens the rules of every needle that holds it (`timeout` opens
+# `readtimeout`'s), so a row is tested against the few rules whose needles it holds.
+_OPENS = {n: tuple(pair for needle, pairs in _RULES.items() if n in needle for pair in pairs) for n in NEEDLES}
 
 
 def classify(level, message) -> Verdict:
     folded = fold(as_text(message))
-    codes = frozenset(s.code for s in SIGNATURES if matches(s, level, folded))
-    return Verdict(codes, matches(GIGACHAT, level, folded), matches(IMAGE_SAVED, level, folded),
-                   matches(VIEWER_TOPICS, level, folded))
+    found = set()
+    for needle in NEEDLES:
+        if needle not in folded:
+            continue
+        for code, rule in _OPENS[needle]:
+            if code not in found and rule.needle in folded and (rule._rx is None or rule._rx.search(folded)):
+                found.add(code)
+    if not found:
+        return _NONE
+    gigachat, saved = _GIGACHAT in found, _SAVED in found
+    codes = found - {_TOPIC, _SAVED, _GIGACHAT}
+    if gigachat and not codes and level_ok(level, BY_CODE["LG010"].min_level):
+        codes.add("LG010")
+    return Verdict(frozenset(codes), gigachat, saved, bool(codes) or saved or _TOPIC in found)
+
+
+# The prefilter as the SQLite source runs it (functions registered on the connection: one regular
+# expression per folded row is 12 times cheaper there than a GLOB per needle, and 10 times cheaper
+# than re.IGNORECASE on the raw row).
+_PICK = re.compile("|".join(re.escape(n) for n in NEEDLES))
+_PICK_SCAN = re.compile("|".join(re.escape(n) for n in SCAN_NEEDLES))
+
+
+def picks(message) -> int:
+    """1 when the row may be shown by the viewer (holds a needle, any case), else 0."""
+    return 1 if message is not None and _PICK.search(fold(as_text(message))) else 0
+
+
+def picks_for_scan(level, message) -> int:
+    """1 when the row may show a code or a saved image: the rows the pass decides on in Python."""
+    if message is None:
+        return 0
+    folded = fold(as_text(message))
+    return 1 if _PICK_SCAN.search(folded) or ("gigachat" in folded and level_ok(level, "ERROR")) else 0
 
 
 def as_text(value) -> str:
@@ -151,3 +291,32 @@ def lg018_count(gigachat: int, saved: int) -> int:
 def codes_summary(counts: Dict[str, int]) -> Dict[str, int]:
     """Every code, zeros included, in order."""
     return {code: int(counts.get(code, 0)) for code in CODES}
+
+
+# --- --search: the site's literal substring, and the runbook's strings in any Russian word form ----------
+
+_ENDING = re.compile(r"(?:иями|ями|ами|ого|его|ому|ему|ыми|ими|ией|ия|ие|ий|ии|ой|ей|ая|яя|ое|ее|ые|ую|юю|ом|ем"
+                     r"|ах|ях|ов|ев|ам|ям|ию|ья|ью|ь|а|я|о|е|ы|и|у|ю|й)$")
+_CYRILLIC_WORD = re.compile(r"[а-яё]{4,}")
+
+
+def search_matcher(text: Optional[str]) -> Optional[Callable[[str], bool]]:
+    """A test on folded messages: the literal text (any case), or the same words in other
+    Russian word forms (`Ошибка сохранения` finds `ошибки сохранения`, `Ошибка при сохранении`);
+    None when no search."""
+    if not text:
+        return None
+    literal = fold(text)
+    words = literal.split()
+    parts = []
+    for w in words:
+        if _CYRILLIC_WORD.fullmatch(w):
+            parts.append(re.escape(_ENDING.sub("", w) if len(w) > 4 else w[:-1]) + r"\w*")
+        else:
+            parts.append(re.escape(w))
+    # words in order, a preposition between them allowed (`Ошибка при сохранении`)
+    forms = re.compile(r"\s+(?:\w{1,3}\s+)?".join(parts)) if parts else None
+
+    def found(folded: str) -> bool:
+        return literal in folded or (forms is not None and forms.search(folded) is not None)
+    return found

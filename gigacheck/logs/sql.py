@@ -1,16 +1,20 @@
-"""What the SQL sources (MySQL/MariaDB and SQLite) share: the table check, the window plan,
-the key bisection."""
+"""What the SQL sources (MySQL/MariaDB and SQLite) share: the table check, the window plan (verified
+key bisection), and the pass: SQL prefilters on the signatures' needles, Python decides."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from ..diagnosis import Finding
-from .store import BISECT_SLACK, DB_SUBJECT, TABLE_SUBJECT, DbUrl, LogTable, Window, parse_timestamp
+from .signatures import LG018, VIEWER_TOPICS, Signature, as_text, classify, fold
+from .store import (BISECT_SLACK, DB_SUBJECT, EXCERPT_CHARS, TABLE_SUBJECT, DbUrl, Filter, LogTable, Newest, Row, Scan,
+                    Tally, Window, parse_timestamp)
 
 MAX_BISECT_STEPS = 80         # enough for any 64-bit key range
+VERIFY_ROWS = 256             # the rows just before a bisected window that must be older than it
+MIN_STATEMENT_S, MAX_STATEMENT_S = 0.01, 86400.0
 _INT_TYPES = ("int", "bigint", "mediumint", "smallint", "tinyint", "integer")
 
 
@@ -27,6 +31,30 @@ class Column:
     name: str
     type: str
     collation: Optional[str] = None
+
+
+@dataclass
+class Plan:
+    """How a window is read: its WHERE clause and parameters, and the plan's name."""
+    where: str
+    params: list
+    label: str
+    range_where: str = ""           # a bisected key range: the range alone, to find strays
+    range_params: list = field(default_factory=list)
+    stray: Optional[Tuple[str, list]] = None
+    unordered: bool = False         # ids do not follow time: the whole table is read
+
+
+def clamp_limit(seconds) -> float:
+    """A usable limit whatever was asked: a tiny one would round to 0 (MariaDB: no limit at all),
+    a huge one overflow the server's variable; NaN and <= 0 are not limits."""
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError):
+        raise ValueError(f"log query timeout {seconds!r}: give seconds") from None
+    if value != value or value <= 0:
+        raise ValueError(f"log query timeout {seconds!r}: give seconds above 0")
+    return min(max(value, MIN_STATEMENT_S), MAX_STATEMENT_S)
 
 
 @dataclass
@@ -52,13 +80,17 @@ class SQLSource:
     def __init__(self, url: DbUrl, table: LogTable, statement_limit: float):
         self.url = url
         self.table = table
-        self.statement_limit = float(statement_limit)
+        self.statement_limit = clamp_limit(statement_limit)
+        self._unordered = False  # the plan being read is a full scan for want of time order
         self.label = url.label
         self.column_tz: Optional[tzinfo] = None  # None: the window's zone
         self._info: Optional[TableInfo] = None
 
-    # subclasses: _run(sql, params) -> rows, _find_table(), _columns(name), _timestamp_indexed(name, col),
-    # close(), quote(ident), scan(window, flt), rows(window, flt)
+    # subclasses: _run(sql, params) -> rows, _fetch(sql, params) -> rows (the statement limit bounds the SQL,
+    # never the Python that follows), _find_table(), _columns(name), _timestamp_indexed(name, col),
+    # _prefilter(info, kind) -> (sql, params), _gigachat(info) -> sql, explain(sql, params) -> what the database says it does, close(), quote(ident)
+    _bound = None     # how the window's bound is passed (SQLite: as text)
+    _no_key = "0"     # the key of tables without an integer id
 
     def quote(self, ident: str) -> str:
         raise NotImplementedError
@@ -85,17 +117,19 @@ class SQLSource:
         pk = pks[0].name if len(pks) == 1 and _is_integer(pks[0].type) else None
         return TableInfo(name, columns, self._timestamp_indexed(name, ts.name), pk, want)
 
-    def _first_id(self, info: TableInfo, since: datetime) -> Optional[int]:
+    def _first_id(self, info: TableInfo, since: datetime) -> Tuple[Optional[int], bool]:
         """The first id of the window, found without an index on timestamp: bisect the
-        primary key (ids grow with time). Returns a lower bound; the window's timestamp
-        condition still applies to the rows from there."""
+        primary key (ids grow with time). Returns a lower bound (the window's timestamp
+        condition still applies to the rows from there) and whether the probes kept time order."""
         pk, ts, t = self.quote(info.pk), self.quote(info.col("timestamp").name), self.quote(info.name)
-        lo, hi = self._run(f"SELECT MIN({pk}), MAX({pk}) FROM {t}")[0]
+        # two statements: MIN and MAX together turn off the min/max shortcut and read every row
+        lo, hi = self._run(f"SELECT MIN({pk}) FROM {t}")[0][0], self._run(f"SELECT MAX({pk}) FROM {t}")[0][0]
         if lo is None:
-            return None
+            return None, True
         lo, hi = int(lo), int(hi) + 1
         target = since - BISECT_SLACK
         probe = f"SELECT {pk}, {ts} FROM {t} WHERE {pk} >= {self.ph} ORDER BY {pk} LIMIT 1"
+        seen: List[Tuple[int, datetime]] = []
         for _ in range(MAX_BISECT_STEPS):
             if lo >= hi:
                 break
@@ -105,32 +139,141 @@ class SQLSource:
                 hi = mid
                 continue
             stamp = self._timestamp(found[0][1])
+            if stamp is not None:
+                seen.append((int(found[0][0]), stamp))
             if stamp is None or stamp >= target:  # unreadable time: keep the row in (conservative)
                 hi = mid
             else:
                 lo = int(found[0][0]) + 1
-        return lo
+        seen.sort()
+        ordered = all(b[1] >= a[1] - BISECT_SLACK for a, b in zip(seen, seen[1:]))
+        return lo, ordered
 
-    def _window(self, info: TableInfo, window: Window, prefilter=None) -> Tuple[str, list, str]:
-        """The WHERE clause of the window, its parameters and the plan's name. With an integer
-        id the window is read as a primary-key range (sequential, cheaper than index lookups):
-        its first id comes exactly from the timestamp index when there is one, else by bisection."""
+    def _rows_before_are_older(self, info: TableInfo, first: int, since: datetime) -> bool:
+        """The rows just before the bisected first id must lie before the window."""
+        pk, ts, t = self.quote(info.pk), self.quote(info.col("timestamp").name), self.quote(info.name)
+        before = self._run(f"SELECT {ts} FROM {t} WHERE {pk} < {self.ph} ORDER BY {pk} DESC LIMIT {VERIFY_ROWS}",
+                           (first,))
+        stamps = [self._timestamp(r[0]) for r in before]
+        return all(s is None or s < since for s in stamps)
+
+    def _window(self, info: TableInfo, window: Window, bound=None) -> "Plan":
+        """How the window is read. With an index on timestamp: a range of that index. Without
+        one but with an integer id: a primary-key range from the bisected first id, verified
+        (rows just before it are older than the window, rows after it are not much older; see
+        `count`); where ids do not follow time, the whole table, bounded by the statement limit."""
         since = window.since_in(self.column_tz or window.tz)
-        ts, t = self.quote(info.col("timestamp").name), self.quote(info.name)
-        bound = prefilter(since) if prefilter else since
-        if not info.pk:
-            plan = "timestamp index" if info.indexed else "full scan (no index on timestamp, no integer id)"
-            return f"{ts} >= {self.ph}", [bound], plan
-        pk = self.quote(info.pk)
+        ts = self.quote(info.col("timestamp").name)
+        value = bound(since) if bound else since
         if info.indexed:
-            first = self._run(f"SELECT MIN({pk}) FROM {t} WHERE {ts} >= {self.ph}", (bound,))[0][0]
-            how = "first id from the timestamp index"
-        else:
-            first = self._first_id(info, since)
-            how = "first id by bisection: no index on timestamp"
+            return Plan(f"{ts} >= {self.ph}", [value], "timestamp index")
+        if not info.pk:
+            return Plan(f"{ts} >= {self.ph}", [value], "full scan (no index on timestamp, no integer id)")
+        first, ordered = self._first_id(info, since)
         if first is None:
-            return "1 = 0", [], "empty window"
-        return f"{pk} >= {self.ph} AND {ts} >= {self.ph}", [int(first), bound], f"primary-key range ({how})"
+            return Plan("1 = 0", [], "empty table")
+        if not ordered or not self._rows_before_are_older(info, first, since):
+            return self._full_scan_plan(ts, value)
+        stray = bound(since - 2 * BISECT_SLACK) if bound else since - 2 * BISECT_SLACK
+        return Plan(f"{self.quote(info.pk)} >= {self.ph} AND {ts} >= {self.ph}", [int(first), value],
+                    "primary-key range (first id by bisection: no index on timestamp)",
+                    range_where=f"{self.quote(info.pk)} >= {self.ph}", range_params=[int(first)],
+                    stray=(f"{ts} < {self.ph}", [stray]))
+
+    def _full_scan_plan(self, ts: str, value) -> "Plan":
+        return Plan(f"{ts} >= {self.ph}", [value], "full scan: ids do not follow time and there is no index on "
+                                                   "timestamp", unordered=True)
+
+    def count(self, info: TableInfo, plan: "Plan", window: Window, bound=None,
+              gigachat: bool = True) -> Tuple[int, Optional[int], "Plan"]:
+        """The rows of the window and those about GigaChat (counted here: they are many, and only
+        their number matters). On a bisected key range this also counts the rows of the range that
+        are far older than the window: any such row means ids do not follow time, and the window is
+        read again as a full scan."""
+        t, gig = self.quote(info.name), (self._gigachat(info) if gigachat else "0")
+        if plan.stray is None:
+            n, g = self._run(f"SELECT COUNT(*), COALESCE(SUM({gig}), 0) FROM {t} WHERE {plan.where}", plan.params)[0]
+            return int(n or 0), (int(g or 0) if gigachat else None), plan
+        stray_sql, stray_params = plan.stray
+        in_window = plan.where[len(plan.range_where) + len(" AND "):]
+        n, g, strays = self._run(
+            f"SELECT COALESCE(SUM({in_window}), 0), COALESCE(SUM(({in_window}) AND {gig}), 0), "
+            f"COALESCE(SUM({stray_sql}), 0) FROM {t} WHERE {plan.range_where}",
+            plan.params[1:] + plan.params[1:] + stray_params + plan.range_params)[0]
+        if int(strays or 0):
+            since = window.since_in(self.column_tz or window.tz)
+            plan = self._full_scan_plan(self.quote(info.col("timestamp").name), bound(since) if bound else since)
+            return self.count(info, plan, window, bound, gigachat)
+        return int(n or 0), (int(g or 0) if gigachat else None), plan
+
+    def _plan(self, info: TableInfo, window: Window, gigachat: bool = True) -> Tuple[int, Optional[int], "Plan"]:
+        plan = self._window(info, window, self._bound)
+        total, gigachat, plan = self.count(info, plan, window, self._bound, gigachat)
+        self._unordered = plan.unordered
+        return total, gigachat, plan
+
+    def _gigachat_in_pass(self, info: TableInfo) -> bool:
+        """Whether `_candidates(kind="scan")` counts the GigaChat rows itself (in `_pass_gigachat`)."""
+        return False
+
+    def _candidates(self, info: TableInfo, plan: "Plan", window: Window, kind: Optional[str]):
+        """(key, time, level, message) of the window's rows that SQL keeps: `scan`, the rows that may
+        show a code or a saved image; `shown`, also the viewer's topics; `gigachat`, the rows about
+        GigaChat; None, all. The precise test is the caller's, in Python."""
+        key = self.quote(info.pk) if info.pk else self._no_key
+        cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "level", "message"))
+        where, params = plan.where, list(plan.params)
+        if kind == "gigachat":
+            where = f"{where} AND {self._gigachat(info)}"
+        elif kind:
+            cond, extra = self._prefilter(info, kind)
+            where, params = f"{where} AND {cond}", params + extra
+        sql = f"SELECT {key}, {cols} FROM {self.quote(info.name)} WHERE {where}"
+        since = window.since_local
+        out = []
+        for k, stamp, level, message in self._fetch(sql, params):
+            shown = self._shown_time(stamp, window)
+            if shown is not None and shown >= since:
+                out.append((int(k or 0), shown, as_text(level).strip(), message))
+        return out, sql, params
+
+    def scan(self, window: Window, flt: Filter) -> Scan:
+        """Every signature counted in one pass: SQL picks the rows holding a needle, Python decides."""
+        info = self.table_info()
+        in_pass = self._gigachat_in_pass(info)
+        total, gigachat, plan = self._plan(info, window, gigachat=not in_pass)
+        rows, sql, params = self._candidates(info, plan, window, "scan")
+        if in_pass:
+            gigachat = self._pass_gigachat
+        tally = Tally(flt)
+        for key, stamp, level, message in rows:
+            tally.add(stamp, level, message, key)
+        tally.gigachat = gigachat
+        scan = tally.scan(self.label, f"{plan.label} [{self.explain(sql, params)}]")
+        scan.rows = total
+        if scan.counts[LG018] and flt.limit:  # rare: GigaChat used, no image saved; then its rows are the evidence
+            newest = Newest(flt.limit)
+            for key, stamp, level, message in self._candidates(info, plan, window, "gigachat")[0]:
+                text = as_text(message)
+                if flt.accepts(level, fold(text)):
+                    newest.add(Row(stamp, level, text[:EXCERPT_CHARS], len(text), key))
+            scan.samples[LG018] = newest.rows()
+        if plan.unordered:
+            scan.notes.append(f"{self.label}: ids do not follow time and there is no index on timestamp: the whole "
+                              f"table was read (add the index: {self.create_index_sql(info)})")
+        return scan
+
+    def rows(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> List[Row]:
+        """The viewer's rows: the site's topics and every row a check counts (all rows with
+        `topics=None`), narrowed by level and search, newest first."""
+        info = self.table_info()
+        _, _, plan = self._plan(info, window)
+        out = Newest(flt.limit)
+        for key, stamp, level, message in self._candidates(info, plan, window, "shown" if topics else None)[0]:
+            text = as_text(message)
+            if (topics is None or classify(level, text).topic) and flt.accepts(level, fold(text)):
+                out.add(Row(stamp, level, text, len(text), key))
+        return out.rows()
 
     def _timestamp(self, value) -> Optional[datetime]:
         return parse_timestamp(value, timezone.utc)  # naive values stay as they are
@@ -159,7 +302,9 @@ class SQLSource:
 
 
 
-def _time_limit(label: str, limit: float, said: str) -> Finding:
-    return Finding("LG002", f"a query ran past its time limit of {limit:g} s on {label} ({said}): the server is "
-                            f"busy or the window is very large; shorten --hours or raise "
-                            f"gigacheck_log_query_timeout", subject=DB_SUBJECT)
+def _time_limit(label: str, limit: float, said: str, unordered: bool = False) -> Finding:
+    if unordered:
+        return Finding("LG006", f"{label}: ids do not follow time and there is no index on timestamp; reading the "
+                                f"whole table ran past the time limit of {limit:g} s ({said})", subject=TABLE_SUBJECT)
+    return Finding("LG007", f"a query ran past its time limit of {limit:g} s on {label} ({said}): the server is "
+                            f"busy or the window is very large", subject=DB_SUBJECT)

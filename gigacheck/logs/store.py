@@ -5,10 +5,12 @@ What every source promises:
   TRANSACTION READ ONLY` + `START TRANSACTION READ ONLY`; SQLite opened `mode=ro`);
 - bounded: connect/read/write timeouts, and a server-side limit on every
   statement (MariaDB `max_statement_time`, MySQL `MAX_EXECUTION_TIME`, SQLite a
-  progress handler); a statement past its limit becomes LG002 saying so;
-- fast on big tables without an index on `timestamp`: the window's first id is
-  found by bisecting the primary key, and the window read as a key range;
-  every signature is counted in one pass;
+  progress handler), bounding the SQL, not the Python after it; a statement past its
+  limit is LG007 (LG006 when ids do not follow time and the whole table had to be read);
+- the cost grows with the window, not the table: the timestamp index when there is
+  one; else the window's first id is found by bisecting the primary key, verified, and
+  the window read as a key range; SQL keeps only the rows holding some signature's
+  needle and Python decides precisely on those few (signatures.py);
 - the window's lower bound is computed here in UTC and converted to the zone of
   the naive timestamps (Django `USE_TZ=True` stores UTC), never the server's NOW().
 
@@ -33,7 +35,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..diagnosis import Finding
 from ..redact import Redactor
-from .signatures import LG018, SIGNATURES, as_text, classify, fold, level_ok, lg018_count, parse_level
+from .signatures import LG018, SIGNATURES, as_text, classify, fold, level_ok, lg018_count, parse_level, search_matcher
 from .signatures import VIEWER_TOPICS  # noqa: F401  re-exported: callers pass store.VIEWER_TOPICS to rows()
 
 DEFAULT_TABLE = "Asistent_systemlog"
@@ -138,13 +140,16 @@ class Filter:
     search: Optional[str] = None
     limit: int = 50
 
+    _search: object = field(default=None, init=False, repr=False, compare=False)
+
     def __post_init__(self):
         object.__setattr__(self, "level", parse_level(self.level))  # `error`, `warn` -> ERROR, WARNING
+        object.__setattr__(self, "_search", search_matcher(self.search))
 
     def accepts(self, level, folded_message: str) -> bool:
         if not level_ok(level, self.level):
             return False
-        return not self.search or fold(self.search) in folded_message
+        return self._search is None or self._search(folded_message)
 
 
 class Newest:
@@ -254,22 +259,33 @@ def parse_timestamp(value, tz: tzinfo) -> Optional[datetime]:
     if isinstance(value, datetime):
         dt = value
     else:
-        text = as_text(value).strip().replace(",", ".")
+        text = as_text(value).strip()
         if not text:
             return None
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        text = re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", text)
-        try:
+        try:  # what Django and the drivers write: no regular expression on the way
             dt = datetime.fromisoformat(text)
         except ValueError:
-            m = re.match(r"(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(?:\.(\d+))?", text)
-            if not m:
+            dt = _odd_timestamp(text)
+            if dt is None:
                 return None
-            dt = datetime.fromisoformat(m.group(1) + ("." + m.group(2)[:6].ljust(6, "0") if m.group(2) else ""))
     if dt.tzinfo is not None:
         dt = dt.astimezone(tz).replace(tzinfo=None)
     return dt
+
+
+def _odd_timestamp(text: str) -> Optional[datetime]:
+    """`2024-05-01 12:00:00,123 +0300`, `...123456789`: the spellings fromisoformat refuses."""
+    text = text.replace(",", ".")
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    text = re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", text)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        m = re.match(r"(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(?:\.(\d+))?", text)
+        if not m:
+            return None
+        return datetime.fromisoformat(m.group(1) + ("." + m.group(2)[:6].ljust(6, "0") if m.group(2) else ""))
 
 
 # --- DATABASE_URL ---------------------------------------------------------------------------------------
