@@ -75,7 +75,7 @@ def test_the_doctor_block_sums_skips_per_area():
     records += [CheckRecord(f"checks/test_logs.py::s{i}", "skipped", ["LG001"], "[LG001] no log (reported by f)",
                             area="logs") for i in range(13)]
     assert terminal_lines(records, "en") == [("✓", "config", "1 passed"),
-                                             ("✗", "oauth", "[GC023] rejected  → " + _remedy("GC023")),
+                                             ("✗", "oauth", "[GC023] rejected  → New key"),  # the situated one
                                              ("-", "api", "3 skipped: [GC023] rejected (reported by o)"),
                                              ("✗", "logs", ("[LG001] no log  → " + _remedy("LG001"))[:199] + "…"),
                                              ("-", "logs", "13 skipped: [LG001] no log (reported by f)")]
