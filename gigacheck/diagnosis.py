@@ -166,6 +166,18 @@ CATALOG = {c.code: c for c in [
     _c("GC014", "GigaChat is turned off (`ENABLE_GIGACHAT=false`)",
        "ENABLE_GIGACHAT=false: the site does not call GigaChat, so its checks cannot apply.",
        "Set ENABLE_GIGACHAT=true to use GigaChat (and to run these checks)."),
+    _c("GC017", "a model name looks like a secret, not a model",
+       "GIGACHAT_MODELS (or GIGACHAT_MODEL) holds a value shaped like a key or token (or a configured secret): "
+       "pasted into the wrong variable. It is not sent, shown or used as a check's name.",
+       "Put model names in GIGACHAT_MODELS (e.g. GigaChat-2-Pro,GigaChat-2-Max,GigaChat) and the key in "
+       "GIGACHAT_CREDENTIALS; if that key was shared anywhere, create a new one in GigaChat Studio.",
+       ru=("имя модели похоже на секрет, а не на модель",
+           "В GIGACHAT_MODELS (или GIGACHAT_MODEL) лежит значение, похожее на ключ авторизации или токен доступа "
+           "(или на один из настроенных секретов): его вставили не в ту переменную. Оно не отправляется, не "
+           "показывается и не становится именем проверки.",
+           "Укажите в GIGACHAT_MODELS имена моделей (например, GigaChat-2-Pro,GigaChat-2-Max,GigaChat), а ключ "
+           "авторизации — в GIGACHAT_CREDENTIALS; если этот ключ мог куда-то попасть, выпустите новый в личном "
+           "кабинете GigaChat Studio.")),
     _c("GC020", "host cannot be resolved or connected to",
        "DNS has no address for the host, or the connection is refused or blocked (firewall, proxy, outage).",
        "Check the URL, DNS and outbound firewall rules for port 443/9443 from this machine.",
@@ -242,6 +254,17 @@ CATALOG = {c.code: c for c in [
        "PROXY_API_BASE_URL does not answer GET /models with 200, or does not list PROXY_API_MODEL.",
        "Check PROXY_API_BASE_URL, PROXY_API_KEY and PROXY_API_MODEL with the fallback provider.",
        area="generation"),
+    _c("GC046", "fallback provider over plain `http://`: its key would go in clear",
+       "PROXY_API_BASE_URL starts with http://, so PROXY_API_KEY would cross the network unencrypted; "
+       "gigacheck does not send it.",
+       "Use the provider's https:// URL in PROXY_API_BASE_URL (OpenAI-compatible APIs serve https), and create "
+       "a new PROXY_API_KEY if the site has already sent it over http.",
+       area="generation",
+       ru=("резервный провайдер по открытому `http://`: его ключ ушёл бы без шифрования",
+           "PROXY_API_BASE_URL начинается с http://, поэтому PROXY_API_KEY передавался бы по сети в открытом виде; "
+           "gigacheck его не отправляет.",
+           "Укажите в PROXY_API_BASE_URL адрес провайдера с https:// (OpenAI-совместимые API работают по https) "
+           "и выпустите новый PROXY_API_KEY, если сайт уже отправлял его по http.")),
     _c("LG001", "`DATABASE_URL` missing or not understood",
        "DATABASE_URL is not set, or is not mysql://user:pass@host:3306/db or sqlite:///path (or another log "
        "setting cannot be used: GIGACHECK_LOG_FILE names no readable file, GIGACHECK_LOG_TIMEZONE is no time zone).",

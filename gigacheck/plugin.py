@@ -19,6 +19,7 @@ import pytest
 
 from . import GigacheckWarning
 from .diagnosis import CATALOG, Finding, codes_in, skip_reason
+from . import sinks
 from .redact import Redactor
 from .words import choose_lang, say
 from .report import AREAS, CheckRecord, evidence_of, first_line_with_code
@@ -145,6 +146,10 @@ def pytest_configure(config):
     except settings_mod.EnvFileError as exc:
         raise pytest.UsageError(str(exc)) from None
     run.redactor = run.settings.redactor()
+    report_json = config.getoption("gigacheck_report_json")
+    if report_json and Path(config.invocation_params.dir, report_json).is_dir():
+        raise pytest.UsageError(say("usage.report_json_dir", path=report_json,
+                                    example=Path(report_json, "gigachat-health.json")))
     config.pluginmanager.register(Collector(run), "gigacheck-collector")
     _refill_metadata(config, run)
     if hasattr(config.option, "htmlpath"):
@@ -208,8 +213,20 @@ def _fill_metadata(metadata, run) -> None:
     metadata["gigacheck mode"] = run.mode.upper() + (f" (scenario {run.mock_scenario})" if run.mock_scenario else "")
     metadata["GIGACHAT_AUTH_URL (used)"] = run.scrub(run.settings.auth_url)
     metadata["GIGACHAT_BASE_URL (used)"] = run.scrub(run.settings.base_url)
-    metadata["TLS verification"] = "on" if run.settings.verify_ssl else "OFF"
+    metadata["TLS verification"] = tls_state(run.settings)
     metadata.update(run.settings.masked())
+
+
+def pytest_unconfigure(config):
+    sinks.finish(config)
+
+
+def tls_state(settings) -> str:
+    """What the report says of TLS: "on" only when nothing goes out without it."""
+    state = "on" if settings.verify_ssl else "OFF"
+    if (settings.proxy_base_url or "").lower().startswith("http://"):
+        state += "; " + say("tls.fallback_http")
+    return state
 
 
 # --- collection ----------------------------------------------------------------------------------
@@ -325,6 +342,7 @@ def pytest_sessionstart(session):
     run = run_of(session.config)
     if run.active:
         _junit_properties(session.config, run)  # junitxml's LogXML exists only after configure
+        sinks.install(session.config, run.scrub)  # the one redactor on every way out (redact.py)
     if run.active and run.mock_scenario:
         from .gigachat.mock import MockGigaChat
         run.mock = MockGigaChat(run.settings, run.fixtures_dir, run.mock_scenario).start()

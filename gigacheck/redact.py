@@ -1,27 +1,64 @@
-"""Secrets never reach an output: a masking wrapper and a scrubber for text.
+"""Secrets never reach an output: a masking wrapper, the one scrubber, and peer text made safe.
 
-`Secret` hides its value from repr/str (so `-l` tracebacks and reprs show the
-mask), and `Redactor` removes every known secret value, and anything shaped
-like an Authorization header or a `user:password@` URL, from text on its way
-out (reports, JSON, captured logs).
+Design: redaction at the sinks, not at the sources.  Library code may hold and format
+secrets freely (an echoed header, a log row quoting the key); what leaves the process
+goes through `Redactor.scrub`, installed once per run on every way out by
+`gigacheck.sinks`:
+
+* pytest's terminal: the terminal writer's file is wrapped, so the header, progress,
+  tracebacks (`--tb=*`, `-l` locals, `--full-trace`), `-rA`, the warnings summary and
+  live logs are scrubbed whatever wrote them; with `-s`, `sys.stdout`/`sys.stderr` too;
+* `pytestdebug.log` (`--debug`): the trace writer is wrapped;
+* logging: a filter on pytest's handlers (captured logs, `--log-file`, live logs);
+* the final files (HTML, JUnit XML, the JSON summary, `--log-file`, `.pytest_cache`) are
+  filtered once more when pytest unconfigures, so a path that forgets is still caught;
+* `python -m gigacheck logs`: its stdout and stderr are wrapped the same way.
+
+A new output path writes through one of these, so it cannot forget.  Reports are also
+scrubbed where they are made (the plugin's makereport: traceback, locals, sections;
+`sinks.ReportScrubber`: JUnit properties and HTML extras), because under xdist the
+controller writes the files and never learns the token a worker was issued.
+
+What `scrub` finds: each secret whole and in the forms it takes in transit (URL- and
+form-encoded, without `=` padding, JSON- and HTML-escaped, base64 of it, quoted, its
+base64-decoded `client_id:client_secret` and both halves, each line of a multi-line
+value), then ANY piece of 8 or more characters of a long secret in any of those forms
+(so a value cut by an excerpt, MIME-wrapped at 76 or split by `%2B` is still found:
+scrub-then-cut is not needed for safety, only for looks), then anything shaped like an
+Authorization value (`Bearer`/`Basic` + token68), an OpenAI-style `sk-...` key, a
+`scheme://user:password@` URL (up to the LAST `@`) or a JSON `"access_token"` field.
+It never produces invalid text: masks hold no quote, backslash or markup character,
+and a cut never splits a backslash escape.  The catalog's and words' own texts
+(`Bearer `, `mysql://user:pass@`) are never masked.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import html
+import json
 import re
-from typing import Iterable, Optional
+from typing import Callable, Dict, Iterable, Optional
+from urllib.parse import quote, quote_plus
+
+from .words import WORDS, say
+
+Scrub = Callable[[str], str]
+PIECE = 8              # a run of this many characters of a secret counts as the secret
+PEER_LIMIT = 200       # characters of one peer-controlled field (a header, an id) shown
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_.-~")
 
 
 def mask(value) -> str:
-    """`****` plus the last 4 characters and the length."""
+    """`****` plus the last 4 characters and the length (characters unsafe in JSON,
+    XML or a terminal show as `?`)."""
     if value is None:
         return "(not set)"
     text = str(value)
     if not text:
         return "(empty)"
-    tail = text[-4:] if len(text) >= 12 else ""
+    tail = "".join(c if c in _SAFE else "?" for c in text[-4:]) if len(text) >= 12 else ""
     return f"****{tail} (len {len(text)})"
 
 
@@ -54,67 +91,281 @@ class Secret:
         return (Secret, ("",))
 
 
-# A credential after the scheme word is token-shaped (RFC 6750 b64token, base64): a word of
-# plain letters shorter than 16 (`Bearer tokens`, the catalog's "`Bearer `/`Basic `") is prose.
-_AUTH_RE = re.compile(r"\b(Bearer|Basic)(\s+|%20)(?!(?:[^\W\d_]{1,15})(?![\w.~+/=-]))([^\s\"',;&<>`]+)",
-                      re.IGNORECASE)
-_USERINFO_RE = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/\s:@]*):(?P<pw>[^/\s@]*)@")
-# the catalog's example URLs (mysql://user:pass@host/db) show these words, not secrets; a real
-# password that happens to be one of them is masked anyway by the value pass
-_PLACEHOLDER_PASSWORDS = frozenset({"pass", "password", "<password>", "<pass>", "****"})
-_TOKEN_FIELD_RE = re.compile(r'("(?:access_token|api_key|password|secret)"\s*:\s*")([^"]+)(")', re.IGNORECASE)
+# --- learning secrets ------------------------------------------------------------------------
+
+_SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.\-]*(?::/{0,3}|//)")
 
 
-def _variants(value: str) -> set:
-    """A value and the forms it may take in transit (base64-decoded parts too)."""
-    out = {value, value.strip()}
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        decoded = ""
-    if decoded and len(decoded) >= 8:
-        out.add(decoded)
-        if ":" in decoded:
-            out.update(p for p in decoded.split(":", 1) if len(p) >= 8)
-    return {v for v in out if v and len(v) >= 4}
+def url_password(url: Optional[str]) -> Optional[str]:
+    """The password of a URL, however malformed: whatever lies between the user and the
+    LAST `@` (unencoded `/ # ?`, a newline, `mysql//`, `mysql:/`, `mysql:` typos)."""
+    if not url:
+        return None
+    m = _SCHEME.match(url)
+    rest = url[m.end():] if m else url
+    if "@" not in rest:
+        return None
+    userinfo = rest.rsplit("@", 1)[0]
+    if ":" not in userinfo:
+        return None
+    return userinfo.split(":", 1)[1] or None
+
+
+def _b64decode(value: str) -> str:
+    """The text a base64 (or base64url) value decodes to, or ''."""
+    padded = value + "=" * (-len(value) % 4)
+    for altchars in (None, b"-_"):
+        try:
+            return base64.b64decode(padded.encode("ascii"), altchars=altchars, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError, UnicodeError):
+            continue
+    return ""
+
+
+def forms(value: str) -> set:
+    """A secret and every form it may take in transit (see the module's docstring)."""
+    core = {value, value.strip(), value.strip().strip("'\"").strip()}
+    core |= {line.strip() for v in list(core) for line in v.splitlines()}
+    decoded = _b64decode(value.strip().strip("'\"").strip())
+    if len(decoded) >= PIECE and decoded.isprintable():
+        core.add(decoded)
+        core.update(p for p in decoded.split(":", 1) if len(p) >= PIECE)
+    out = set()
+    for v in core:
+        if not v:
+            continue
+        b64 = base64.b64encode(v.encode("utf-8")).decode("ascii")
+        out |= {v, v.rstrip("="), quote(v, safe=""), quote_plus(v), quote(v, safe="/:"),
+                json.dumps(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1], v.replace("/", "\\/"),
+                html.escape(v), html.escape(v, quote=False), b64, b64.rstrip("="),
+                base64.urlsafe_b64encode(v.encode("utf-8")).decode("ascii").rstrip("=")}
+    return {f for f in out if len(f) >= 4}
+
+
+def _random_enough(value: str) -> bool:
+    """Long and varied: its 8-character pieces cannot be ordinary words."""
+    return len(value) >= 2 * PIECE and len(set(value)) >= 10
+
+
+_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9._:\-]{0,63}")
+_UNBROKEN_RE = re.compile(r"[A-Za-z0-9]{20,}")
+
+
+def looks_like_secret(name: str, secrets: Iterable[str] = ()) -> bool:
+    """A name (a model's) that must not become a node id, a URL path or a header: a
+    configured secret or a piece of one, or shaped like a key or token rather than a name
+    (`GigaChat-2-Max`: letters, digits and `._:-`, words shorter than 20)."""
+    if not _NAME_RE.fullmatch(name) or _UNBROKEN_RE.search(name) or name.lower().startswith("sk-"):
+        return True
+    if _JWT_LIKE.fullmatch(name):
+        return True
+    return any(s[i:i + PIECE] in name for s in secrets if s for i in range(len(s) - PIECE + 1))
+
+
+_JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_.\-]*")
+
+_VOCABULARY: Optional[str] = None
+_VOCABULARY_GRAMS: Optional[frozenset] = None
+
+
+def vocabulary() -> str:
+    """The catalog's and the words' own texts: never masked (GC002 names `Bearer `, LG001
+    shows `mysql://user:pass@...`)."""
+    global _VOCABULARY
+    if _VOCABULARY is None:
+        from .diagnosis import CATALOG
+        parts = []
+        for c in CATALOG.values():
+            parts.extend((c.finding, c.cause, c.remedy, *c.commands, *c.ru))
+        for entry in WORDS.values():
+            parts.extend(entry.values())
+        _VOCABULARY = "\n".join(parts)
+    return _VOCABULARY
+
+
+# --- shapes of secrets nobody told us about --------------------------------------------------
+
+_TOKEN68 = r"[A-Za-z0-9+/_.~\-]{8,}=*"
+_AUTH_RE = re.compile(r"\b(Bearer|Basic)(\s+|%20|\+)(\"?)(" + _TOKEN68 + ")", re.IGNORECASE)
+_SK_RE = re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-*.]{8,}")
+# up to the LAST `@` of the word: a password may hold an unencoded `/`, `#`, `?` or `@`
+_USERINFO_RE = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*:/{1,3})(?P<user>[^/\s:@'\"<>]*):"
+                          r"(?P<pw>[^\s'\"<>]*)@")
+# example URLs (mysql://user:pass@host/db) show these words, not secrets; a real password that
+# happens to be one of them is still masked by value
+_PLACEHOLDERS = frozenset({"pass", "password", "<password>", "<pass>", "****"})
+_TOKEN_FIELD_RE = re.compile(r'("(?:access_token|api_key|apikey|password|secret|token)"\s*:\s*")'
+                             r'((?:[^"\\]|\\.)+)(")', re.IGNORECASE)
 
 
 class Redactor:
     def __init__(self, secrets: Iterable[Optional[str]] = ()):
-        self._values = set()
+        self._shown: Dict[str, str] = {}   # form -> the mask of its secret
+        self._grams: Dict[str, str] = {}   # 8-character piece -> the mask of its secret
+        self._exact = None
+        self._has_pieces = None
+        self._blocks = frozenset()
         for s in secrets:
             self.add(s)
 
     def add(self, value) -> None:
         if isinstance(value, Secret):
             value = value.reveal()
-        if value:
-            self._values |= _variants(str(value))
-            self._pattern = None
+        if not value:
+            return
+        value = str(value)
+        shown = mask(value.strip().strip("'\"").strip() or value)
+        new = forms(value)
+        for f in new:
+            self._shown.setdefault(f, shown)
+        if _random_enough(value.strip()):
+            protected = _vocabulary_grams()
+            for f in new:
+                for i in range(len(f) - PIECE + 1):
+                    g = f[i:i + PIECE]
+                    if g not in protected and not g.isspace():
+                        self._grams.setdefault(g, shown)
+        self._exact = self._has_pieces = None
 
     @property
     def values(self):
-        return frozenset(self._values)
+        return frozenset(self._shown)
+
+    def _compile(self):
+        ordered = sorted(self._shown, key=len, reverse=True)  # longest first: a key before its decoded part
+        alts = [re.escape(v) if len(v) >= PIECE else rf"(?<![A-Za-z0-9]){re.escape(v)}(?![A-Za-z0-9])"
+                for v in ordered]
+        self._exact = re.compile("|".join(alts)) if alts else None
+        self._blocks = frozenset(g[i:i + 4] for g in self._grams for i in range(PIECE - 3))
+        self._has_pieces = bool(self._grams)
 
     def scrub(self, text):
         if text is None:
             return text
         if not isinstance(text, str):
             text = str(text)
-        if self._values:
-            pattern = getattr(self, "_pattern", None)
-            if pattern is None:
-                # longest first, so a key is masked whole before its decoded part
-                ordered = sorted(self._values, key=len, reverse=True)
-                pattern = self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
-            text = pattern.sub(lambda m: mask(m.group(0)), text)
-        text = _AUTH_RE.sub(lambda m: f"{m.group(1)} {_mask_once(m.group(3))}", text)
-        text = _USERINFO_RE.sub(lambda m: m.group(0) if m.group("pw").lower() in _PLACEHOLDER_PASSWORDS
-                                else f"{m.group('scheme')}{m.group('user')}:****@", text)
-        text = _TOKEN_FIELD_RE.sub(lambda m: m.group(1) + _mask_once(m.group(2)) + m.group(3), text)
-        return text
+        if self._exact is None and self._shown:
+            self._compile()
+        if self._exact is not None:
+            text = self._exact.sub(lambda m: self._shown[m.group(0)], text)
+        if self._has_pieces:
+            text = self._pieces(text)
+        return _scrub_shapes(text)
+
+    def _pieces(self, text: str) -> str:
+        """Mask every stretch made of 8-character pieces of a secret.  Any such piece holds a
+        4-character block starting at a multiple of 4, so only those blocks are looked up
+        (a quarter of the positions); each hit is then checked at the 5 starts that can hold it."""
+        grams, blocks, n = self._grams, self._blocks, len(text)
+        starts = set()
+        for i in range(0, n - 3, 4):
+            if text[i:i + 4] in blocks:
+                for p in range(max(i - 4, 0), min(i, n - PIECE) + 1):
+                    if text[p:p + PIECE] in grams:
+                        starts.add(p)
+        if not starts:
+            return text
+        spans, first, reach = [], None, -1
+        for p in sorted(starts):
+            if first is None or p > reach:
+                if first is not None:
+                    spans.append((first, reach))
+                first = p
+            reach = p + PIECE
+        spans.append((first, reach))
+        out, last = [], 0
+        for a, b in spans:
+            a, b = _whole_escapes(text, a, b)
+            if a < last:
+                a = last
+            out.append(text[last:a])
+            out.append(grams.get(text[a:a + PIECE]) or mask(text[a:b]))
+            last = b
+        out.append(text[last:])
+        return "".join(out)
 
 
-def _mask_once(value: str) -> str:
-    # already masked by the value pass: keep it as it is
-    return value if value.startswith("****") else mask(value)
+def _vocabulary_grams() -> frozenset:
+    global _VOCABULARY_GRAMS
+    if _VOCABULARY_GRAMS is None:
+        text = vocabulary()
+        _VOCABULARY_GRAMS = frozenset(text[i:i + PIECE] for i in range(len(text) - PIECE + 1))
+    return _VOCABULARY_GRAMS
+
+
+def _whole_escapes(text: str, a: int, b: int):
+    """Never cut a backslash escape in two: it would leave invalid JSON behind."""
+    n = 0
+    while a - n - 1 >= 0 and text[a - n - 1] == "\\":
+        n += 1
+    if n % 2:
+        a -= 1
+    n = 0
+    while b - n - 1 >= a and text[b - n - 1] == "\\":
+        n += 1
+    if n % 2:
+        b -= 1
+    return a, b
+
+
+def _keep_if_ours(m, masked: str) -> str:
+    return m.group(0) if m.group(0) in vocabulary() else masked
+
+
+def _auth(m) -> str:
+    value = m.group(4)
+    if value.isalpha() and len(value) < 16 and (value.islower() or value.istitle() or len(value) <= 6):
+        return m.group(0)  # prose ("Basic authentication", "Bearer Tokens"), not a credential
+    return _keep_if_ours(m, f"{m.group(1)} {m.group(3)}{mask(value)}")
+
+
+def _scrub_shapes(text: str) -> str:
+    text = _AUTH_RE.sub(_auth, text)
+    text = _SK_RE.sub(lambda m: _keep_if_ours(m, mask(m.group(0))), text)
+    text = _USERINFO_RE.sub(
+        lambda m: m.group(0) if m.group("pw").startswith("****") or m.group("pw").lower() in _PLACEHOLDERS else
+        _keep_if_ours(m, f"{m.group('scheme')}{m.group('user')}:****@"), text)
+    text = _TOKEN_FIELD_RE.sub(lambda m: m.group(0) if m.group(2).startswith("****") else
+                               m.group(1) + mask(m.group(2)) + m.group(3), text)
+    return text
+
+
+class ScrubbingStream:
+    """A text stream whose every write is scrubbed; everything else is the stream's own."""
+
+    def __init__(self, stream, scrub: Scrub):
+        self._stream = stream
+        self._scrub = scrub
+
+    def write(self, text) -> int:
+        self._stream.write(self._scrub(text) if isinstance(text, str) else text)
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+# --- text a peer controls --------------------------------------------------------------------
+
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def peer_text(value, limit: int = PEER_LIMIT, scrub=None, oneline: bool = True) -> str:
+    """Text a peer controls (a header, an id, a message), safe to show: secrets scrubbed
+    first (before the cut), terminal escapes and control characters out, at most
+    `limit` characters."""
+    text = "" if value is None else str(value)
+    if scrub is not None:
+        text = scrub(text)
+    text = _ESCAPES.sub("", text)
+    if oneline:
+        text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+    text = _CONTROLS.sub("?", text)
+    if len(text) > limit:
+        text = text[:limit] + say("peer.cut", n=len(text))
+    return text

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from .diagnosis import Finding
 from .redact import Secret, mask
-from .settings import Settings
+from .settings import Settings, file_problem, read_bounded
+from .words import say
 
 SCOPES = ("GIGACHAT_API_PERS", "GIGACHAT_API_B2B", "GIGACHAT_API_CORP")
 PLACEHOLDERS = {
@@ -31,6 +32,7 @@ _PREFIX_RE = re.compile(r"^\s*(Bearer|Basic)(\s+|$)", re.I)
 _BAD_CHARS_RE = re.compile(r"[\s\"'`«»“”]")
 _JWT_RE = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]*){1,4}$")
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+MAX_CA_BUNDLE = 4 << 20  # the whole Mozilla bundle is ~250 KiB
 MIN_KEY_LENGTH = 24  # id:secret in base64 is never shorter; real keys are 100 characters
 
 # Hosts that can never serve GigaChat OAuth or API: other providers' endpoints seen in old runbooks.
@@ -224,29 +226,33 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
     if not path:
         return None
     p = Path(path).expanduser().absolute()  # the path tried, as the finding shows it
-    if not p.exists():
-        problem = "does not exist"
-    elif p.is_dir():
-        problem = "is a directory"
+    try:  # bounded by size and type: a FIFO or /dev/zero is refused, not waited on
+        data = read_bounded(p, MAX_CA_BUNDLE)
+    except OSError as exc:
+        problem = "does not exist" if isinstance(exc, FileNotFoundError) else file_problem(exc)
     else:
-        try:
-            data = p.read_bytes()[: 4 << 20]
-        except OSError as exc:
-            problem = f"cannot be read ({exc.strerror})"
+        if b"-----BEGIN CERTIFICATE-----" not in data:
+            problem = "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
         else:
-            if b"-----BEGIN CERTIFICATE-----" not in data:
-                problem = "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-            else:
-                try:
-                    ssl.create_default_context().load_verify_locations(cafile=str(p))
-                    problem = None
-                except (ssl.SSLError, OSError, ValueError) as exc:
-                    problem = f"is not a valid PEM bundle ({exc.__class__.__name__})"
+            try:
+                ssl.create_default_context().load_verify_locations(cafile=str(p))
+                problem = None
+            except (ssl.SSLError, OSError, ValueError) as exc:
+                problem = f"is not a valid PEM bundle ({exc.__class__.__name__})"
     if problem:
         shown = str(p) if str(p) == str(path) else f"{path} ({p})"
         return Finding("GC012", f"GIGACHAT_CA_BUNDLE_FILE {shown} {problem}", subject="ca_bundle",
-                       situation="missing" if not p.exists() else "unusable", fields={"path": str(p)})
+                       situation="missing" if problem == "does not exist" else "unusable", fields={"path": str(p)})
     return None
+
+
+def model_names_problem(settings: Settings) -> Optional[Finding]:
+    refused = settings.refused_models
+    if not refused:
+        return None
+    shown = ", ".join(mask(m) for m in refused)
+    return _f("GC017", say("models.refused", n=len(refused), shown=shown, models=", ".join(settings.models)),
+              subject="models")
 
 
 def tls_verification_off(settings: Settings) -> bool:
@@ -256,7 +262,8 @@ def tls_verification_off(settings: Settings) -> bool:
 def all_static(settings: Settings) -> List[Finding]:
     """Every static finding, for the summary and the CLI."""
     found = list(key_analysis(settings).findings.values())
-    for rule in (keys_agree, scope_problem, auth_url_problem, base_url_problem, ca_bundle_problem):
+    for rule in (keys_agree, scope_problem, auth_url_problem, base_url_problem, ca_bundle_problem,
+                 model_names_problem):
         f = rule(settings)
         if f:
             found.append(f)

@@ -5,17 +5,20 @@ Plain data: reading and parsing only; judging the values is `rules.py`'s job.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
-from urllib.parse import urlsplit
+from urllib.parse import unquote
 
 from dotenv.parser import parse_stream
 
-from .redact import Redactor, Secret, mask
+from .redact import Redactor, Secret, looks_like_secret, mask, url_password
+from .words import say
 
 DEFAULT_AUTH_URL = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth"
 DEFAULT_BASE_URL = "https://gigachat.devices.sberbank.ru/api/v1"
@@ -43,6 +46,9 @@ class EnvFileError(Exception):
     """The env file named on the command line cannot be used at all."""
 
 
+MAX_ENV_FILE = 1 << 20  # a real env file is a few KiB
+
+
 def read_env_file(path: Path) -> Dict[str, str]:
     """Parse an env file the way python-dotenv does, tolerating a BOM, CRLF and
     non-UTF-8 bytes (kept as U+FFFD so the value is still checked, not lost)."""
@@ -56,14 +62,10 @@ def read_env_lines(path: Path):
     """(values, broken): the values as python-dotenv reads them, and for each line it cannot parse
     (it skips them, with a bare warning on stderr that this parse does not print) the variable
     named there -> (its value as written, where and why)."""
-    if path.is_dir():
-        raise EnvFileError(f"--env-file {path}: is a directory, not an env file")
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise EnvFileError(f"--env-file {path}: no such file") from None
+        raw = read_bounded(path, MAX_ENV_FILE)
     except OSError as exc:
-        raise EnvFileError(f"--env-file {path}: cannot be read ({exc.strerror})") from None
+        raise EnvFileError(f"--env-file {path}: {file_problem(exc)}") from None
     text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     values: Dict[str, str] = {}
     broken: Dict[str, tuple] = {}
@@ -90,6 +92,36 @@ def _broken_binding(path: Path, chunk: str, line: int) -> Dict[str, tuple]:
         where += f" and the lines after it up to line {line + len([x for x in lines if x]) - 1} " \
                  f"({', '.join(lost)})"
     return {m.group(1): (first, where)}
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes.  Checked before opening, so a
+    FIFO (open would wait for a writer), a device (/dev/zero never ends) or a huge file is
+    refused at once; OSError (PermissionError included) says why."""
+    st = os.stat(path)  # FileNotFoundError, PermissionError (an unsearchable folder)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    if st.st_size > limit:
+        raise OSError(errno.EFBIG, str(limit >> 10), str(path))  # file_problem says it
+    with open(path, "rb") as f:
+        return f.read(limit + 1)[:limit]
+
+
+def file_problem(exc: OSError) -> str:
+    """One line for why a file cannot be used."""
+    if isinstance(exc, FileNotFoundError):
+        return say("file.missing")
+    if isinstance(exc, PermissionError):
+        return say("file.permission")
+    if isinstance(exc, IsADirectoryError):
+        return say("file.is_dir")
+    if exc.errno == errno.EINVAL:
+        return say("file.not_regular")
+    if exc.errno == errno.EFBIG:
+        return say("file.too_big", kib=exc.strerror)
+    return say("file.unreadable", why=exc.strerror or exc)
 
 
 def _bool(value: Optional[str], default: bool) -> bool:
@@ -175,6 +207,17 @@ class Settings:
 
     @property
     def models(self) -> List[str]:
+        """The configured models, without any name that looks like a secret: those never become
+        a node id, a URL path or a report header (`refused_models`, GC017)."""
+        names = [m for m in self._all_models() if m not in self.refused_models]
+        return names or [DEFAULT_MODEL]
+
+    @property
+    def refused_models(self) -> List[str]:
+        secrets = self.secret_values()
+        return [m for m in self._all_models() if looks_like_secret(m, secrets)]
+
+    def _all_models(self) -> List[str]:
         return _models(self.get("GIGACHAT_MODELS"), self.get("GIGACHAT_MODEL"))
 
     @property
@@ -255,16 +298,9 @@ class Settings:
     # --- secrets ---------------------------------------------------------------
     def secret_values(self) -> List[str]:
         values = [self.raw.get(n) for n in SECRET_VARIABLES]
-        db = self.get("DATABASE_URL")
-        if db:
-            try:
-                password = urlsplit(db.strip()).password
-            except ValueError:
-                password = None
-            if password:
-                values.append(password)
-                from urllib.parse import unquote
-                values.append(unquote(password))
+        password = url_password(self.get("DATABASE_URL"))  # learned even from a malformed URL
+        if password:
+            values.extend((password, unquote(password)))
         return [v for v in values if v]
 
     def redactor(self) -> Redactor:
@@ -299,7 +335,7 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
     if mock_sample is not None and mock_sample.exists():
         layers.append(("mock sample", read_env_file(mock_sample), mock_sample.absolute().parent))
     if env_file is not None:
-        if env_file_explicit or env_file.exists():
+        if env_file_explicit or _exists(env_file):
             values, broken = read_env_lines(env_file)
             for name, (written, where) in broken.items():
                 if name in VARIABLES and name not in values:
@@ -326,6 +362,17 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
         if value and not check(value):
             settings.problems.append(f"{name}={value!r} is not a number; ignored")
     return settings
+
+
+def _exists(path: Path) -> bool:
+    """Exists, or cannot even be looked at (then reading it says why)."""
+    try:
+        os.stat(path)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
 
 
 def _is_number(value: str) -> bool:

@@ -78,6 +78,25 @@ WORDS = {
         "en": "The site's log could not be read to confirm this ({headline}); the log checks say why",
         "ru": "Журнал сайта не удалось прочитать для подтверждения ({headline}); причину называют проверки журнала",
     },
+    # issue 9: files read with bounds, refusals that keep secrets in, peer text cut
+    "usage.report_json_dir": {"en": "--report-json {path}: is a directory; name a file, e.g. {example}",
+                              "ru": "--report-json {path}: это папка; укажите файл, например {example}"},
+    "file.missing": {"en": "no such file", "ru": "нет такого файла"},
+    "file.is_dir": {"en": "is a directory", "ru": "это папка, а не файл"},
+    "file.not_regular": {"en": "is not a regular file (a FIFO, socket or device)",
+                         "ru": "это не обычный файл (FIFO, сокет или устройство)"},
+    "file.too_big": {"en": "is larger than {kib} KiB", "ru": "больше {kib} КиБ"},
+    "file.permission": {"en": "permission denied (the file, or a folder on its path, may not be read by this user)",
+                        "ru": "нет доступа (этот пользователь не может прочитать файл или одну из папок на пути "
+                              "к нему)"},
+    "file.unreadable": {"en": "cannot be read ({why})", "ru": "не читается ({why})"},
+    "tls.fallback_http": {"en": "fallback provider OFF (plain http://, refused: GC046)",
+                          "ru": "у резервного провайдера выключено (открытый http://, отклонён: GC046)"},
+    "models.refused": {"en": "{n} of the configured models refused: {shown}; checked instead: {models}",
+                       "ru": "отклонено моделей из настроек: {n} ({shown}); вместо них проверены: {models}"},
+    "fallback.http": {"en": "PROXY_API_BASE_URL {url}: PROXY_API_KEY was not sent",
+                      "ru": "PROXY_API_BASE_URL {url}: PROXY_API_KEY не отправлялся"},
+    "peer.cut": {"en": "... ({n} characters)", "ru": "... ({n} символов)"},
 }
 
 # Plural forms: English one/other; Russian one (1, 21), few (2-4, 22-24), many (5-20, 25, 11-14).

@@ -165,7 +165,7 @@ def test_a_server_gone_mid_run_is_lg002_once(in_process, fake_giga, giga_ca_file
     assert later and all(f"reported by {check_id}" in c["summary"] for c in later)
 
 
-def test_a_statement_past_its_time_limit_is_lg002(in_process, fake_giga, giga_ca_file, canaries, mariadb_server,
+def test_a_statement_past_its_time_limit_is_lg007(in_process, fake_giga, giga_ca_file, canaries, mariadb_server,
                                                   log_table):
     """Another session holds a write lock on the log table: the checks' read waits, and the
     server ends it at the limit (1 s here), instead of the run waiting for the lock."""
@@ -179,6 +179,6 @@ def test_a_statement_past_its_time_limit_is_lg002(in_process, fake_giga, giga_ca
     finally:
         holder.close()
     failed = log_failures(result)
-    assert list(failed.values()) == [["LG002"]], failed
+    assert list(failed.values()) == [["LG007"]], failed
     (check_id,) = failed
     assert "time limit" in result.check(check_id.split("::")[1])["summary"]

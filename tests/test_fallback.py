@@ -123,3 +123,13 @@ def test_the_mock_provider_checks_the_key():
         mock.stop()
     assert wrong.status_code == 401 and json.loads(wrong.content)["error"]["code"] == "invalid_api_key"
     assert right.status_code == 200 and s.proxy_model in [m["id"] for m in right.json()["data"]]
+
+
+@responses.activate
+def test_a_plain_http_provider_is_refused_with_gc046_and_the_key_is_never_sent():
+    s = settings(PROXY_API_BASE_URL="http://proxy.example.test/v1")
+    responses.get("http://proxy.example.test/v1/models", json=LISTED)
+    with pytest.raises(Finding) as info:
+        run(s)
+    assert info.value.code == "GC046" and KEY not in info.value.render()
+    assert len(responses.calls) == 0  # not even one request in clear

@@ -324,7 +324,7 @@ def test_a_row_prints_as_the_site_viewer_does():
 
 
 def test_a_surprise_from_a_driver_is_a_coded_finding_raised_once_per_ask():
-    from gigacheck.logs.plugin import Cached
+    from gigacheck.logs.questions import Cached
     calls = []
     cached = Cached(lambda: calls.append(1) or 1 / 0)
     first = pytest.raises(Finding, cached.get).value

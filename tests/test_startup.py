@@ -54,10 +54,13 @@ LIVE = dict(GIGACHAT_AUTH_URL=f"https://127.0.0.1:{CLOSED_PORT}/api/v2/oauth",
     (["gigacheck", "logs", "--mock", "--summary"], {}, set()),
     # a live run needs requests, not the mock's responses; a mock run needs both (the probe sees them)
     (["pytest", str(CHECKS), "-p", "no:cacheprovider", "-q"], LIVE, {"pytest", "requests"}),
-    (["pytest", str(CHECKS), "--mock", "-p", "no:cacheprovider", "-q"], {}, {"pytest", "requests", "responses"}),
-], ids=["codes", "logs", "live-checks", "mock-checks"])
+    (["pytest", str(CHECKS), "--mock", "-p", "no:cacheprovider", "-q"], {}, WATCHED),
+    # installed in a site's environment the plugin loads in every pytest run: there it stays inert
+    (["pytest", "test_other.py", "-p", "no:cacheprovider", "-q"], {}, {"pytest"}),
+], ids=["codes", "logs", "live-checks", "mock-checks", "other-tests"])
 def test_entry_point_imports_only_what_it_runs(tmp_path, argv, env, expected):
-    assert imported(tmp_path, *argv, **env) == expected
+    (tmp_path / "test_other.py").write_text("def test_other():\n    assert 1 + 1 == 2\n")
+    assert imported(tmp_path, *argv, **env) == set(expected)
 
 
 @pytest.mark.parametrize("argv", [["codes"], ["logs", "--mock", "--summary"]], ids=["codes", "logs"])

@@ -74,6 +74,12 @@ def test_is_the_base_url_a_gigachat_api_base(gigachat_settings):
         raise finding
 
 
+def test_are_the_model_names_model_names_not_secrets(gigachat_settings):
+    finding = rules.model_names_problem(gigachat_settings)
+    if finding:
+        raise finding
+
+
 def test_is_tls_verification_on(gigachat_settings):
     if rules.tls_verification_off(gigachat_settings):
         warn("GC011", "GIGACHAT_VERIFY_SSL_CERTS is false; the report of this run says so")

@@ -21,7 +21,7 @@ import requests
 
 from .. import rules
 from ..diagnosis import Finding
-from ..redact import Redactor, Secret
+from ..redact import Redactor, Secret, peer_text
 from ..settings import Settings
 
 MAX_BODY = 1 << 20        # JSON answers: 1 MiB is far above any real one
@@ -271,11 +271,14 @@ class GigaChatClient:
                           subject=host, **self._which_host(url)) from None
         with resp:
             ex.status = resp.status_code
-            ex.request_id = resp.headers.get("X-Request-Id") or resp.headers.get("X-Request-ID")
-            ex.content_type = resp.headers.get("Content-Type")
+            # the peer's words: scrubbed, then stripped of control characters and cut (redact.peer_text)
+            rid = resp.headers.get("X-Request-Id") or resp.headers.get("X-Request-ID")
+            ex.request_id = peer_text(rid, 80, self.redactor.scrub) if rid else None
+            ctype = resp.headers.get("Content-Type")
+            ex.content_type = peer_text(ctype, 120, self.redactor.scrub) if ctype else None
             for name in ("Retry-After", "Location", "Server"):
                 if name in resp.headers:
-                    ex.headers[name] = self.redactor.scrub(resp.headers[name])
+                    ex.headers[name] = peer_text(resp.headers[name], scrub=self.redactor.scrub)
             try:
                 body, too_big = self._read(resp, max_bytes, deadline)
             except requests.exceptions.RequestException as exc:
@@ -441,7 +444,7 @@ class GigaChatClient:
             data = ans.json()
             if data is None:
                 raise Finding("GC028", f"GET /models answered {ans.not_json()}, not JSON (Content-Type: "
-                                       f"{ans.headers.get('Content-Type', 'none')})", [ans.exchange.render()],
+                                       f"{ans.exchange.content_type or 'none'})", [ans.exchange.render()],
                               subject="api")
             if not isinstance(data, dict) or not isinstance(data.get("data"), list):
                 raise Finding("GC028", "GET /models did not answer {\"data\": [...]}", [ans.exchange.render()],
@@ -465,7 +468,7 @@ def _json_code(data) -> Optional[int]:
 
 def _message(data) -> str:
     if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return data["message"][:200]
+        return peer_text(data["message"])
     return ""
 
 
@@ -478,13 +481,13 @@ def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
         said = f"HTTP {status}" + (f", code {code_n}" if code_n is not None and code_n != status else "") + \
                (f": {message}" if message else "")
         if status == 429:
-            retry = ans.headers.get("Retry-After")
+            retry = ans.exchange.headers.get("Retry-After")
             raise Finding("GC027", f"OAuth answered {said}" + (f"; Retry-After {retry} s" if retry else
                                                                  "; no Retry-After given"), ev, subject="oauth")
         if status >= 500:
             raise Finding("GC029", f"OAuth answered {said}", ev, subject="oauth")
         if 300 <= status < 400:
-            where = redactor.scrub(ans.headers.get("Location", "?"))
+            where = ans.exchange.headers.get("Location", "?")
             raise Finding("GC028", f"OAuth answered a redirect ({status}) to {where}; not followed", ev,
                           subject="oauth")
         if code_n == 6 or (status == 401 and code_n in (None, 401)):
@@ -496,7 +499,7 @@ def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
         raise Finding("GC026", said, ev, subject="oauth")
     if data is None:
         raise Finding("GC028", f"OAuth answered {status} with {ans.not_json()}, not JSON (Content-Type: "
-                               f"{ans.headers.get('Content-Type', 'none')})", ev, subject="oauth")
+                               f"{ans.exchange.content_type or 'none'})", ev, subject="oauth")
     token = data.get("access_token") if isinstance(data, dict) else None
     if not isinstance(token, str) or not token.strip():
         raise Finding("GC028", "OAuth answered without access_token", ev, subject="oauth")
@@ -535,7 +538,7 @@ def api_error(ans: Answer, path: str, subject: str = "api") -> Finding:
             return Finding("GC032", said, ev, subject=subject)
         return Finding("GC030", said + ("" if message else f" ({ans.exchange.excerpt[:120]})"), ev, subject="api")
     if status == 429:
-        retry = ans.headers.get("Retry-After")
+        retry = ans.exchange.headers.get("Retry-After")
         return Finding("GC027", said + (f"; Retry-After {retry} s" if retry else "; no Retry-After given"), ev,
                        subject="api")
     if status >= 500:

@@ -17,6 +17,7 @@ from .client import GigaChatClient
 from ..diagnosis import Finding, skip_reason
 from ..redact import Redactor
 from ..settings import Settings
+from ..words import say
 
 SUBJECT = "fallback"
 # The GigaChat TLS settings are not the provider's: its client (like the site's) verifies
@@ -67,6 +68,8 @@ def check(settings: Settings, redactor: Redactor) -> FallbackResult:
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Finding("GC045", f"PROXY_API_BASE_URL {redactor.scrub(base)!r} is not an http(s) URL", subject=SUBJECT)
+    if parts.scheme == "http":  # never send the key in clear, not even to see whether it works
+        raise Finding("GC046", say("fallback.http", url=repr(redactor.scrub(base))), subject=SUBJECT)
     url = base + "/models"
     key = settings.proxy_key
     headers = {"Accept": "application/json"}

@@ -246,7 +246,7 @@ def image_with(client: GigaChatClient, model: str, prompt: str = IMAGE_PROMPT) -
     info = sniff_image(ans.body)
     if info is None:
         raise Finding("GC043", f"GET {path} answered {len(ans.body)} bytes that are not a JPEG or PNG "
-                               f"(Content-Type {ans.headers.get('Content-Type', 'none')}, first bytes "
+                               f"(Content-Type {ans.exchange.content_type or 'none'}, first bytes "
                                f"{ans.body[:8].hex(' ') or 'none'})", [ans.exchange.render()], subject="image")
     return ImageResult(model, file_id, ans.body, info, gen, ans.exchange.elapsed_s)
 

@@ -7,12 +7,14 @@ a failed check with its code (and, through the plugin's dedup, one failure per c
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from . import store
-# the options and the questions live in pytest-free modules (the viewer shares them); importable here too
+# the options live in a pytest-free module (the viewer shares them); importable here too
 from .options import MAX_HOURS, MAX_LIMIT, LogOptions, options_from, parse_thresholds  # noqa: F401
-from .questions import EVIDENCE_WIDTH, Cached, LogChecks  # noqa: F401
 
 OPTIONS_KEY = pytest.StashKey[LogOptions]()
 
@@ -50,12 +52,16 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def log_window(gigacheck_run, pytestconfig, tmp_path_factory):
+def log_window(gigacheck_run, pytestconfig):
     """The log sources of the run and one counting pass over the window, opened lazily."""
-    opts = pytestconfig.stash.get(OPTIONS_KEY, None) or LogOptions()
-    checks = LogChecks(gigacheck_run.settings, opts, gigacheck_run.mock_scenario, gigacheck_run.fixtures_dir,
-                       tmp_path_factory.mktemp("gigacheck-logs"))
     from ..causes import explaining
-    checks.explained_by = lambda code: explaining(code, gigacheck_run.causes)
-    yield checks
-    checks.close()
+    from .questions import LogChecks  # the sources and their drivers: only for a run that reads logs
+    opts = pytestconfig.stash.get(OPTIONS_KEY, None) or LogOptions()
+    # a plain temporary folder, not tmp_path_factory: that one also deletes, at exit, the numbered
+    # folders earlier pytest sessions left, work that grows with what they left (measured in bench/)
+    with tempfile.TemporaryDirectory(prefix="gigacheck-logs-") as tmp:
+        checks = LogChecks(gigacheck_run.settings, opts, gigacheck_run.mock_scenario, gigacheck_run.fixtures_dir,
+                           Path(tmp))
+        checks.explained_by = lambda code: explaining(code, gigacheck_run.causes)
+        yield checks
+        checks.close()

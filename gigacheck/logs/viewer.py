@@ -17,6 +17,7 @@ from typing import List, TextIO
 
 from . import sources, store
 from ..diagnosis import CATALOG, Finding
+from ..redact import Redactor, ScrubbingStream
 from .options import options_from
 from .signatures import LEVELS, codes_summary
 
@@ -47,13 +48,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args, environ=None, stdout: TextIO = None, stderr: TextIO = None) -> int:
-    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     environ = os.environ if environ is None else environ
-    redact = lambda text: text  # noqa: E731 - replaced once the settings (and their secrets) are known
+    redactor = Redactor()  # learns the secrets once the settings are read
+    # the one redactor on both ways out: rows, JSON and errors alike (redact.py)
+    stdout = ScrubbingStream(stdout or sys.stdout, redactor.scrub)
+    stderr = ScrubbingStream(stderr or sys.stderr, redactor.scrub)
     try:
         opts = options_from(args.hours, args.level, args.search, args.limit)
         settings = _settings(args, environ)
-        redact = settings.redactor().scrub
+        for secret in settings.secret_values():
+            redactor.add(secret)
         if settings.mock:
             stderr.write(f"MOCK: log rows of scenario '{settings.mock_scenario}' from fixtures/, not the site's\n")
         with Sources(settings, opts) as sources:
@@ -68,15 +72,15 @@ def run(args, environ=None, stdout: TextIO = None, stderr: TextIO = None) -> int
                         newest.add(row)
                 _print_rows(newest.rows(), sources.window, args.json, stdout, stderr, opts.hours)
     except (ValueError, ConfigError) as exc:
-        stderr.write(redact(f"gigacheck logs: error: {exc}") + "\n")
+        stderr.write(f"gigacheck logs: error: {exc}\n")
         return EXIT_CONFIG
     except Finding as f:
-        stderr.write(redact(f"gigacheck logs: error: {f.headline}") + "\n")
+        stderr.write(f"gigacheck logs: error: {f.headline}\n")
         return EXIT_CONFIG
     except BrokenPipeError:  # the reader stopped (`| head`): the caller ends quietly
         raise
     except Exception as exc:  # a driver's surprise: still one line, never a traceback with secrets in it
-        stderr.write(redact(f"gigacheck logs: error: unexpected {type(exc).__name__}: {exc}") + "\n")
+        stderr.write(f"gigacheck logs: error: unexpected {type(exc).__name__}: {exc}\n")
         return 1
     return EXIT_OK
 

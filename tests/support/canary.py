@@ -1,8 +1,9 @@
 """Canary secrets, and the search for any of them (or a piece of one) in a run's outputs.
 
-A secret counts as leaked when any 12-character piece of it appears: a value
-cut in half by an excerpt, or shown next to `Basic `/`Bearer `, is still
-found.  The mask (`****` + last 4 characters) shows too little to match.
+A secret counts as leaked when any 8-character piece of it appears: a value
+cut by an excerpt, split by URL-encoding or wrapped, or shown next to
+`Basic `/`Bearer `, is still found.  The mask (`****` + last 4 characters)
+shows too little to match.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Dict, Iterable, List, Tuple
 
 from tests.support.fakegiga import canary_key, canary_token, decoded_key
 
-PIECE = 12
+PIECE = 8
 # a URL that still carries a password (the redactor turns it into user:****@); the catalog's
 # example URL (mysql://user:pass@...) carries the word `pass`, not a secret
 USERINFO_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s/:@'\"<>]+:(?!\*{4}@|pass@)[^\s/@'\"<>]+@", re.I)
@@ -29,7 +30,7 @@ class Canaries:
 
     @classmethod
     def fresh(cls) -> "Canaries":
-        return cls(key=canary_key(), proxy_key="sk-" + secrets.token_urlsafe(32),
+        return cls(key=canary_key(), proxy_key="sk-proj-" + secrets.token_urlsafe(48),
                    db_password="pw-" + secrets.token_urlsafe(18), access_token=canary_token())
 
     def values(self) -> Dict[str, str]:
@@ -42,21 +43,24 @@ class Canaries:
 
 
 def pieces(value: str) -> List[str]:
-    """Aligned 12-character pieces: a leaked run of 23 or more characters holds one whole."""
-    return [value[i:i + PIECE] for i in range(0, max(len(value) - PIECE + 1, 1), PIECE)]
+    """Every 8-character piece (sliding): any leaked run of 8 characters holds one."""
+    return [value[i:i + PIECE] for i in range(0, max(len(value) - PIECE + 1, 1))]
 
 
 def find_leaks(text: str, secret_values: Dict[str, str]) -> List[Tuple[str, str]]:
-    """(secret name, what was found) for every secret with a piece in `text`, and every URL with a password."""
-    found = []
+    """(secret name, what was found) for every secret with a piece in `text`, and every URL with a password.
+    One pass over the text whatever the number of pieces: each position is looked up in a set."""
+    owner: Dict[str, str] = {}
     for name, value in secret_values.items():
-        if not value:
-            continue
-        for piece in pieces(value):
-            if piece in text:
-                at = text.index(piece)
-                found.append((name, text[max(at - 40, 0): at + 60]))
-                break
+        for piece in pieces(value or ""):
+            if len(piece) == PIECE:
+                owner.setdefault(piece, name)
+    found, named = [], set()
+    for at in range(len(text) - PIECE + 1):
+        name = owner.get(text[at:at + PIECE])
+        if name is not None and name not in named:
+            named.add(name)
+            found.append((name, text[max(at - 40, 0): at + 60]))
     for m in USERINFO_URL.finditer(text):
         found.append(("user:password@ URL", m.group(0)))
     return found

@@ -71,11 +71,13 @@ def clean_environment(monkeypatch) -> None:
 
 @pytest.fixture
 def run_checks(pytester, monkeypatch):
-    """run_checks(*args, env={...}, env_file_text=None, timeout=120) -> ChecksRun"""
+    """run_checks(*args, env={...}, env_file_text=None, timeout=120, subprocess=False) -> ChecksRun
+
+    In-process unless `subprocess` or xdist's `-n` asks for a child interpreter (`timeout` bounds that one)."""
     clean_environment(monkeypatch)
 
     def run(*args, env: Optional[Dict[str, str]] = None, env_file_text: Optional[str] = None,
-            timeout: float = 120, checks=None) -> ChecksRun:
+            timeout: float = 120, checks=None, subprocess: bool = False) -> ChecksRun:
         env = dict(env or {})
         if not any(str(a).startswith("--mock") for a in args):
             # a live run under test never leaves this machine: unless a test points the hosts
@@ -89,7 +91,10 @@ def run_checks(pytester, monkeypatch):
         target = [str(checks)] if checks is not None else [str(CHECKS)]
         argv = target + ["-p", "no:cacheprovider", "--report-json", "report.json",
                          "--junitxml", "junit.xml", *args]
-        result = pytester.runpytest_subprocess(*argv, timeout=timeout)
+        if subprocess or "-n" in args:  # xdist's workers, or a run that needs a fresh interpreter
+            result = pytester.runpytest_subprocess(*argv, timeout=timeout)
+        else:  # a child interpreter's start-up costs more than most runs; the checks need no isolation
+            result = pytester.runpytest_inprocess(*argv)
         out = "\n".join(result.outlines)
         err = "\n".join(result.errlines)
         base = pytester.path

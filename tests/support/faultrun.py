@@ -25,9 +25,14 @@ import pymysql  # noqa: F401,E402
 import requests  # noqa: F401,E402
 import responses  # noqa: F401,E402
 
+import gigacheck.causes  # noqa: F401,E402
 import gigacheck.gigachat.client  # noqa: F401,E402
+import gigacheck.gigachat.mock  # noqa: F401,E402
 import gigacheck.logs.plugin  # noqa: F401,E402
+import gigacheck.logs.questions  # noqa: F401,E402
 import gigacheck.plugin  # noqa: F401,E402
+import gigacheck.scenarios  # noqa: F401,E402
+import gigacheck.settings  # noqa: F401,E402
 from tests.support.canary import Canaries
 from tests.support.checksrun import CHECKS, ChecksRun, clean_environment
 from tests.support.fakegiga import ClosedPort, FakeGigaChat
@@ -63,8 +68,10 @@ class InProcess:
         self.pytester = pytester
         self.monkeypatch = monkeypatch
 
-    def run(self, name: str, args: Sequence[str], env: Dict[str, str], plugins=()) -> (ChecksRun, float):
-        """`plugins`: plugin objects for that run (e.g. one that acts between two checks)."""
+    def run(self, name: str, args: Sequence[str], env: Dict[str, str], plugins=(),
+            quiet: Sequence[str] = QUIET_PLUGINS) -> (ChecksRun, float):
+        """`plugins`: plugin objects for that run (e.g. one that acts between two checks);
+        `quiet`: the plugins left out (the cache provider by default)."""
         workdir = self.pytester.path / name
         workdir.mkdir(parents=True, exist_ok=True)
         with self.monkeypatch.context() as mp:
@@ -77,7 +84,7 @@ class InProcess:
             mp.chdir(workdir)
             started = time.monotonic()
             result = self.pytester.runpytest_inprocess(
-                str(CHECKS), *QUIET_PLUGINS, "--report-json", "report.json", "--junitxml", "junit.xml", *args,
+                str(CHECKS), *quiet, "--report-json", "report.json", "--junitxml", "junit.xml", *args,
                 plugins=list(plugins))
             seconds = time.monotonic() - started
         return read_outputs(workdir, int(result.ret), "\n".join(result.outlines), "\n".join(result.errlines)), \
