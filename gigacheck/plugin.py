@@ -18,11 +18,11 @@ from typing import Dict, List, Optional
 import pytest
 
 from . import GigacheckWarning
-from .diagnosis import Finding, codes_in, skip_reason
+from .diagnosis import CATALOG, Finding, codes_in, skip_reason
 from . import sinks
 from .redact import Redactor
 from .words import choose_lang, default_lang, reset_lang, say, set_lang
-from .report import AREAS, CheckRecord, first_line_with_code, remedy_for
+from .report import AREAS, CheckRecord, evidence_of, first_line_with_code
 
 # The log checks' options and fixtures live beside their sources.
 pytest_plugins = ["gigacheck.logs.plugin"]
@@ -30,7 +30,9 @@ pytest_plugins = ["gigacheck.logs.plugin"]
 GIGACHAT_AREAS = ("network", "oauth", "api", "generation")
 REQUEST_KINDS = ("oauth", "chat", "files")  # what the JSON summary counts: chat and files are what --spend guards
 DEFAULT_HTML = "reports/gigachat-health.html"
+MOCK_HTML = "reports/gigachat-health-mock-{scenario}.html"  # a demo never overwrites the live report
 PROPERTY = "gigacheck"
+EVIDENCE_LINES = 200  # the JSON and the card carry this many; the full text stays in the failure's message
 
 
 class Run:
@@ -51,6 +53,7 @@ class Run:
         self.requests = dict.fromkeys(REQUEST_KINDS, 0)           # summed from every report (xdist too)
         self.requests_reported = dict.fromkeys(REQUEST_KINDS, 0)  # this process's client, already in a report
         self.warnings: Dict[str, List[str]] = {}
+        self.pictures: list = []  # htmlpage.Picture: shown above the table, not in a collapsed row
         self.lang = "en"  # the language of every word shown (words.py, the catalog's ru texts)
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.t0 = time.monotonic()
@@ -163,7 +166,8 @@ def pytest_configure(config):
     _refill_metadata(config, run)
     if hasattr(config.option, "htmlpath"):
         if not config.option.htmlpath:
-            config.option.htmlpath = str(config.invocation_params.dir / DEFAULT_HTML)
+            default = MOCK_HTML.format(scenario=scenario) if scenario else DEFAULT_HTML
+            config.option.htmlpath = str(config.invocation_params.dir / default)
         config.option.self_contained_html = True
     _junit_properties(config, run)
 
@@ -183,9 +187,9 @@ def pytest_report_header(config):
     run = run_of(config)
     if not run.active:
         return None
-    from .report import banner
+    from .report import mode_line
     s = run.settings
-    lines = [f"gigacheck: {run.mode.upper()}: {banner(run.mode, run.mock_scenario)}",
+    lines = [f"gigacheck: {mode_line(run.mode, run.mock_scenario, run.lang)}",
              "gigacheck: " + say("header.hosts", run.lang, auth=run.scrub(s.auth_url), api=run.scrub(s.base_url),
                                  models=", ".join(s.models))]
     lines.append("gigacheck: " + say("header.api_host", run.lang, url=s.base_url, why=s.base_url_why(run.lang)))
@@ -385,12 +389,14 @@ def pytest_runtest_setup(item):
 def pytest_runtest_call(item):
     try:
         return (yield)
-    except Finding as exc:
+    except (Finding, GigacheckWarning) as exc:
         if not run_of(item.config).active:
             raise  # not a checks run: a Finding is just an exception here
-        finding = exc
+        caught = exc
     # outside the except block, so the failure does not chain onto the Finding's traceback
-    conclude(item, finding)
+    if isinstance(caught, GigacheckWarning):  # -W error::gigacheck.GigacheckWarning: a failed check with its code
+        pytest.fail(run_of(item.config).scrub(str(caught)), pytrace=False)
+    conclude(item, caught)
 
 
 def conclude(item, finding: Finding):
@@ -443,10 +449,11 @@ def pytest_runtest_makereport(item, call):
         payload["requests"] = _requests_delta(run)
         # the summary quotes the finding's detail, which may quote the peer's answer (an echoed header)
         payload["summary"] = run.scrub(payload["summary"])
+        payload["evidence"] = [run.scrub(str(e)) for e in payload["evidence"]]
+        payload.update({k: run.scrub(v) if isinstance(v, str) else v
+                        for k, v in _situated(item, report, payload["codes"], run.lang).items()})
         report.user_properties = [p for p in report.user_properties if p[0] != PROPERTY]
         report.user_properties.append((PROPERTY, json.dumps(payload, ensure_ascii=False)))
-        if report.failed and payload["codes"]:
-            _attach_html(report, payload["codes"], report.longreprtext, item.stash.get(FINDING_KEY, None))
     return report
 
 
@@ -468,19 +475,24 @@ def _payload(item, report) -> dict:
     if report.failed and not codes:
         summary = text.strip().splitlines()[-1] if text.strip() else "failed"
     summary = summary[:500]
-    remedy = finding.remedy if finding is not None and report.failed else remedy_for(codes)
-    return {"codes": codes, "summary": summary, "remedy": remedy if not report.passed else None,
+    if finding is not None and report.failed:
+        evidence = [ln for e in finding.evidence if e for ln in str(e).splitlines()]
+    else:
+        evidence = evidence_of(text) if report.failed else []
+    return {"codes": codes, "summary": summary, "evidence": evidence[:EVIDENCE_LINES],
             "area": area_of(item), "question": item.name}
 
 
-def _attach_html(report, codes, message, finding=None):
-    try:
-        from pytest_html import extras
-    except ImportError:  # pragma: no cover
-        return
-    from .report import html_finding
-    situated = {finding.code: finding.entry} if finding is not None else {}  # its remedy, not the generic one
-    report.extras = list(getattr(report, "extras", [])) + [extras.html(html_finding(codes, message, situated))]
+def _situated(item, report, codes: List[str], lang: str) -> dict:
+    """The cause, remedy and commands as this finding shows them (its situation's variant), in `lang`."""
+    finding = item.stash.get(FINDING_KEY, None)
+    if report.passed or not codes:
+        return {"remedy": None, "cause": None, "commands": []}
+    entry = finding.entry if finding is not None and report.failed else CATALOG.get(codes[0])
+    if entry is None:
+        return {"remedy": None, "cause": None, "commands": []}
+    text = entry.text(lang)
+    return {"remedy": text.remedy, "cause": text.cause, "commands": list(entry.commands)}
 
 
 def _scrub_report(report, scrub) -> None:
@@ -547,6 +559,7 @@ class Collector:
         if rec is None:
             rec = self.run.records[report.nodeid] = CheckRecord(id=report.nodeid)
         rec.duration_s += getattr(report, "duration", 0.0) or 0.0
+        self._take_pictures(report)
         for kind, n in (payload.get("requests") or {}).items():
             if kind in self.run.requests and isinstance(n, int):
                 self.run.requests[kind] += n
@@ -561,8 +574,11 @@ class Collector:
             rec.codes = list(payload.get("codes", []))
             rec.summary = payload.get("summary", "")
             rec.remedy = payload.get("remedy")
+            rec.evidence = list(payload.get("evidence", []))
+            rec.cause = payload.get("cause")
+            rec.commands = list(payload.get("commands") or [])
             for message in self.run.warnings.get(report.nodeid, []):
-                rec.add_warning(message)
+                rec.add_warning(message, self.run.lang)
 
     def pytest_warning_recorded(self, warning_message, when, nodeid, location):
         category = getattr(warning_message, "category", None)
@@ -571,33 +587,68 @@ class Collector:
         message = self.run.scrub(str(warning_message.message))
         self.run.warnings.setdefault(nodeid, []).append(message)
         if nodeid in self.run.records:
-            self.run.records[nodeid].add_warning(message)
+            self.run.records[nodeid].add_warning(message, self.run.lang)
 
-    def pytest_terminal_summary(self, terminalreporter):
-        from .report import banner, verdicts
+    def _take_pictures(self, report) -> None:
+        """A generated picture goes above the table, at its own size, instead of into a collapsed row."""
         if hasattr(self.run.config, "workerinput"):
-            return
+            return  # the controller takes them: an xdist worker sends its reports on, extras included
+        from .htmlpage import split_pictures
+        pictures, rest = split_pictures(getattr(report, "extras", None) or [], self.run.scrub)
+        if pictures:
+            self.run.pictures.extend(pictures)
+            report.extras = rest
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter):
+        """The gigacheck block ends the summary: pytest's sections and short summary come first, then
+        one line per area, the requests, and one report line (pytest-html's own line is dropped for it)."""
+        if hasattr(self.run.config, "workerinput"):
+            return (yield)
         tr = terminalreporter
-        tr.section(f"gigacheck {self.run.mode.upper()}", sep="=", bold=True)
-        tr.write_line(banner(self.run.mode, self.run.mock_scenario), bold=True, yellow=self.run.mode == "mock")
-        for mark, area, text in verdicts(list(self.run.records.values())):
+        _shorten_warnings(tr.stats.get("warnings", []), self.run.scrub)
+        write_sep = tr.write_sep
+
+        def quiet_write_sep(sep, title=None, **kw):
+            if title and title.startswith("Generated html report"):
+                return None
+            return write_sep(sep, title, **kw)
+
+        tr.write_sep = quiet_write_sep
+        try:
+            result = yield
+        finally:
+            tr.write_sep = write_sep
+        self._write_block(tr)
+        return result
+
+    def _write_block(self, tr) -> None:
+        from .report import terminal_lines
+        run, lang = self.run, self.run.lang
+        tr.section(f"gigacheck {run.mode.upper()}" + (f" ({run.mock_scenario})" if run.mock_scenario else ""),
+                   sep="=", bold=True, yellow=run.mode == "mock")
+        width = max([len(area) for _, area, _ in terminal_lines(list(run.records.values()), lang)] + [0])
+        for mark, area, text in terminal_lines(list(run.records.values()), lang):
             color = {"✓": "green", "✗": "red", "!": "yellow"}.get(mark)
-            tr.write_line(f" {mark} {area:<10} {self.run.scrub(text)}", **({color: True} if color else {}))
-        sent = self.run.requests
-        tr.write_line(f"GigaChat requests{' (answered by the mock)' if self.run.mock_scenario else ''}: "
-                      f"oauth {sent['oauth']}, chat {sent['chat']}, files {sent['files']}"
-                      + ("" if self.run.config.getoption("gigacheck_spend") else " (no --spend: nothing spent)"))
-        for path in self.report_paths():
-            tr.write_line(f"report: {path}")
+            tr.write_line(f" {mark} {area:<{width}}  {run.scrub(text)}", **({color: True} if color else {}))
+        sent = run.requests
+        tr.write_line(say("term.requests", lang, oauth=sent["oauth"], chat=sent["chat"], files=sent["files"],
+                          mock=say("term.requests.mock", lang) if run.mock_scenario else "",
+                          spent="" if run.config.getoption("gigacheck_spend") else
+                          say("term.requests.unspent", lang)))
+        paths = self.report_paths()
+        if paths:
+            tr.write_line(say("term.report", lang, paths=", ".join(paths)))
 
     def report_paths(self):
+        base = self.run.config.invocation_params.dir
         paths = []
         html = getattr(self.run.config.option, "htmlpath", None)
         if html:
-            paths.append(html)
+            paths.append(_shown_path(Path(base, html), base))
         js = self.run.config.getoption("gigacheck_report_json")
         if js:
-            paths.append(str(Path(self.run.config.invocation_params.dir, js)))
+            paths.append(_shown_path(Path(base, js), base))
         return paths
 
     @pytest.hookimpl(trylast=True)
@@ -613,29 +664,35 @@ class Collector:
         if path:
             from .report import summary_json, write_json
             data = summary_json(list(run.records.values()), mode=run.mode, scenario=run.mock_scenario,
-                                started_at=run.started_at, duration_s=time.monotonic() - run.t0,
-                                extra={"requests": dict(run.requests), "lang": run.lang})
-            write_json(Path(session.config.invocation_params.dir, path), json.loads(run.scrub(json.dumps(data))))
+                                lang=run.lang, started_at=run.started_at, duration_s=time.monotonic() - run.t0,
+                                requests=run.requests, scrub=run.scrub)
+            write_json(Path(session.config.invocation_params.dir, path), data)
 
-    # --- pytest-html ----------------------------------------------------------------------------
+    def pytest_unconfigure(self, config):
+        html = getattr(config.option, "htmlpath", None)
+        if html and not hasattr(config, "workerinput"):
+            from .htmlpage import finish_file, run_count
+            count = run_count(list(self.run.records.values()), self.run.lang, time.monotonic() - self.run.t0)
+            finish_file(Path(config.invocation_params.dir, html), self.run.lang, count)
+
+    # --- pytest-html: thin; the page is built in htmlpage.py ----------------------------------------
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report):
-        mode = self.run.mode.upper()
-        report.title = f"GigaChat health: {mode}" + (f" (scenario {self.run.mock_scenario})"
-                                                     if self.run.mock_scenario else "")
+        from .htmlpage import title
+        report.title = title(self.run.mode, self.run.mock_scenario, self.run.lang)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix, summary, postfix, session):
-        from .report import html_header, html_verdicts
-        s = self.run.settings
-        hosts = {"OAuth": self.run.scrub(s.auth_url), "API": self.run.scrub(s.base_url),
-                 "Models": ", ".join(s.models), "Log source": "DATABASE_URL" if s.database_url else
-                 ("embedded SQLite (mock)" if self.run.mock_scenario else "not configured")}
-        notes = []
-        if not s.verify_ssl:
-            notes.append("TLS verification is OFF (GIGACHAT_VERIFY_SSL_CERTS=false): GC011")
-        prefix.append(html_header(self.run.mode, self.run.mock_scenario, hosts, self.run.started_at, notes))
-        prefix.append(html_verdicts(list(self.run.records.values())))
+        from .htmlpage import PageFacts, prefix as page_prefix
+        run, lang = self.run, self.run.lang
+        s = run.settings
+        hosts = {"OAuth": run.scrub(s.auth_url), "API": run.scrub(s.base_url),
+                 say("html.models", lang): ", ".join(s.models),
+                 say("html.log_source", lang): "DATABASE_URL" if s.database_url else
+                 say("html.log_source.mock" if run.mock_scenario else "html.log_source.none", lang)}
+        notes = [] if s.verify_ssl else [say("html.tls_off", lang)]
+        facts = PageFacts(run.mode, run.mock_scenario, lang, run.started_at, hosts, notes, run.pictures)
+        prefix.append(page_prefix(list(run.records.values()), facts))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells):
@@ -643,14 +700,29 @@ class Collector:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report, cells):
-        codes = []
-        for name, value in getattr(report, "user_properties", []):
-            if name == PROPERTY:
-                try:
-                    codes = json.loads(value).get("codes", [])
-                except (TypeError, ValueError):
-                    pass
         rec = self.run.records.get(report.nodeid)
-        if rec:
-            codes = rec.codes or codes
-        cells.insert(2, f'<td class="col-code">{" ".join(codes)}</td>')
+        cells.insert(2, f'<td class="col-code">{" ".join(rec.codes) if rec else ""}</td>')
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_html(self, report, data):
+        from .htmlpage import row_log
+        row_log(data, report.outcome, self.run.records.get(report.nodeid), self.run.lang)
+
+
+def _shown_path(path: Path, base: Path) -> str:
+    """Relative to where pytest was started when it is below it; absolute otherwise."""
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _shorten_warnings(reports, scrub) -> None:
+    """pytest's warnings summary shows a GigacheckWarning as its finding, not gigacheck's source line."""
+    import linecache
+    from .report import short_warning
+    for wr in reports:
+        message = getattr(wr, "message", "")
+        if "GigacheckWarning: [" in message:
+            source = linecache.getline(str(wr.fslocation[0]), wr.fslocation[1]) if wr.fslocation else ""
+            wr.message = scrub(short_warning(message, source))

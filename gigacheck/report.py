@@ -1,20 +1,21 @@
-"""What a run found, as data: the JSON summary, the doctor-style verdicts and
-the HTML snippets.  Plain helpers: the plugin feeds them, they know no pytest.
+"""What a run found, as data: the verdict, one state per area, the JSON summary and the
+doctor-style terminal lines.  Plain helpers: the plugin feeds them, they know no pytest.
+The HTML page is built from the same data in `htmlpage.py`.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from .diagnosis import CATALOG, codes_in
-from .words import current_lang
+from .words import current_lang, plural, say
 
 AREAS = ("config", "network", "oauth", "api", "generation", "logs")
 MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "-"}
+VERDICTS = ("passed", "warnings", "failed")
 
 
 @dataclass
@@ -27,15 +28,20 @@ class CheckRecord:
     duration_s: float = 0.0
     area: str = "other"
     warnings: List[str] = field(default_factory=list)  # rendered warning messages
+    evidence: List[str] = field(default_factory=list)  # scrubbed, one string per line
+    cause: Optional[str] = None                          # as the finding shows it (its situation), in the run's lang
+    commands: List[str] = field(default_factory=list)
 
-    def add_warning(self, message: str) -> None:
+    def add_warning(self, message: str, lang: str = "en") -> None:
         self.warnings.append(message)
         for code in codes_in(message):
             if code not in self.codes:
                 self.codes.append(code)
         if self.outcome == "passed" and self.remedy is None and self.codes:
-            self.remedy = remedy_for(self.codes)
+            self.remedy = remedy_for(self.codes, lang)
             self.summary = first_line_with_code(message) or self.summary
+        if self.outcome == "passed":
+            self.evidence.extend(evidence_of(message))
 
 
 def remedy_for(codes: List[str], lang: Optional[str] = None) -> Optional[str]:
@@ -57,24 +63,55 @@ def first_line_with_code(text: str) -> str:
     return ""
 
 
-def summary_json(records: List[CheckRecord], *, mode: str, scenario: Optional[str], started_at: str,
-                 duration_s: float, extra: Optional[dict] = None) -> dict:
+def evidence_of(message: str) -> List[str]:
+    """The evidence lines of a rendered finding (`diagnosis.render`): what follows `Evidence:`."""
+    lines = (message or "").splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == "Evidence:":
+            return [ln[2:] if ln.startswith("  ") else ln for ln in lines[i + 1:] if ln.strip()]
+    return []
+
+
+def verdict_of(records: List[CheckRecord]) -> str:
+    if any(r.outcome == "failed" for r in records):
+        return "failed"
+    if any(r.warnings for r in records):
+        return "warnings"
+    return "passed"
+
+
+def counts_of(records: List[CheckRecord]) -> Dict[str, int]:
     counts = {"passed": 0, "failed": 0, "skipped": 0, "warnings": 0}
     for r in records:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
         counts["warnings"] += len(r.warnings)
-    data = {
+    return counts
+
+
+def counts_text(counts: Dict[str, int], lang: str) -> str:
+    total = counts["passed"] + counts["failed"] + counts["skipped"]
+    return say("counts", lang, total=plural(total, "check", lang), passed=counts["passed"],
+               failed=counts["failed"], skipped=counts["skipped"],
+               warnings=plural(counts["warnings"], "warning", lang))
+
+
+def summary_json(records: List[CheckRecord], *, mode: str, scenario: Optional[str], lang: str, started_at: str,
+                 duration_s: float, requests: Dict[str, int], scrub: Callable[[str], str]) -> dict:
+    """SPEC's JSON shape, every string passed through the run's redactor on the way in."""
+    return {
+        "verdict": verdict_of(records),
+        "lang": lang,
         "mode": mode,
         "scenario": scenario,
         "started_at": started_at,
         "duration_s": round(duration_s, 3),
-        "counts": counts,
-        "checks": [{"id": r.id, "outcome": r.outcome, "codes": list(r.codes), "summary": r.summary,
-                    "remedy": r.remedy, "duration_s": round(r.duration_s, 4)} for r in records],
+        "counts": counts_of(records),
+        "requests": dict(requests),
+        "checks": [{"id": scrub(r.id), "outcome": r.outcome, "codes": list(r.codes), "summary": scrub(r.summary),
+                    "remedy": scrub(r.remedy) if r.remedy is not None else None,
+                    "evidence": [scrub(e) for e in r.evidence], "duration_s": round(r.duration_s, 4)}
+                   for r in records],
     }
-    if extra:
-        data.update(extra)
-    return data
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -82,83 +119,129 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def verdicts(records: List[CheckRecord]) -> List[tuple]:
-    """flutter-doctor style: (mark, area, text) lines, one per area, plus one per finding."""
-    lines = []
+@dataclass
+class AreaState:
+    area: str
+    state: str                       # passed, warning, failed, skipped (MARKS' keys)
+    records: List[CheckRecord]
+
+    def count(self, outcome: str) -> int:
+        return sum(r.outcome == outcome for r in self.records)
+
+    @property
+    def failed(self) -> List[CheckRecord]:
+        return [r for r in self.records if r.outcome == "failed"]
+
+    @property
+    def warned(self) -> List[CheckRecord]:
+        return [r for r in self.records if r.warnings and r.outcome != "failed"]
+
+    def name(self, lang: str) -> str:
+        return say(f"area.{self.area}", lang) if f"area.{self.area}" in _AREA_KEYS else self.area
+
+    def tally(self, lang: str) -> str:
+        """`3 passed, 1 failed, 2 skipped, 1 warning`: only the parts that are not zero."""
+        parts = []
+        for outcome in ("passed", "failed", "skipped"):
+            n = self.count(outcome)
+            if n:
+                parts.append(say(f"area.state.{outcome}", lang, **{outcome: n}))
+        warnings = sum(len(r.warnings) for r in self.records if r.outcome != "failed")
+        if warnings:
+            parts.append(say("area.state.warned", lang, warnings=plural(warnings, "warning", lang)))
+        return ", ".join(parts)
+
+    def skip_reasons(self) -> List[str]:
+        """Each distinct skip reason once, in order."""
+        seen = []
+        for r in self.records:
+            if r.outcome == "skipped" and r.summary and r.summary not in seen:
+                seen.append(r.summary)
+        return seen
+
+
+_AREA_KEYS = {f"area.{a}" for a in AREAS + ("other",)}
+
+
+def area_states(records: List[CheckRecord]) -> List[AreaState]:
     by_area: Dict[str, List[CheckRecord]] = {}
     for r in records:
         by_area.setdefault(r.area, []).append(r)
+    states = []
     for area in list(AREAS) + sorted(a for a in by_area if a not in AREAS):
         recs = by_area.get(area)
         if not recs:
             continue
-        failed = [r for r in recs if r.outcome == "failed"]
-        warned = [r for r in recs if r.warnings and r.outcome != "failed"]
-        passed = sum(r.outcome == "passed" for r in recs)
-        skipped = [r for r in recs if r.outcome == "skipped"]
-        if failed:
-            for r in failed:
-                lines.append(("✗", area, _finding_line(r)))
-        for r in warned:
-            lines.append(("!", area, _finding_line(r, warning=True)))
-        if not failed and not warned:
-            if passed:
-                text = f"{passed} check{'s' if passed != 1 else ''} passed"
-                if skipped:
-                    text += f", {len(skipped)} skipped"
-                lines.append(("✓", area, text))
-            else:
-                reason = skipped[0].summary if skipped else ""
-                lines.append(("-", area, f"skipped: {reason}"))
-    return lines
+        if any(r.outcome == "failed" for r in recs):
+            state = "failed"
+        elif any(r.warnings for r in recs):
+            state = "warning"
+        elif any(r.outcome == "passed" for r in recs):
+            state = "passed"
+        else:
+            state = "skipped"
+        states.append(AreaState(area, state, recs))
+    return states
 
 
-def _finding_line(r: CheckRecord, warning: bool = False) -> str:
+def headline(r: CheckRecord, warning: bool = False) -> str:
     head = r.summary or r.id
     if warning and r.warnings:
         head = first_line_with_code(r.warnings[0]) or head
-    text = head.splitlines()[0] if head else r.id
-    if r.remedy:
-        text += f"  → {r.remedy}"
-    return text
+    return head.splitlines()[0] if head else r.id
 
 
-def banner(mode: str, scenario: Optional[str]) -> str:
-    if mode == "mock":
-        return f"MOCK run (scenario '{scenario}'): answers come from fixtures/, nothing was sent to GigaChat"
-    return "LIVE run against the configured GigaChat hosts"
+TERMINAL_WIDTH = 200  # a doctor line, not the finding: the full text is in FAILURES and the report
 
 
-def html_header(mode: str, scenario: Optional[str], hosts: Dict[str, str], started_at: str,
-                notes: List[str]) -> str:
-    color = "#b35900" if mode == "mock" else "#1f6f43"
-    rows = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th>"
-                   f"<td>{html.escape(v)}</td></tr>" for k, v in hosts.items())
-    notes_html = "".join(f"<p style='color:#a00;font-weight:bold'>{html.escape(n)}</p>" for n in notes)
-    return (f"<div id='gigacheck-header' style='border:3px solid {color};padding:8px;margin:8px 0'>"
-            f"<h2 style='color:{color};margin:0'>{'MOCK' if mode == 'mock' else 'LIVE'}: "
-            f"{html.escape(banner(mode, scenario))}</h2>"
-            f"<p>Started {html.escape(started_at)}</p><table>{rows}</table>{notes_html}</div>")
+def _clip(text: str, width: int = TERMINAL_WIDTH) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def html_verdicts(records: List[CheckRecord]) -> str:
-    items = "".join(f"<li><b>{html.escape(mark)}</b> <code>{html.escape(area)}</code> {html.escape(text)}</li>"
-                    for mark, area, text in verdicts(records))
-    return f"<div id='gigacheck-verdicts'><h3>Verdicts</h3><ul style='list-style:none'>{items}</ul></div>"
+def terminal_lines(records: List[CheckRecord], lang: str = "en") -> List[tuple]:
+    """flutter-doctor style (mark, area name, text): one line per area, or one per failure and
+    warning in it; skips summed per area."""
+    lines = []
+    for st in area_states(records):
+        name = st.name(lang)
+        for r in st.failed:
+            lines.append((MARKS["failed"], name, _clip(_with_remedy(headline(r), r, lang))))
+        for r in st.warned:
+            lines.append((MARKS["warning"], name, _clip(_with_remedy(headline(r, warning=True), r, lang))))
+        reasons = st.skip_reasons()
+        because = (": " + reasons[0] + (f" (+{len(reasons) - 1})" if len(reasons) > 1 else "")) if reasons else ""
+        if st.state == "passed":
+            lines.append((MARKS["passed"], name, _clip(st.tally(lang))))
+        elif st.state == "skipped":
+            lines.append((MARKS["skipped"], name, _clip(st.tally(lang) + because)))
+        elif st.count("skipped"):  # beside a failure or warning: the skips, summed
+            lines.append((MARKS["skipped"], name, _clip(say("area.state.skipped", lang, skipped=st.count("skipped"))
+                                                        + because)))
+    return lines
 
 
-def html_finding(codes: List[str], message: str, situated: Optional[Dict] = None) -> str:
-    """The failure as a small table: code, cause, remedy, commands, evidence (`situated`: code ->
-    the catalog entry as this finding shows it, its situation's remedy)."""
-    parts = []
-    for code in codes:
-        entry = (situated or {}).get(code) or CATALOG.get(code)
-        if not entry:
-            continue
-        cmds = "".join(f"<pre>$ {html.escape(c)}</pre>" for c in entry.commands)
-        parts.append(f"<tr><th>{code}</th><td><b>{html.escape(entry.finding)}</b><br>"
-                     f"Cause: {html.escape(entry.cause)}<br>Remedy: {html.escape(entry.remedy)}{cmds}</td></tr>")
-    evidence = ""
-    if "Evidence:" in message:
-        evidence = f"<pre>{html.escape(message.split('Evidence:', 1)[1].strip())}</pre>"
-    return f"<table class='gigacheck-finding'>{''.join(parts)}</table>{evidence}"
+def _with_remedy(text: str, r: CheckRecord, lang: str) -> str:
+    remedy = r.remedy or (remedy_for(r.codes, lang) if r.codes else None)  # the situated one when known
+    return f"{text}  → {remedy}" if remedy else text
+
+
+def mode_line(mode: str, scenario: Optional[str], lang: str = "en") -> str:
+    """The mode, said once: `MOCK run, scenario x: ...` or `LIVE run ...`."""
+    return say("mode.mock", lang, scenario=scenario) if mode == "mock" else say("mode.live", lang)
+
+
+WARNING_EVIDENCE_LINES = 5  # in pytest's warnings summary; the HTML report and the JSON have them all
+
+
+def short_warning(formatted: str, source_line: str = "") -> str:
+    """A GigacheckWarning as pytest formats it (`file:line: GigacheckWarning: [CODE] ...` and the statement
+    that warned) shown as the finding: headline, cause, remedy, commands, the first evidence lines."""
+    lines = formatted.split("GigacheckWarning: ", 1)[-1].rstrip("\n").splitlines()
+    if lines and source_line.strip() and lines[-1].strip() == source_line.strip():
+        lines.pop()
+    if "Evidence:" in lines:
+        at = lines.index("Evidence:") + 1
+        more = len(lines) - at - WARNING_EVIDENCE_LINES
+        if more > 0:
+            lines = lines[:at + WARNING_EVIDENCE_LINES] + [f"  … {more} more (see the report)"]
+    return "\n".join(lines)

@@ -445,6 +445,54 @@ WORDS = {
         "en": "GIGACHAT_BASE_URL from the {source}",
         "ru": "GIGACHAT_BASE_URL из {source}",
     },
+    # --- the report a person reads: banner, areas, cards (HTML and the terminal block) ---------------
+    "area.config": {"en": "config", "ru": "настройки"},
+    "area.network": {"en": "network", "ru": "сеть"},
+    "area.oauth": {"en": "oauth", "ru": "OAuth"},
+    "area.api": {"en": "api", "ru": "API"},
+    "area.generation": {"en": "generation", "ru": "генерация"},
+    "area.logs": {"en": "logs", "ru": "логи"},
+    "area.other": {"en": "other", "ru": "прочее"},
+    "verdict.passed": {"en": "Passed: the integration works", "ru": "Всё в порядке: интеграция работает"},
+    "verdict.warnings": {"en": "Passed with warnings", "ru": "Работает, но есть предупреждения"},
+    "verdict.failed": {"en": "Failed: the integration needs fixing", "ru": "Есть ошибки: интеграцию нужно чинить"},
+    "mode.live": {"en": "LIVE run against the configured GigaChat hosts",
+                  "ru": "LIVE: проверка настоящих серверов GigaChat"},
+    "mode.mock": {"en": "MOCK run, scenario {scenario}: answers come from fixtures/, nothing was sent to GigaChat",
+                  "ru": "MOCK, сценарий {scenario}: ответы взяты из fixtures/, в GigaChat ничего не отправлялось"},
+    "counts": {"en": "{total}: {passed} passed, {failed} failed, {skipped} skipped, {warnings}",
+               "ru": "{total}: пройдено {passed}, с ошибкой {failed}, пропущено {skipped}, {warnings}"},
+    "counts.took": {"en": "{counts}; took {seconds} s", "ru": "{counts}; заняло {seconds} с"},
+    "area.state.passed": {"en": "{passed} passed", "ru": "пройдено: {passed}"},
+    "area.state.skipped": {"en": "{skipped} skipped", "ru": "пропущено: {skipped}"},
+    "area.state.failed": {"en": "{failed} failed", "ru": "с ошибкой: {failed}"},
+    "area.state.warned": {"en": "{warnings}", "ru": "{warnings}"},
+    "html.title": {"en": "GigaChat health: {mode}", "ru": "Состояние GigaChat: {mode}"},
+    "html.heading": {"en": "GigaChat health", "ru": "Состояние GigaChat"},
+    "html.areas": {"en": "Areas", "ru": "Что проверено"},
+    "html.failures": {"en": "What is wrong", "ru": "Что не так"},
+    "html.warnings": {"en": "Warnings", "ru": "Предупреждения"},
+    "html.picture": {"en": "Generated picture", "ru": "Сгенерированное изображение"},
+    "html.run": {"en": "This run", "ru": "Этот прогон"},
+    "html.started": {"en": "Started", "ru": "Начало"},
+    "html.models": {"en": "Models", "ru": "Модели"},
+    "html.log_source": {"en": "Log source", "ru": "Источник логов"},
+    "html.log_source.mock": {"en": "embedded SQLite (mock)", "ru": "встроенная SQLite (mock)"},
+    "html.log_source.none": {"en": "not configured", "ru": "не настроен"},
+    "html.tls_off": {"en": "TLS verification is OFF (GIGACHAT_VERIFY_SSL_CERTS=false): GC011",
+                     "ru": "Проверка TLS ОТКЛЮЧЕНА (GIGACHAT_VERIFY_SSL_CERTS=false): GC011"},
+    "html.shown_above": {"en": "Shown above in \u201cWhat is wrong\u201d: {codes}",
+                         "ru": "Показано выше, в разделе \u00abЧто не так\u00bb: {codes}"},
+    "card.check": {"en": "Check", "ru": "Проверка"},
+    "card.cause": {"en": "Cause", "ru": "Причина"},
+    "card.remedy": {"en": "Remedy", "ru": "Что сделать"},
+    "card.commands": {"en": "Commands", "ru": "Команды"},
+    "card.evidence": {"en": "Evidence ({lines})", "ru": "Подробности ({lines})"},
+    "term.requests": {"en": "GigaChat requests{mock}: oauth {oauth}, chat {chat}, files {files}{spent}",
+                      "ru": "Запросы к GigaChat{mock}: oauth {oauth}, chat {chat}, files {files}{spent}"},
+    "term.requests.mock": {"en": " (answered by the mock)", "ru": " (отвечал mock)"},
+    "term.requests.unspent": {"en": " (no --spend: nothing spent)", "ru": " (без --spend: токены не потрачены)"},
+    "term.report": {"en": "report: {paths}", "ru": "отчёт: {paths}"},
     # one root cause, one failure (causes.py): the site's log rows attached to the failure
     "causes.log_agrees": {
         "en": "The site's log agrees: rows since {since}: {counts}",
@@ -473,6 +521,14 @@ WORDS = {
     "fallback.http": {"en": "PROXY_API_BASE_URL {url}: PROXY_API_KEY was not sent",
                       "ru": "PROXY_API_BASE_URL {url}: PROXY_API_KEY не отправлялся"},
     "peer.cut": {"en": "... ({n} characters)", "ru": "... ({n} символов)"},
+}
+
+# Plural forms: English one/other; Russian one (1, 21), few (2-4, 22-24), many (5-20, 25, 11-14).
+PLURALS = {
+    "check": {"en": ("check", "checks"), "ru": ("проверка", "проверки", "проверок")},
+    "row": {"en": ("row", "rows"), "ru": ("строка", "строки", "строк")},
+    "warning": {"en": ("warning", "warnings"), "ru": ("предупреждение", "предупреждения", "предупреждений")},
+    "line": {"en": ("line", "lines"), "ru": ("строка", "строки", "строк")},
 }
 
 
@@ -512,17 +568,25 @@ def say(key: str, lang: Optional[str] = None, **fields) -> str:
     return text.format(**fields) if fields else text
 
 
-def count(n: int, key: str, lang: Optional[str] = None) -> str:
-    """`n` with the right plural form: WORDS[key] holds the forms split by `|`
-    (en: one|other; ru: one|few|many, as in 1 запись, 2 записи, 5 записей)."""
-    lang = lang or current_lang()
-    forms = say(key, lang, n=n).split("|")
+def _pick(forms, n: int, lang: str) -> str:
+    """The plural form of `n`: en one|other; ru one|few|many (1 запись, 2 записи, 5 записей)."""
     if lang == "ru" and len(forms) == 3:
         n10, n100 = abs(n) % 10, abs(n) % 100
-        i = 0 if n10 == 1 and n100 != 11 else 1 if 2 <= n10 <= 4 and not 12 <= n100 <= 14 else 2
-    else:
-        i = 0 if abs(n) == 1 else len(forms) - 1
-    return forms[i]
+        return forms[0 if n10 == 1 and n100 != 11 else 1 if 2 <= n10 <= 4 and not 12 <= n100 <= 14 else 2]
+    return forms[0 if abs(n) == 1 else len(forms) - 1]
+
+
+def count(n: int, key: str, lang: Optional[str] = None) -> str:
+    """`n` with the right plural form: WORDS[key] holds the forms split by `|`."""
+    lang = lang or current_lang()
+    return _pick(say(key, lang, n=n).split("|"), n, lang)
+
+
+def plural(n: int, word: str, lang: Optional[str] = None) -> str:
+    """`n` and the form of `word` (PLURALS) that goes with it: 1 row, 2 rows; 1 строка, 2 строки, 5 строк."""
+    lang = lang or current_lang()
+    forms = PLURALS[word].get(lang) or PLURALS[word]["en"]
+    return f"{n} {_pick(forms, n, lang)}"
 
 
 def default_lang(environ: Optional[Mapping[str, str]] = None) -> str:

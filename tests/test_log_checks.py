@@ -211,7 +211,7 @@ def test_the_log_file_alone(run_logs, tmp_path):
     run = run_logs(env={"GIGACHECK_LOG_FILE": str(log)})
     got = outcomes(run)
     assert got == expect(failed=("LG019",), skipped=("LG002", "LG003", "LG004", "LG005"))  # LG019 explains it
-    assert f"log file {log}: 1 rows matching" in run.stdout
+    assert f"log file {log}: 1 row matching" in run.stdout  # "1 row", not "1 rows"
 
 
 @pytest.mark.parametrize("args, says", [(["--hours", "0"], "--hours"), (["--level", "LOUD"], "unknown level"),

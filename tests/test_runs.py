@@ -79,6 +79,14 @@ def test_tls_verification_off_is_a_warning_that_can_fail(run_checks):
     assert strict.ret == 1
     assert strict.check("test_is_tls_verification_on")["outcome"] == "failed"
     assert strict.check("test_is_tls_verification_on")["codes"] == ["GC011"]
+    # a failed check with its code, not a Python traceback through gigacheck's own source
+    assert "[GC011] TLS verification is turned off" in strict.stdout
+    assert "Traceback" not in strict.stdout and "diagnosis.py" not in strict.stdout
+    assert "warnings.warn(" not in strict.stdout and "GigacheckWarning" not in strict.stdout
+    assert re.search(r"^ ✗ config +\[GC011\]", strict.stdout, re.M)
+    # not strict: pytest's warnings summary shows the finding's first line, not the line that warned
+    assert "diagnosis.py" not in result.stdout and "warn(" not in result.stdout
+    assert re.search(r"^ ! config +\[GC011\] TLS verification is turned off", result.stdout, re.M)
 
 
 def test_mock_answers_on_in_production_fail_gc013(run_checks):
@@ -99,19 +107,28 @@ def test_a_ready_access_token_skips_oauth(run_checks):
 def test_json_summary_shape(run_checks):
     result = run_checks("--mock=bad-key")
     data = result.json
-    assert set(data) >= {"mode", "scenario", "started_at", "duration_s", "counts", "checks"}
+    # SPEC's shape, in SPEC's order
+    assert list(data) == ["verdict", "lang", "mode", "scenario", "started_at", "duration_s", "counts", "requests",
+                          "checks"]
+    assert data["verdict"] == "failed" and data["lang"] == "en" and data["scenario"] == "bad-key"
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", data["started_at"])
     assert isinstance(data["duration_s"], float) and data["duration_s"] > 0
     counts = data["counts"]
     assert counts["passed"] + counts["failed"] + counts["skipped"] == len(data["checks"])
     assert counts["failed"] == sum(c["outcome"] == "failed" for c in data["checks"])
     for check in data["checks"]:
-        assert set(check) == {"id", "outcome", "codes", "summary", "remedy", "duration_s"}
+        assert list(check) == ["id", "outcome", "codes", "summary", "remedy", "evidence", "duration_s"]
+        assert isinstance(check["evidence"], list) and all(isinstance(e, str) for e in check["evidence"])
         assert check["outcome"] in ("passed", "failed", "skipped")
         assert all(code in CATALOG for code in check["codes"])
         if check["outcome"] == "failed":
             entry = CATALOG[check["codes"][0]]  # the catalog's remedy, or the one for its situation
             assert check["remedy"] in {entry.remedy} | {variant.remedy for _, variant in entry.variants}
+            assert check["evidence"], check  # the HTTP exchange or the log rows
+    gc023 = [c for c in data["checks"] if c["codes"] == ["GC023"] and c["outcome"] == "failed"]
+    assert any(e.startswith("POST https://ngw.devices.sberbank.ru:9443/api/v2/oauth -> 401")
+               for e in gc023[0]["evidence"])
+    assert all(c["evidence"] == [] for c in data["checks"] if c["outcome"] != "failed" and not c["codes"])
 
 
 def test_html_report_is_self_contained_and_says_what_it_checked(run_checks):

@@ -69,5 +69,7 @@ def test_the_json_remedy_is_the_situated_one(run_checks):
     check = result.check("test_is_the_ca_bundle_a_readable_pem_file")
     assert check["outcome"] == "failed" and check["codes"] == ["GC012"]
     assert check["remedy"].startswith(f"Download the Russian Trusted Root CA to {result.path / 'no-such-ca.pem'}")
-    # the HTML report's finding table shows the same remedy, not the catalog's generic one
-    assert f"&lt;br&gt;Remedy: Download the Russian Trusted Root CA to {result.path / 'no-such-ca.pem'}" in result.html
+    # the HTML report's failure card shows the same remedy and commands, not the catalog's generic ones
+    where = result.path / 'no-such-ca.pem'
+    assert f"<dt>Remedy</dt><dd><b>Download the Russian Trusted Root CA to {where}" in result.html
+    assert f"<pre>$ curl -fsSLo {where} " in result.html

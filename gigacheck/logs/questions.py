@@ -12,6 +12,7 @@ from typing import List, Optional
 
 from . import sources, store
 from ..diagnosis import Finding, skip_reason, statement, warn
+from ..words import plural
 from .options import LogOptions
 from .signatures import BY_CODE, LG018
 from ..words import count, say
@@ -230,7 +231,7 @@ class LogChecks:
             narrowed.append(f"level {self.opts.level} and above")
         if self.opts.search:
             narrowed.append(f"containing {self.opts.search!r}")
-        head = (f"{scan.source}: {n} rows matching {what} since "
+        head = (f"{scan.source}: {plural(n, 'row')} matching {what} since "
                 f"{window.since_local:%Y-%m-%d %H:%M:%S} ({_zone_name(window.tz)}), newest first"
                 + (f", shown: {', '.join(narrowed)}" if narrowed else ""))
         lines = [head] + [r.line(EVIDENCE_WIDTH) for r in rows]

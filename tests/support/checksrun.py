@@ -28,6 +28,7 @@ class ChecksRun:
     json: dict
     html: str
     junit: str
+    html_path: Path
     path: Path
     extra_files: Dict[str, str] = field(default_factory=dict)
 
@@ -103,7 +104,11 @@ def run_checks(pytester, monkeypatch):
         base = pytester.path
         js = base / "report.json"
         html_path = base / "reports" / "gigachat-health.html"
-        for a in args:  # --html PATH overrides the default
+        for a in args:  # a mock run writes its own file (SPEC), and --html PATH overrides both
+            m = re.match(r"--mock(?:=(.*))?$", str(a))
+            if m:
+                html_path = base / "reports" / f"gigachat-health-mock-{m.group(1) or 'healthy'}.html"
+        for a in args:
             m = re.match(r"--html=(.*)", str(a))
             if m:
                 html_path = base / m.group(1)
@@ -111,6 +116,7 @@ def run_checks(pytester, monkeypatch):
             ret=int(result.ret), stdout=out, stderr=err,
             json=json.loads(js.read_text(encoding="utf-8")) if js.exists() else {},
             html=html_path.read_text(encoding="utf-8") if html_path.exists() else "",
+            html_path=html_path,
             junit=(base / "junit.xml").read_text(encoding="utf-8") if (base / "junit.xml").exists() else "",
             path=base,
         )

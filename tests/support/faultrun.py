@@ -50,12 +50,15 @@ def read_outputs(workdir: Path, ret: int, stdout: str, stderr: str) -> ChecksRun
     def text(path: Path) -> str:
         return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
-    report, html, junit = workdir / "report.json", workdir / "reports" / "gigachat-health.html", workdir / "junit.xml"
+    # the live report, or a mock run's own (reports/gigachat-health-mock-SCENARIO.html)
+    written = sorted(workdir.glob("reports/gigachat-health*.html"))
+    html = written[0] if len(written) == 1 else workdir / "reports" / "gigachat-health.html"
+    report, junit = workdir / "report.json", workdir / "junit.xml"
     data = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else {}
     extra = {str(p.relative_to(workdir)): text(p) for p in sorted(workdir.rglob("*"))
              if p.is_file() and p not in (report, html, junit) and p.stat().st_size < (8 << 20)}
     return ChecksRun(ret=ret, stdout=stdout, stderr=stderr, json=data, html=text(html), junit=text(junit),
-                     path=workdir, extra_files=extra)
+                     html_path=html, path=workdir, extra_files=extra)
 
 
 class InProcess:
