@@ -15,7 +15,7 @@ def test_the_installed_checks_run_from_any_folder_with_pyargs(pytester, monkeypa
     assert result.ret == 0, result.stdout.str()[-2000:]
     data = json.loads((pytester.path / "r.json").read_text())
     assert data["mode"] == "mock" and data["counts"]["passed"] >= 20 and data["counts"]["failed"] == 0
-    assert (pytester.path / "reports" / "gigachat-health.html").is_file()
+    assert (pytester.path / "reports" / "gigachat-health-mock-healthy.html").is_file()  # a demo's own file
 
 
 def test_pyargs_alone_is_a_checks_run_with_the_sites_env_file(pytester, monkeypatch):
