@@ -84,14 +84,7 @@ def chat(client: GigaChatClient, model: str, prompt: str, *, max_tokens: Optiona
         body["max_tokens"] = max_tokens
     if function_call is not None:
         body["function_call"] = function_call
-    try:
-        ans = client.api("POST", CHAT_PATH, json_body=body, headers=headers, subject=model)
-    except Finding as finding:
-        if finding.code not in MODEL_FAILURES:
-            raise
-        # the client's words name the path, not the model: say which model it was
-        raise Finding(finding.code, f"{model}: {finding.detail}", list(finding.evidence),
-                      subject=finding.subject) from None
+    ans = _post_for_model(client, CHAT_PATH, body, model, model, headers=headers)
     data = ans.json()
     choice = None
     if isinstance(data, dict) and isinstance(data.get("choices"), list) and data["choices"]:
@@ -113,6 +106,18 @@ def chat(client: GigaChatClient, model: str, prompt: str, *, max_tokens: Optiona
     )
 
 
+def _post_for_model(client: GigaChatClient, path: str, body: dict, model: str, label: str,
+                    headers: Optional[dict] = None) -> Answer:
+    """POST for one model; a model's failure names the model (the client's words name the path)."""
+    try:
+        return client.api("POST", path, json_body=body, headers=headers, subject=model)
+    except Finding as finding:
+        if finding.code not in MODEL_FAILURES:
+            raise
+        raise Finding(finding.code, f"{label}: {finding.detail}", list(finding.evidence),
+                      subject=finding.subject) from None
+
+
 def chat_v2(client: GigaChatClient, model: str, prompt: str = CHAT_PROMPT) -> ChatResult:
     """One completion on the primary (v2) chat API, as the SDK's `chat.create()` sends it; a 200
     that is not its answer shape (messages[].content[].text, top-level finish_reason) is GC040."""
@@ -120,13 +125,7 @@ def chat_v2(client: GigaChatClient, model: str, prompt: str = CHAT_PROMPT) -> Ch
     url = v2_chat_url(client.settings.base_url)
     body = {"model": model, "messages": [{"role": "user", "content": [{"text": prompt}]}],
             "model_options": {"max_tokens": CHAT_MAX_TOKENS}}
-    try:
-        ans = client.api("POST", url, json_body=body, subject=model)
-    except Finding as finding:
-        if finding.code not in MODEL_FAILURES:
-            raise
-        raise Finding(finding.code, f"{model} (v2): {finding.detail}", list(finding.evidence),
-                      subject=finding.subject) from None
+    ans = _post_for_model(client, url, body, model, f"{model} (v2)")
     data = ans.json()
     messages = data.get("messages") if isinstance(data, dict) else None
     if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
