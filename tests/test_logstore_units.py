@@ -331,3 +331,32 @@ def test_a_surprise_from_a_driver_is_a_coded_finding_raised_once_per_ask():
     second = pytest.raises(Finding, cached.get).value
     assert (first.code, first.subject) == (second.code, second.subject) == ("LG002", logstore.DB_SUBJECT)
     assert "ZeroDivisionError" in first.detail and first is not second and calls == [1]
+
+
+def test_prefilter_functions_find_what_the_plain_forms_find():
+    """Issue 13: the trie-spelled needles, the ASCII-bytes folding and the remembered level test
+    pick exactly the rows the plain alternation on `fold(as_text(...))` picks."""
+    import random
+    import re
+    from gigacheck.logs import signatures as S
+    plain = {S.picks: re.compile("|".join(map(re.escape, S.NEEDLES))),
+             S.picks_for_scan: re.compile("|".join(map(re.escape, S.SCAN_NEEDLES)))}
+    rnd = random.Random(13)
+    alphabet = list("abcdefgiklmnopqrstuvwxyzKT <>_0429 \x00\x80\xff") + list("абвгдеёжзийклмнопрстуфхцчшщыьэюяПБ")
+    needles = S.NEEDLES + S.SCAN_NEEDLES + ("gigachat", "GigaChat")
+    texts = ["", "TIMED OUT", "Недостаточно средств", "ReadTimeout", "K\u212aelvin token", "ﬃ insuﬃcient"]
+    for _ in range(20000):
+        parts = []
+        for _ in range(rnd.randint(0, 5)):
+            n = rnd.choice(needles)
+            i, j = sorted((rnd.randint(0, len(n)), rnd.randint(0, len(n))))
+            parts.append(rnd.choice((n, n.upper(), n[i:j], "".join(rnd.choice(alphabet) for _ in range(3)))))
+        texts.append("".join(parts))
+    levels = ("ERROR", " error ", "warn", 40, 40.0, "40", b"CRITICAL", None, "INFO")
+    for text in texts:
+        for value in (text, text.encode("utf-8"), text.encode("utf-8") + b"\xc3", text.encode("latin-1", "replace")):
+            folded = S.fold(S.as_text(value))
+            assert S.picks(value) == (1 if plain[S.picks].search(folded) else 0), value
+            level = rnd.choice(levels)
+            want = plain[S.picks_for_scan].search(folded) or ("gigachat" in folded and S.level_ok(level, "ERROR"))
+            assert S.picks_for_scan(level, value) == (1 if want else 0), (level, value)
