@@ -144,12 +144,9 @@ def _password(seen: Seen, fake: "FakeGigaChat") -> Reply:
 
 def _chat_v2(seen: Seen, fake: "FakeGigaChat") -> Reply:
     """POST /api/v2/chat/completions: the primary chat API, in the shape of the SDK's recorded answers."""
-    if not _bearer_ok(seen, fake):
-        return _unauthorized()
-    try:
-        model = json.loads(seen.body or b"{}").get("model", "GigaChat")
-    except ValueError:
-        return Reply(422, json={"status": 422, "message": "Invalid params: body is not JSON"})
+    model = _chat_model(seen, fake)
+    if isinstance(model, Reply):
+        return model
     if model not in fake.models:
         return Reply(404, json={"status": 404, "message": "No such model"})
     return Reply(200, json={"model": f"{model}:2.0.28.2", "created_at": int(time.time()),
@@ -158,6 +155,16 @@ def _chat_v2(seen: Seen, fake: "FakeGigaChat") -> Reply:
                             "usage": {"input_tokens": 19, "input_tokens_details": {"prompt_tokens": 19,
                                                                                    "cached_tokens": 0},
                                       "output_tokens": 2, "total_tokens": 21}})
+
+
+def _chat_model(seen: Seen, fake: "FakeGigaChat"):
+    """The model a chat request names, or the Reply that refuses it (no token, a body that is not JSON)."""
+    if not _bearer_ok(seen, fake):
+        return _unauthorized()
+    try:
+        return json.loads(seen.body or b"{}").get("model", "GigaChat")
+    except ValueError:
+        return Reply(422, json={"status": 422, "message": "Invalid params: body is not JSON"})
 
 
 def _unauthorized() -> Reply:
@@ -181,12 +188,9 @@ def _model(seen: Seen, fake: "FakeGigaChat") -> Reply:
 
 
 def _chat(seen: Seen, fake: "FakeGigaChat") -> Reply:
-    if not _bearer_ok(seen, fake):
-        return _unauthorized()
-    try:
-        model = json.loads(seen.body or b"{}").get("model", "GigaChat")
-    except ValueError:
-        return Reply(422, json={"status": 422, "message": "Invalid params: body is not JSON"})
+    model = _chat_model(seen, fake)
+    if isinstance(model, Reply):
+        return model
     return Reply(200, json={"choices": [{"message": {"content": "Привет!", "role": "assistant"}, "index": 0,
                                          "finish_reason": "stop"}],
                             "created": int(time.time()), "model": f"{model}:2.0.28.2", "object": "chat.completion",
