@@ -138,8 +138,13 @@ SPECIFIC = tuple(s for s in SIGNATURES if s.code != "LG010")  # LG010 counts wha
 # LG018 is not a signature but a condition on two counters: GigaChat was used
 # (any level) and no image was saved in the window.
 GIGACHAT = Signature("gigachat", _plain("gigachat"), ("gigachat",))
-IMAGE_SAVED = Signature("saved", (Rule("сохранен", r"изображени\w*\s+(?:[\w-]+\s+)?сохранен|сохранен\w*\s+"
-                                                   r"изображени"),), ("Изображение сохранено",))
+# Saved: `Изображение (успешно) сохранено`, `Изображения для статей 1-9 сохранены`, `Сохранено изображение`,
+# `Сохранение изображения a.jpg: OK`; not `Изображение не сохранено`, `Ошибка (при) сохранени(я|и) изображения`.
+IMAGE_SAVED = Signature("saved", (
+    Rule("сохранен", r"изображени\w*\s+(?:(?!не\s)\S+\s+){0,3}сохранен[оаы]?(?!\w)"),
+    Rule("сохранен", r"(?<!не )(?<!\w)сохранен[оаы]?\s+изображени"),
+    Rule("сохранен", r"(?<!\w)сохранение\s+изображени[^:\n]*:\s*(?:ok|успешно|готово)(?!\w)")),
+    ("Изображение сохранено",))
 LG018 = "LG018"
 
 # Every code the summary reports, zeros included, in order.
@@ -158,9 +163,12 @@ def _minimal(sigs) -> Tuple[str, ...]:
 
 
 NEEDLES: Tuple[str, ...] = _minimal(SIGNATURES + (GIGACHAT, IMAGE_SAVED, VIEWER_TOPICS))  # what the viewer may show
-# What the pass needs to see row by row: what may show a specific code or a saved image. Rows about
-# GigaChat are counted by the database itself; only those at ERROR and above (LG010) come too.
-SCAN_NEEDLES: Tuple[str, ...] = _minimal(SPECIFIC + (IMAGE_SAVED,))
+# What the pass needs to see row by row: what may show a specific code. Rows about GigaChat are
+# counted by the database itself; only those at ERROR and above (LG010) come too. Saved images are
+# not here: a busy site saves one every few rows, and LG018 only asks whether one was saved at all
+# (`SAVED_NEEDLES`, looked for apart, up to the first).
+SCAN_NEEDLES: Tuple[str, ...] = _minimal(SPECIFIC)
+SAVED_NEEDLES: Tuple[str, ...] = IMAGE_SAVED.needles
 
 
 def fold(text: str) -> str:
@@ -303,8 +311,13 @@ def _error_or_above(level) -> bool:
     return level_ok(level, "ERROR")
 
 
+def shows_saved(message) -> int:
+    """1 when the row shows a saved image (exact: the rule itself, on the folded row)."""
+    return 1 if message is not None and IMAGE_SAVED.hit(_folded(message)) else 0
+
+
 def picks_for_scan(level, message) -> int:
-    """1 when the row may show a code or a saved image: the rows the pass decides on in Python."""
+    """1 when the row may show a code: the rows the pass decides on in Python."""
     if message is None:
         return 0
     folded = _folded(message)

@@ -9,13 +9,14 @@ from typing import Dict, List, Optional, Tuple
 
 from ..diagnosis import Finding
 from ..words import say
-from .signatures import LG018, VIEWER_TOPICS, Signature, as_text, classify, fold
+from .signatures import LG018, VIEWER_TOPICS, Signature, as_text, classify, fold, shows_saved
 from .store import (BISECT_SLACK, DB_SUBJECT, EXCERPT_CHARS, TABLE_SUBJECT, DbUrl, Filter, LogTable, Newest, Row, Scan,
                     Tally, Window, parse_timestamp)
 
 MAX_BISECT_STEPS = 80         # enough for any 64-bit key range
 VERIFY_ROWS = 256             # the rows just before a bisected window that must be older than it
 MIN_STATEMENT_S, MAX_STATEMENT_S = 0.01, 86400.0
+SAVED_BATCH = 200             # rows holding the saved-image needle read at first; all of them only if none shows it
 _INT_TYPES = ("int", "bigint", "mediumint", "smallint", "tinyint", "integer")
 
 
@@ -44,6 +45,8 @@ class Plan:
     range_params: list = field(default_factory=list)
     stray: Optional[Tuple[str, list]] = None
     unordered: bool = False         # ids do not follow time: the whole table is read
+    rows: Optional[int] = None      # the window's rows, when the plan counted them already
+    key_range: Optional[Tuple[int, int]] = None  # the window's first and last id: the first two parameters
 
 
 def clamp_limit(seconds) -> float:
@@ -92,6 +95,7 @@ class SQLSource:
     # _prefilter(info, kind) -> (sql, params), _gigachat(info) -> sql, explain(sql, params) -> what the database says it does, close(), quote(ident)
     _bound = None     # how the window's bound is passed (SQLite: as text)
     _no_key = "0"     # the key of tables without an integer id
+    _key_range_after_index = False  # read the indexed window as a primary-key range (see `_key_range`)
 
     def quote(self, ident: str) -> str:
         raise NotImplementedError
@@ -167,7 +171,8 @@ class SQLSource:
         ts = self.quote(info.col("timestamp").name)
         value = bound(since) if bound else since
         if info.indexed:
-            return Plan(f"{ts} >= {self.ph}", [value], "timestamp index")
+            plan = Plan(f"{ts} >= {self.ph}", [value], "timestamp index")
+            return self._key_range(info, plan) if info.pk and self._key_range_after_index else plan
         if not info.pk:
             return Plan(f"{ts} >= {self.ph}", [value], "full scan (no index on timestamp, no integer id)")
         first, ordered = self._first_id(info, since)
@@ -181,6 +186,21 @@ class SQLSource:
                     range_where=f"{self.quote(info.pk)} >= {self.ph}", range_params=[int(first)],
                     stray=(f"{ts} < {self.ph}", [stray]))
 
+    def _key_range(self, info: TableInfo, plan: "Plan") -> "Plan":
+        """The window's ids from the timestamp index alone, then its rows as a range of the primary key
+        when the ids are about as many as the rows (they follow time). InnoDB reads a secondary index's
+        rows one clustered-index lookup each and a key range in order: a day of a 2M-row table, 49 ms
+        against 16 ms. The same rows either way: the timestamp condition stays."""
+        pk, t = self.quote(info.pk), self.quote(info.name)
+        sql = f"SELECT COUNT(*), MIN({pk}), MAX({pk}) FROM {t} WHERE {plan.where}"
+        n, lo, hi = self._run(sql, plan.params)[0]
+        plan.rows = int(n or 0)
+        if not plan.rows or int(hi) - int(lo) + 1 > 2 * plan.rows + VERIFY_ROWS:
+            return plan  # ids far apart: other rows between them, the index reads fewer
+        return Plan(f"{pk} BETWEEN {self.ph} AND {self.ph} AND {plan.where}", [int(lo), int(hi)] + plan.params,
+                    f"the window's ids by the timestamp index ({self.explain(sql, plan.params)}), its rows by "
+                    f"primary-key range", rows=plan.rows, key_range=(int(lo), int(hi)))
+
     def _full_scan_plan(self, ts: str, value) -> "Plan":
         return Plan(f"{ts} >= {self.ph}", [value], "full scan: ids do not follow time and there is no index on "
                                                    "timestamp", unordered=True)
@@ -192,6 +212,8 @@ class SQLSource:
         are far older than the window: any such row means ids do not follow time, and the window is
         read again as a full scan."""
         t, gig = self.quote(info.name), (self._gigachat(info) if gigachat else "0")
+        if plan.rows is not None and not gigachat:
+            return plan.rows, None, plan
         if plan.stray is None:
             n, g = self._run(f"SELECT COUNT(*), COALESCE(SUM({gig}), 0) FROM {t} WHERE {plan.where}", plan.params)[0]
             return int(n or 0), (int(g or 0) if gigachat else None), plan
@@ -250,6 +272,8 @@ class SQLSource:
         for key, stamp, level, message in rows:
             tally.add(stamp, level, message, key)
         tally.gigachat = gigachat
+        if gigachat and not tally.saved:  # LG018 asks whether an image was saved at all
+            tally.saved = self._image_saved(info, plan, window)
         scan = tally.scan(self.label, f"{plan.label} [{self.explain(sql, params)}]")
         scan.rows = total
         if scan.counts[LG018] and flt.limit:  # rare: GigaChat used, no image saved; then its rows are the evidence
@@ -263,6 +287,22 @@ class SQLSource:
             scan.notes.append(f"{self.label}: ids do not follow time and there is no index on timestamp: the whole "
                               f"table was read (add the index: {self.create_index_sql(info)})")
         return scan
+
+    def _image_saved(self, info: TableInfo, plan: "Plan", window: Window) -> int:
+        """1 when a row of the window shows a saved image. SQL keeps the rows holding its needle, a
+        batch first (on a busy site the first rows show one), all of them only if none does; Python decides."""
+        cond, extra = self._prefilter(info, "saved")
+        cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "message"))
+        sql = f"SELECT {cols} FROM {self.quote(info.name)} WHERE {plan.where} AND {cond}"
+        for limit in (SAVED_BATCH, None):
+            found = self._fetch(sql + (f" LIMIT {limit}" if limit else ""), list(plan.params) + extra)
+            for stamp, message in found:
+                shown = self._shown_time(stamp, window)
+                if shown is not None and shown >= window.since_local and shows_saved(message):
+                    return 1
+            if len(found) < SAVED_BATCH:
+                return 0
+        return 0
 
     def rows(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> List[Row]:
         """The viewer's rows: the site's topics and every row a check counts (all rows with

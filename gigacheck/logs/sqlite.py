@@ -13,7 +13,7 @@ from ..diagnosis import Finding
 from ..words import say
 from .sql import Column, SQLSource, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
-from .signatures import picks, picks_for_scan
+from .signatures import picks, picks_for_scan, shows_saved
 
 
 class SQLiteSource(SQLSource):
@@ -42,6 +42,7 @@ class SQLiteSource(SQLSource):
         self.conn.set_progress_handler(self._progress, 10000)
         self.conn.create_function("gigacheck_picks", 1, picks, deterministic=True)
         self.conn.create_function("gigacheck_picks_for_scan", 2, picks_for_scan, deterministic=True)
+        self.conn.create_function("gigacheck_shows_saved", 1, shows_saved, deterministic=True)
 
     def _progress(self) -> int:
         return 1 if self._deadline is not None and time.monotonic() > self._deadline else 0
@@ -109,6 +110,8 @@ class SQLiteSource(SQLSource):
         msg = f"CAST({self.quote(info.col('message').name)} AS BLOB)"
         if kind == "scan":
             return f"gigacheck_picks_for_scan({self.quote(info.col('level').name)}, {msg})", []
+        if kind == "saved":
+            return f"gigacheck_shows_saved({msg})", []
         return f"gigacheck_picks({msg})", []
 
     def _gigachat(self, info) -> str:
