@@ -39,7 +39,8 @@ import binascii
 import html
 import json
 import re
-from typing import Callable, Dict, Iterable, Optional
+from functools import lru_cache
+from typing import Callable, Dict, Iterable, List, Optional
 from urllib.parse import quote, quote_plus
 
 from .words import WORDS, say
@@ -159,7 +160,13 @@ def looks_like_secret(name: str, secrets: Iterable[str] = ()) -> bool:
         return True
     if _JWT_LIKE.fullmatch(name):
         return True
-    return any(s[i:i + PIECE] in name for s in secrets if s for i in range(len(s) - PIECE + 1))
+    pieces = _pieces_of(tuple(s for s in secrets if s))  # the name's few pieces against the secrets' many
+    return any(name[i:i + PIECE] in pieces for i in range(len(name) - PIECE + 1))
+
+
+@lru_cache(maxsize=8)
+def _pieces_of(secrets: tuple) -> frozenset:
+    return frozenset(s[i:i + PIECE] for s in secrets for i in range(len(s) - PIECE + 1))
 
 
 _JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_.\-]*")
@@ -202,7 +209,8 @@ class Redactor:
     def __init__(self, secrets: Iterable[Optional[str]] = ()):
         self._shown: Dict[str, str] = {}   # form -> the mask of its secret
         self._grams: Dict[str, str] = {}   # 8-character piece -> the mask of its secret
-        self._exact = None
+        self._exact = None                 # None: to compile; False: no short forms
+        self._long: List[str] = []
         self._has_pieces = None
         self._blocks = frozenset()
         for s in secrets:
@@ -219,12 +227,13 @@ class Redactor:
         for f in new:
             self._shown.setdefault(f, shown)
         if _random_enough(value.strip()):
-            protected = _vocabulary_grams()
+            words, spaced = _vocabulary_grams(), _SPACE.search
             for f in new:
                 for i in range(len(f) - PIECE + 1):
                     g = f[i:i + PIECE]
-                    if g not in protected and not g.isspace():
-                        self._grams.setdefault(g, shown)
+                    if g in words or (spaced(g) and (g.isspace() or g in vocabulary())):
+                        continue  # the catalog's own words are never masked
+                    self._grams.setdefault(g, shown)
         self._exact = self._has_pieces = None
 
     @property
@@ -232,10 +241,13 @@ class Redactor:
         return frozenset(self._shown)
 
     def _compile(self):
-        ordered = sorted(self._shown, key=len, reverse=True)  # longest first: a key before its decoded part
-        alts = [re.escape(v) if len(v) >= PIECE else rf"(?<![A-Za-z0-9]){re.escape(v)}(?![A-Za-z0-9])"
-                for v in ordered]
-        self._exact = re.compile("|".join(alts)) if alts else None
+        # Forms of 8 characters and more are replaced as plain text, longest first (a key before its
+        # decoded part): one regular expression of them all cost 14 ms to compile per secret learned.
+        # Shorter ones only as whole words, in one small expression.
+        ordered = sorted(self._shown, key=len, reverse=True)
+        self._long = [v for v in ordered if len(v) >= PIECE]
+        short = [rf"(?<![A-Za-z0-9]){re.escape(v)}(?![A-Za-z0-9])" for v in ordered if len(v) < PIECE]
+        self._exact = re.compile("|".join(short)) if short else False
         self._blocks = frozenset(g[i:i + 4] for g in self._grams for i in range(PIECE - 3))
         self._has_pieces = bool(self._grams)
 
@@ -246,7 +258,10 @@ class Redactor:
             text = str(text)
         if self._exact is None and self._shown:
             self._compile()
-        if self._exact is not None:
+        for v in self._long:
+            if v in text:
+                text = text.replace(v, self._shown[v])
+        if self._exact:
             text = self._exact.sub(lambda m: self._shown[m.group(0)], text)
         if self._has_pieces:
             text = self._pieces(text)
@@ -285,11 +300,17 @@ class Redactor:
         return "".join(out)
 
 
+_SPACE = re.compile(r"\s")
+
+
 def _vocabulary_grams() -> frozenset:
+    """The 8-character pieces of the catalog's and the words' texts that hold no whitespace: each lies
+    inside one of their unbroken runs of 8 and more, so only those runs are cut (a fifth of all pieces,
+    built in a fifth of the time). A piece with whitespace is looked up in the text itself."""
     global _VOCABULARY_GRAMS
     if _VOCABULARY_GRAMS is None:
-        text = vocabulary()
-        _VOCABULARY_GRAMS = frozenset(text[i:i + PIECE] for i in range(len(text) - PIECE + 1))
+        runs = re.findall(r"\S{%d,}" % PIECE, vocabulary())
+        _VOCABULARY_GRAMS = frozenset(w[i:i + PIECE] for w in runs for i in range(len(w) - PIECE + 1))
     return _VOCABULARY_GRAMS
 
 

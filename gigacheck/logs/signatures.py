@@ -16,7 +16,7 @@ signature explains.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
@@ -36,11 +36,14 @@ class Rule:
     needle: str
     pattern: Optional[str] = None
 
-    def __post_init__(self):
-        object.__setattr__(self, "_rx", re.compile(self.pattern) if self.pattern else None)
+    @cached_property
+    def rx(self) -> "Optional[re.Pattern]":
+        """Compiled on first use: a pytest run that reads no log (the plugin loads in every run) pays
+        nothing for the 44 patterns."""
+        return re.compile(self.pattern) if self.pattern else None
 
     def hit(self, folded: str) -> bool:
-        return self.needle in folded and (self._rx is None or self._rx.search(folded) is not None)
+        return self.needle in folded and (self.rx is None or self.rx.search(folded) is not None)
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,7 @@ def classify(level, message) -> Verdict:
         if needle not in folded:
             continue
         for code, rule in _OPENS[needle]:
-            if code not in found and rule.needle in folded and (rule._rx is None or rule._rx.search(folded)):
+            if code not in found and rule.needle in folded and (rule.rx is None or rule.rx.search(folded)):
                 found.add(code)
     if not found:
         return _NONE
@@ -286,8 +289,14 @@ def _any_of(needles) -> "re.Pattern":
     return re.compile(spell(trie))
 
 
-_PICK = _any_of(NEEDLES)
-_PICK_SCAN = _any_of(SCAN_NEEDLES)
+_PICK: "Optional[re.Pattern]" = None       # compiled on first use, as the rules are
+_PICK_SCAN: "Optional[re.Pattern]" = None
+
+
+def _compile_picks() -> "re.Pattern":
+    global _PICK, _PICK_SCAN
+    _PICK, _PICK_SCAN = _any_of(NEEDLES), _any_of(SCAN_NEEDLES)
+    return _PICK
 
 
 def _folded(message) -> str:
@@ -302,7 +311,7 @@ def _folded(message) -> str:
 
 def picks(message) -> int:
     """1 when the row may be shown by the viewer (holds a needle, any case), else 0."""
-    return 1 if message is not None and _PICK.search(_folded(message)) else 0
+    return 1 if message is not None and (_PICK or _compile_picks()).search(_folded(message)) else 0
 
 
 @lru_cache(maxsize=256, typed=True)  # typed: 40 and 40.0 are different levels
@@ -321,7 +330,7 @@ def picks_for_scan(level, message) -> int:
     if message is None:
         return 0
     folded = _folded(message)
-    if _PICK_SCAN.search(folded):
+    if (_PICK_SCAN or (_compile_picks() and _PICK_SCAN)).search(folded):
         return 1
     if "gigachat" not in folded:
         return 0
