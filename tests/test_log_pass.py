@@ -142,12 +142,8 @@ def test_the_second_half_reads_timestamp_columns_in_utc_too(mariadb_server, tmp_
         conn.close()
     monkeypatch.setattr(mysql, "PARALLEL_MIN_ROWS", 1)
     opened = _opened(monkeypatch)
-    zone = mariadb_server.execute("SELECT @@GLOBAL.time_zone")[0][0]
-    mariadb_server.execute("SET GLOBAL time_zone = '+05:00'")
-    try:
+    with mariadb_server.global_time_zone("+05:00"):
         result = scan(url, hours=1)
-    finally:
-        mariadb_server.execute("SET GLOBAL time_zone = %s", (zone,))
     assert len(opened) == 2
     assert sorted(r.message for r in result.samples["LG014"]) == [f"GigaChat HTTP 429 {x}" for x in "abc"]
     assert result.gigachat == 3  # counted by the server in each half: the peer's rows are not read again

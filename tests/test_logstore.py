@@ -417,12 +417,8 @@ def test_timestamp_columns_are_read_in_utc_whatever_the_servers_zone(mariadb_ser
                              (now - timedelta(minutes=30), "HTTP 429 half an hour ago")])
     finally:
         conn.close()
-    zone_before = mariadb_server.execute("SELECT @@GLOBAL.time_zone")[0][0]
-    mariadb_server.execute("SET GLOBAL time_zone = '+05:00'")
-    try:
+    with mariadb_server.global_time_zone("+05:00"):
         result = scan(url, hours=1)
-    finally:
-        mariadb_server.execute("SET GLOBAL time_zone = %s", (zone_before,))
     assert [r.message for r in result.samples["LG014"]] == ["HTTP 429 half an hour ago"]
 
 

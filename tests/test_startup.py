@@ -75,3 +75,32 @@ def test_closed_pipe_ends_quietly(tmp_path, argv):
         os.close(write_end)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr and "error" not in proc.stderr
+
+
+# The same run, then how many of the log signatures' patterns were compiled (-1: module not loaded).
+COMPILED = """
+import runpy, sys
+sys.argv = ["pytest"] + sys.argv[1:]
+try:
+    runpy.run_module("pytest", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+sig = sys.modules.get("gigacheck.logs.signatures")
+print("\\nCOMPILED %d" % (-1 if sig is None else
+                          sum("rx" in vars(r) for s in sig.SIGNATURES for r in s.rules) + (sig._PICK is not None)))
+"""
+
+
+@pytest.mark.parametrize("argv, some", [(["test_other.py"], False), ([str(CHECKS), "--mock"], True)],
+                         ids=["other-tests", "mock-checks"])
+def test_signature_patterns_are_compiled_only_by_a_run_that_reads_logs(tmp_path, argv, some):
+    """The plugin loads in every pytest run of a site with gigacheck installed: compiling the log
+    signatures' 44 patterns is work for the runs that read a log, not for the site's own tests."""
+    (tmp_path / "test_other.py").write_text("def test_other():\n    assert 1 + 1 == 2\n")
+    proc = subprocess.run([sys.executable, "-c", COMPILED, *argv, "-p", "no:cacheprovider", "-q"], cwd=tmp_path,
+                          env=clean_env(), capture_output=True, text=True, timeout=120)
+    last = proc.stdout.rstrip().rsplit("\n", 1)[-1]
+    assert last.startswith("COMPILED "), proc.stdout[-2000:] + proc.stderr[-2000:]
+    compiled = int(last.split()[1])
+    assert compiled >= 0  # the plugin loaded the log plugin (its options) in both runs
+    assert (compiled > 0) if some else (compiled == 0)

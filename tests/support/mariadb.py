@@ -11,6 +11,7 @@ relative times and hands back its DATABASE_URL, so every case runs on both backe
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -121,6 +122,16 @@ class MariaDBServer:
                 return list(cur.fetchall())
         finally:
             conn.close()
+
+    @contextlib.contextmanager
+    def global_time_zone(self, zone: str):
+        """The server's default zone set to `zone` for the block (sessions opened inside start there)."""
+        before = self.execute("SELECT @@GLOBAL.time_zone")[0][0]
+        self.execute("SET GLOBAL time_zone = %s", (zone,))
+        try:
+            yield
+        finally:
+            self.execute("SET GLOBAL time_zone = %s", (before,))
 
     def new_database(self, prefix: str = "gc") -> str:
         name = f"{prefix}_{self._tag}_{next(self._names)}"
