@@ -22,6 +22,11 @@ def scan(url, hours=24.0, flt=logstore.Filter(limit=50)):
         return source.scan(logstore.Window.last(hours), flt)
 
 
+def viewer_rows(url):
+    with sources.open_database(url) as source:
+        return [(r.key, r.message) for r in source.rows(logstore.Window.last(24), logstore.Filter(limit=100))]
+
+
 def same(a, b) -> bool:
     return (a.counts, a.gigachat, bool(a.saved), a.rows) == (b.counts, b.gigachat, bool(b.saved), b.rows) and \
         {c: [r.message for r in rs] for c, rs in a.samples.items()} == \
@@ -114,12 +119,13 @@ def test_a_big_window_passed_in_two_halves_gives_the_same_answer(mariadb_server,
     rows = [r for i in range(5) for r in [(lv, f"{m} #{i}", age + i * 60) for lv, m, age in CODES_AND_SAVED]]
     url = db.make(rows, index=index)
     monkeypatch.setattr(mysql, "PARALLEL_MIN_ROWS", 10 ** 9)
-    serial = scan(url)
+    serial, serial_rows = scan(url), viewer_rows(url)
     opened = _opened(monkeypatch)
     monkeypatch.setattr(mysql, "PARALLEL_MIN_ROWS", 1)
     halves = scan(url)
     assert same(halves, serial) and halves.counts["LG014"] == 5 and halves.rows == 30
     assert len(opened) == (2 if index else 1)  # the key range of the indexed window is split
+    assert viewer_rows(url) == serial_rows and len(serial_rows) >= 25  # the viewer's pass too
 
 
 def test_the_second_half_reads_timestamp_columns_in_utc_too(mariadb_server, tmp_path, monkeypatch):

@@ -195,45 +195,52 @@ class MySQLSource(SQLSource):
         # the flags materialized too: merged, each use of `c` would run every LOCATE again
         sql = (f"SELECT COALESCE(SUM(c), 0), GROUP_CONCAT(IF(c, id, NULL)), COALESCE(SUM(g), 0) FROM "
                f"(SELECT id, ({cond}) AS c, LOCATE('gigachat', m) > 0 AS g FROM ({derived}) AS w {NO_MERGE}) AS x")
-        keys, self._pass_gigachat, whole = [], 0, True
-        for n, ids, gigachat in self._in_parts(sql, params, plan):
-            part = [int(k) for k in as_text(ids).split(",") if k] if ids else []
-            whole = whole and len(part) == int(n or 0)
-            keys += part
-            self._pass_gigachat += int(gigachat or 0)
-        if not whole:  # cut by max_allowed_packet: read them the plain way
-            return super()._candidates(info, plan, window, kind)
-        out = []
-        for i in range(0, len(keys), FETCH_CHUNK):
-            chunk = keys[i:i + FETCH_CHUNK]
-            # integers from the server, written as literals: 5000 parameters cost more to escape than to send
-            part = Plan(f"{self.quote(info.pk)} IN ({', '.join(map(str, chunk))})", [], plan.label)
-            out += super()._candidates(info, part, window, None)[0]
-        return out, sql, params + plan.params
+        def part(source: "MySQLSource", bounds: list):
+            """One part's pass, then its picked rows read by key on the same connection: (rows or
+            None when the ids were cut by max_allowed_packet, GigaChat rows)."""
+            n, ids, gigachat = source._run(sql, params + bounds)[0]
+            keys = [int(k) for k in as_text(ids).split(",") if k] if ids else []
+            if len(keys) != int(n or 0):
+                return None, int(gigachat or 0)
+            rows = []
+            for i in range(0, len(keys), FETCH_CHUNK):
+                # integers from the server, written as literals: 5000 parameters cost more to escape than to send
+                chunk = Plan(f"{self.quote(info.pk)} IN ({', '.join(map(str, keys[i:i + FETCH_CHUNK]))})", [],
+                             plan.label)
+                rows += SQLSource._candidates(source, info, chunk, window, None)[0]
+            return rows, int(gigachat or 0)
 
-    def _in_parts(self, sql: str, params: list, plan: Plan) -> List[tuple]:
-        """The pass's result row for each part of the window: the whole window, or the two halves of
-        its key range at once, the second on a connection of its own (if one can be opened)."""
         self._run("SET SESSION group_concat_max_len = %s", (1 << 30,))
+        parts = self._in_parts(part, plan)
+        self._pass_gigachat = sum(g for _, g in parts)
+        if any(rows is None for rows, _ in parts):  # cut by max_allowed_packet: read them the plain way
+            return super()._candidates(info, plan, window, kind)
+        return [r for rows, _ in parts for r in rows], sql, params + plan.params
+
+    def _in_parts(self, part, plan: Plan) -> list:
+        """`part(source, bounds)` for each part of the window: the whole window, or the two halves of
+        its key range at once, the second on a connection of its own (if one can be opened)."""
         if plan.key_range is None or (plan.rows or 0) < PARALLEL_MIN_ROWS:
-            return [self._run(sql, params + plan.params)[0]]
+            return [part(self, plan.params)]
         lo, hi = plan.key_range
         mid = (lo + hi) // 2
         halves = [[lo, mid] + plan.params[2:], [mid + 1, hi] + plan.params[2:]]
         try:
             peer = MySQLSource(self.url, self.table, self.statement_limit, self._connect_timeout)
         except Finding:  # no second connection (max_connections, a pool): one part after the other
-            return [self._run(sql, params + half)[0] for half in halves]
+            return [part(self, half) for half in halves]
         results: list = [None, None]
         errors: list = [None, None]
 
         def work(i: int, source: "MySQLSource") -> None:
             try:
-                results[i] = source._run(sql, params + halves[i])[0]
+                results[i] = part(source, halves[i])
             except BaseException as exc:  # raised again below, in the caller's thread
                 errors[i] = exc
         try:
-            if self.column_tz is not None:  # the same session zone: TIMESTAMP bounds read alike
+            # the same session: TIMESTAMP bounds read alike, rows shown in the same zone
+            peer._info, peer.column_tz = self._info, self.column_tz
+            if self.column_tz is not None:
                 peer._run("SET SESSION time_zone = '+00:00'")
             peer._run("SET SESSION group_concat_max_len = %s", (1 << 30,))
             other = threading.Thread(target=work, args=(1, peer), name="gigacheck-log-pass", daemon=True)
