@@ -116,15 +116,14 @@ def _is_checks_run(config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    from .scenarios import fixtures_dir, sample_env, scenarios
-    from . import settings as settings_mod
-
     run = Run(config)
     config.stash[RUN_KEY] = run
     for area in AREAS + ("spend",):
         config.addinivalue_line("markers", f"{area}: gigacheck {area} checks")
     if not _is_checks_run(config):
-        return
+        return  # another project's tests: nothing of the checks is imported for them
+    from .scenarios import fixtures_dir, sample_env, scenarios
+    from . import settings as settings_mod
     run.active = True
     try:
         run.lang = choose_lang(config.getoption("gigacheck_lang"), config.getini("gigacheck_lang"))

@@ -40,7 +40,7 @@ import html
 import json
 import re
 from functools import lru_cache
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import quote, quote_plus
 
 from .words import WORDS, say
@@ -221,19 +221,11 @@ class Redactor:
             value = value.reveal()
         if not value:
             return
-        value = str(value)
-        shown = mask(value.strip().strip("'\"").strip() or value)
-        new = forms(value)
+        shown, new, grams = _prepared(str(value))
         for f in new:
             self._shown.setdefault(f, shown)
-        if _random_enough(value.strip()):
-            words, spaced = _vocabulary_grams(), _SPACE.search
-            for f in new:
-                for i in range(len(f) - PIECE + 1):
-                    g = f[i:i + PIECE]
-                    if g in words or (spaced(g) and (g.isspace() or g in vocabulary())):
-                        continue  # the catalog's own words are never masked
-                    self._grams.setdefault(g, shown)
+        for g in grams:
+            self._grams.setdefault(g, shown)
         self._exact = self._has_pieces = None
 
     @property
@@ -298,6 +290,24 @@ class Redactor:
             last = b
         out.append(text[last:])
         return "".join(out)
+
+
+@lru_cache(maxsize=32)
+def _prepared(value: str) -> Tuple[str, Tuple[str, ...], Tuple[str, ...]]:
+    """A secret's mask, its forms and (when random enough) their 8-character pieces that are not the
+    catalog's own words: worked out once, however many redactors of a run learn the same secret."""
+    shown = mask(value.strip().strip("'\"").strip() or value)
+    new = tuple(forms(value))
+    grams = []
+    if _random_enough(value.strip()):
+        words, spaced = _vocabulary_grams(), _SPACE.search
+        for f in new:
+            for i in range(len(f) - PIECE + 1):
+                g = f[i:i + PIECE]
+                if g in words or (spaced(g) and (g.isspace() or g in vocabulary())):
+                    continue  # the catalog's own words are never masked
+                grams.append(g)
+    return shown, new, tuple(dict.fromkeys(grams))
 
 
 _SPACE = re.compile(r"\s")

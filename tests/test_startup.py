@@ -86,8 +86,9 @@ try:
 except SystemExit:
     pass
 sig = sys.modules.get("gigacheck.logs.signatures")
-print("\\nCOMPILED %d" % (-1 if sig is None else
-                          sum("rx" in vars(r) for s in sig.SIGNATURES for r in s.rules) + (sig._PICK is not None)))
+print("\\nCOMPILED %d %d" % (-1 if sig is None else
+                             sum("rx" in vars(r) for s in sig.SIGNATURES for r in s.rules) + (sig._PICK is not None),
+                             "gigacheck.settings" in sys.modules))
 """
 
 
@@ -95,12 +96,14 @@ print("\\nCOMPILED %d" % (-1 if sig is None else
                          ids=["other-tests", "mock-checks"])
 def test_signature_patterns_are_compiled_only_by_a_run_that_reads_logs(tmp_path, argv, some):
     """The plugin loads in every pytest run of a site with gigacheck installed: compiling the log
-    signatures' 44 patterns is work for the runs that read a log, not for the site's own tests."""
+    signatures' 44 patterns and loading the settings (dotenv, the SDK's rules) is work for the runs of
+    the checks, not for the site's own tests."""
     (tmp_path / "test_other.py").write_text("def test_other():\n    assert 1 + 1 == 2\n")
     proc = subprocess.run([sys.executable, "-c", COMPILED, *argv, "-p", "no:cacheprovider", "-q"], cwd=tmp_path,
                           env=clean_env(), capture_output=True, text=True, timeout=120)
     last = proc.stdout.rstrip().rsplit("\n", 1)[-1]
     assert last.startswith("COMPILED "), proc.stdout[-2000:] + proc.stderr[-2000:]
-    compiled = int(last.split()[1])
+    compiled, settings = int(last.split()[1]), int(last.split()[2])
     assert compiled >= 0  # the plugin loaded the log plugin (its options) in both runs
     assert (compiled > 0) if some else (compiled == 0)
+    assert settings == int(some)
