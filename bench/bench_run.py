@@ -11,7 +11,8 @@ the mock suite against an empty-test pytest session with the same plugins.
 
 Rows:
 - empty session: `pytest test_empty.py` (one trivial test; every installed plugin, gigacheck's too);
-  and the same importing `responses` (so requests too) and writing an HTML report, as a mock run must
+  and the same importing `responses` (so requests too) and writing an HTML report, as a mock run must;
+  and 48 trivial tests doing that work (as many as the checks: the floor of any mock run of them)
 - mock suite: `pytest checks/ --mock`, the same with `-p no:unraisableexception` (its exit cost),
   and with `-n 2` (pytest-xdist: README's advice on `-n` follows this row)
 - live run: `pytest checks/` against a closed loopback port (refused at once: start-up and imports)
@@ -55,6 +56,9 @@ def rows(tree: Path, tmp: Path):
         # the same, plus the work any mock run must do: import responses (and requests), write the HTML
         "empty session + mock's work": (pyt + [str(tmp / "test_empty.py"), "-p", "responses", "--html",
                                               str(tmp / "empty.html"), "--self-contained-html"], {}),
+        # the floor of any mock run of 48 checks: as many trivial tests, plus the mock run's mandatory work
+        "48 empty tests + mock's work": (pyt + [str(tmp / "test_48.py"), "-p", "responses", "--html",
+                                               str(tmp / "empty48.html"), "--self-contained-html"], {}),
         "mock suite": (pyt + [checks, "--mock"], {}),
         "mock suite, no unraisable": (pyt + [checks, "--mock", "-p", "no:unraisableexception"], {}),
         "mock suite -n 2": (pyt + [checks, "--mock", "-n", "2"], {}),
@@ -88,6 +92,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         (tmp / "test_empty.py").write_text("def test_nothing():\n    assert True\n")
+        (tmp / "test_48.py").write_text("".join(f"def test_{i}():\n    assert True\n\n\n" for i in range(48)))
         plan = {name: rows(tree, tmp) for name, tree in trees.items()}
         names = [n for n in plan["after"] if not args.only or n in args.only]
         times = {(t, n): [] for t in trees for n in names}
@@ -111,6 +116,10 @@ def main():
             print(line)
         for empty in ("empty session", "empty session + mock's work"):
             if empty in names and "mock suite" in names:
+                floor = "48 empty tests + mock's work"
+                if empty == "empty session" and floor in names:
+                    print(f"{floor} / {empty} (the floor): " + ", ".join(
+                        f"{t} {med[(t, floor)] / med[(t, empty)]:.2f}x" for t in trees))
                 print(f"mock suite / {empty}: " + ", ".join(
                     f"{t} {med[(t, 'mock suite')] / med[(t, empty)]:.2f}x" for t in trees))
         if "mock suite, no unraisable" in names and "mock suite" in names:
