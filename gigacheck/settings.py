@@ -12,7 +12,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
 from dotenv.parser import parse_stream
@@ -160,6 +160,7 @@ class Settings:
     problems: List[str] = field(default_factory=list)      # values that could not be parsed (defaults used)
     folders: Dict[str, Path] = field(default_factory=dict)  # variable -> folder of the env file it came from
     broken: Dict[str, str] = field(default_factory=dict)    # variable -> the env-file line it is on cannot be parsed
+    spelled: Dict[str, str] = field(default_factory=dict)   # SDK variable -> its name as written, when not upper case
 
     def _from_folder(self, name: str, path: str) -> str:
         """A relative path from an env file, read from that file's folder (SPEC), as the absolute path tried."""
@@ -355,11 +356,29 @@ class Settings:
                 value = mask(value)
             else:  # any URL may carry user:password@ (DATABASE_URL, and GIGACHAT_*_URL by mistake)
                 value = redactor.scrub(value)
-            shown[name] = f"{value}  ({self.source.get(name, '?')})"
+            written = f", {say('settings.spelled', name=self.spelled[name])}" if name in self.spelled else ""
+            shown[name] = f"{value}  ({self.source.get(name, '?')}{written})"
         return shown
 
     def __repr__(self):  # never the raw values: `-l` tracebacks print reprs
         return f"Settings(mock={self.mock_scenario!r}, variables={sorted(self.raw)})"
+
+
+_SDK_NAMES = frozenset(sdkenv.VARIABLES)
+
+
+def by_sdk_name(values: Mapping[str, str]) -> Tuple[Dict[str, str], Dict[str, str]]:
+    """The variables gigacheck reads, found as the official SDK finds its own: its `GIGACHAT_*` fields in
+    any case (pydantic-settings matches names case-insensitively, so `gigachat_credentials` works for the
+    site), the upper-case spelling first; every other name only as written. Also: variable -> the name
+    as written, for those found in another case."""
+    found = {k: v for k, v in values.items() if k in VARIABLES}
+    spelled: Dict[str, str] = {}
+    for k, v in values.items():
+        name = k.upper()
+        if name != k and name in _SDK_NAMES and name not in found:
+            found[name], spelled[name] = v, k
+    return found, spelled
 
 
 def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env_file_explicit: bool = False,
@@ -383,12 +402,17 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
                     settings.problems.append(f"{name}: {where}")
             layers.append(("env file", values, env_file.absolute().parent))
             settings.env_file = env_file
-    layers.append(("environment", {k: v for k, v in environ.items() if k in VARIABLES}, None))
+    layers.append(("environment", environ, None))
     for source, values, folder in layers:
+        values, spelled = by_sdk_name(values)
         for name in VARIABLES:
             if name in values and values[name] is not None:
                 settings.raw[name] = values[name]
                 settings.source[name] = source
+                if name in spelled:
+                    settings.spelled[name] = spelled[name]
+                else:
+                    settings.spelled.pop(name, None)
                 if source == "environment":
                     settings.broken.pop(name, None)  # the process's value wins over the broken line
                 if folder is None:

@@ -81,6 +81,7 @@ WORDS = {
                        "ru": "ПРОВЕРКА TLS-СЕРТИФИКАТОВ ОТКЛЮЧЕНА (GIGACHAT_VERIFY_SSL_CERTS=false)"},
     "settings.not_a_number": {"en": "{name}={value} is not a number; ignored",
                               "ru": "{name}={value} не число; значение не учтено"},
+    "settings.spelled": {"en": "written {name}, read as the SDK reads it", "ru": "записано как {name}; SDK читает и так"},
     # usage errors
     "usage.unknown_scenario": {"en": "--mock: unknown scenario {scenario}{hint}; known: {known}",
                                "ru": "--mock: неизвестный сценарий {scenario}{hint}; есть такие: {known}"},

@@ -69,3 +69,37 @@ def test_the_issue_examples_are_refused_naming_variable_and_rule(variable, value
     (refusal,) = sdkenv.refusals({variable: value, "GIGACHAT_TIMEOUT" if variable != "GIGACHAT_TIMEOUT" else "X": "30"})
     assert refusal.variable == variable
     assert "the SDK expects" in refusal.describe() and variable in refusal.describe()
+
+
+@pytest.mark.parametrize("written", ["gigachat_credentials", "Gigachat_Credentials", "GIGACHAT_credentials"])
+def test_sdk_variables_in_any_case_are_read_as_the_sdk_reads_them(monkeypatch, written):
+    """pydantic-settings matches the SDK's names in any case: a site with `gigachat_credentials` works,
+    so gigacheck reads it too (no false "no key"), says how it was written, and masks it. The upper-case
+    spelling wins where both are set; names that are not the SDK's are read only as written."""
+    from gigacheck import settings
+    key = "bG93ZXItY2FzZS1pZDpsb3dlci1jYXNlLXNlY3JldC14eXo="
+    for name in list(os.environ):
+        if name.upper().startswith("GIGACHAT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv(written, key)
+    assert sdk_settings.Settings().credentials == key  # the oracle: the SDK itself reads it
+    s = settings.load({written: key, "gigacheck_log_table": "other", "gigachat_token": "site-name"}, None)
+    assert s.raw["GIGACHAT_CREDENTIALS"] == key and s.key.reveal() == key
+    assert s.spelled == {"GIGACHAT_CREDENTIALS": written}
+    shown = s.masked()["GIGACHAT_CREDENTIALS"]
+    assert key not in shown and written in shown
+    assert "GIGACHECK_LOG_TABLE" not in s.raw and "GIGACHAT_TOKEN" not in s.raw  # not the SDK's: as written only
+    both = settings.load({written: "bG93ZXI6bG93ZXI=", "GIGACHAT_CREDENTIALS": key}, None)
+    assert both.raw["GIGACHAT_CREDENTIALS"] == key and both.spelled == {}
+
+
+def test_an_env_file_with_sdk_names_in_lower_case(tmp_path):
+    from gigacheck import settings
+    env = tmp_path / ".env"
+    env.write_text("gigachat_scope=GIGACHAT_API_CORP\ngigachat_verify_ssl_certs=false\n", encoding="utf-8")
+    s = settings.load({}, env)
+    assert s.raw["GIGACHAT_SCOPE"] == "GIGACHAT_API_CORP" and s.source["GIGACHAT_SCOPE"] == "env file"
+    assert s.verify_ssl is False
+    # the process's upper-case value wins over the file's lower-case one, and is not marked as spelled
+    s = settings.load({"GIGACHAT_SCOPE": "GIGACHAT_API_PERS"}, env)
+    assert s.raw["GIGACHAT_SCOPE"] == "GIGACHAT_API_PERS" and "GIGACHAT_SCOPE" not in s.spelled
