@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 import warnings
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Optional, Sequence
 
@@ -700,9 +701,17 @@ def render(code_id: str, detail: str = "", evidence: Iterable[str] = (), situati
     return "\n".join(lines)
 
 
+# The codes warned while a check runs (the plugin sets a list around each check): pytest records a
+# warning only after the check's report is made, and the report's Code column must show it.
+WARNED: "ContextVar[Optional[list]]" = ContextVar("gigacheck_warned", default=None)
+
+
 def warn(code_id: str, detail: str = "", evidence: Iterable[str] = (), stacklevel: int = 2) -> None:
     """Emit a finding that should not fail a deploy (rendered in the run's language: warnings are
     rendered when emitted)."""
+    noted = WARNED.get()
+    if noted is not None and code_id not in noted:
+        noted.append(code_id)
     warnings.warn(GigacheckWarning(render(code_id, detail, evidence), code_id), stacklevel=stacklevel)
 
 

@@ -18,7 +18,7 @@ from typing import Dict, List, Optional
 import pytest
 
 from . import GigacheckWarning
-from .diagnosis import CATALOG, Finding, codes_in, skip_reason
+from .diagnosis import CATALOG, WARNED, Finding, codes_in, skip_reason
 from . import sinks
 from .redact import Redactor
 from .words import choose_lang, default_lang, reset_lang, say, set_lang
@@ -68,6 +68,7 @@ class Run:
 
 RUN_KEY = pytest.StashKey[Run]()
 FINDING_KEY = pytest.StashKey[Finding]()
+WARNED_KEY = pytest.StashKey[list]()  # the codes a check warned (diagnosis.warn), for its report's Code column
 LANG_TOKEN_KEY = pytest.StashKey[object]()
 
 
@@ -386,12 +387,17 @@ def pytest_runtest_setup(item):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
+    noted = []
+    token = WARNED.set(noted)
     try:
         return (yield)
     except (Finding, GigacheckWarning) as exc:
         if not run_of(item.config).active:
             raise  # not a checks run: a Finding is just an exception here
         caught = exc
+    finally:
+        WARNED.reset(token)
+        item.stash[WARNED_KEY] = noted
     # outside the except block, so the failure does not chain onto the Finding's traceback
     if isinstance(caught, GigacheckWarning):  # -W error::gigacheck.GigacheckWarning: a failed check with its code
         pytest.fail(run_of(item.config).scrub(str(caught)), pytrace=False)
@@ -468,7 +474,7 @@ def _payload(item, report) -> dict:
         codes = [finding.code]
         summary = finding.headline_in(run_of(item.config).lang)
     else:
-        codes = codes_in(text) if not report.passed else []
+        codes = codes_in(text) if not report.passed else list(item.stash.get(WARNED_KEY, ()))
         summary = (first_line_with_code(text) or text.strip().splitlines()[0] if text.strip() else "") \
             if not report.passed else "ok"
     if report.failed and not codes:

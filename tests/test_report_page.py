@@ -36,6 +36,7 @@ FACTS = r"""(() => {
       parseInt(s.textContent)])),
     runCount: document.querySelector('.run-count').innerText,
     rows: document.querySelectorAll('#results-table tbody.results-table-row').length,
+    codeCells: Array.from(document.querySelectorAll('#results-table td.col-code')).map((e) => e.textContent.trim()),
     logs: [...document.querySelectorAll('#results-table tbody.results-table-row')].map((b) =>
       [b.className.replace('results-table-row', '').trim(), b.querySelector('.log')?.innerText ?? null]),
     environmentTop: document.getElementById('environment').getBoundingClientRect().top,
@@ -118,6 +119,9 @@ def test_a_passing_run_shows_the_picture_and_a_warning_turns_the_banner_amber(ch
     facts = look(chromium, warned, "warnings")
     assert_page_basics(facts, warned)
     assert [c["code"] for c in facts["cards"]] == ["GC011"]
+    # the passed check that warned shows its code in the table too, as in its card and the JSON
+    assert [c for c in facts["codeCells"] if c] == ["GC011"]
+    assert [c["codes"] for c in warned.json["checks"] if c["codes"]] == [["GC011"]]
 
 
 def test_a_russian_run_speaks_russian_in_the_page_and_the_terminal(run_checks):
