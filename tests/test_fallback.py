@@ -55,6 +55,17 @@ def test_the_gigachat_ca_settings_do_not_apply_to_the_provider(tmp_path):
 
 
 @responses.activate
+def test_gigachats_client_certificate_does_not_apply_to_the_provider(tmp_path):
+    # mTLS is GigaChat's: a client certificate it cannot load (GC016) blocks GigaChat's calls, not the
+    # provider's, and the provider (another service, reached by the site without it) is not shown it
+    responses.get(PROXY + "/models", json=LISTED)
+    s = settings(GIGACHAT_CERT_FILE=str(tmp_path / "missing-cert.pem"), GIGACHAT_KEY_FILE=str(tmp_path / "k.pem"),
+                 GIGACHAT_KEY_FILE_PASSWORD="kp")
+    assert run(s).model == "gpt-4o-mini"
+    assert responses.calls[0].request.req_kwargs["cert"] is None
+
+
+@responses.activate
 def test_a_model_the_provider_does_not_list():
     responses.get(PROXY + "/models", json=LISTED)
     finding = failure(settings(PROXY_API_MODEL="gpt-5-imaginary"))

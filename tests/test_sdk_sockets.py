@@ -59,9 +59,11 @@ def test_an_mtls_host_without_a_client_certificate_is_gc037(in_process, giga_ca,
 def test_mtls_authentication_runs_instead_of_the_key_checks(in_process, giga_ca, giga_ca_file, canaries, client_ca,
                                                             client_cert):
     cert, key = client_cert
-    with FakeGigaChat(giga_ca, key=canaries.key, client_ca=client_ca) as fake:
+    # the fallback provider is another service: the site reaches it without GigaChat's client certificate
+    with FakeGigaChat(giga_ca, key=canaries.key, client_ca=client_ca) as fake, \
+            FakeGigaChat(giga_ca, proxy_key=canaries.proxy_key) as fallback:
         result, _ = in_process.run("mtls", (*LOUD, *GIGACHAT_ONLY), env_for(
-            fake, giga_ca_file, canaries, GIGACHAT_CERT_FILE=str(cert), GIGACHAT_KEY_FILE=str(key)))
+            fake, giga_ca_file, canaries, fallback=fallback, GIGACHAT_CERT_FILE=str(cert), GIGACHAT_KEY_FILE=str(key)))
         seen = list(fake.seen)
     assert result.failed() == {}, result.stdout[-3000:]
     assert outcome(result, "test_are_the_client_certificate_and_key_usable") == ("passed", [])
@@ -70,6 +72,38 @@ def test_mtls_authentication_runs_instead_of_the_key_checks(in_process, giga_ca,
     models = [s for s in seen if s.path == "/api/v1/models"]
     assert models and all(s.client_cert and s.header("Authorization") is None for s in models)
     assert not [s for s in seen if s.method == "POST" and s.path.endswith("/oauth")]
+
+
+def test_an_encrypted_client_key_is_opened_with_its_password(in_process, giga_ca, giga_ca_file, canaries, client_ca,
+                                                            client_cert, tmp_path):
+    """GIGACHAT_KEY_FILE_PASSWORD: the SDK opens an encrypted key with it, so the API calls do too
+    (requests has no argument for it); the password shows nowhere."""
+    from cryptography.hazmat.primitives import serialization
+    cert, key = client_cert
+    password = "kp-" + canaries.db_password
+    encrypted = tmp_path / "key-encrypted.pem"
+    encrypted.write_bytes(serialization.load_pem_private_key(key.read_bytes(), None).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password.encode())))
+    assert b"ENCRYPTED PRIVATE KEY" in encrypted.read_bytes()
+    with FakeGigaChat(giga_ca, key=canaries.key, client_ca=client_ca) as fake, \
+            FakeGigaChat(giga_ca, proxy_key=canaries.proxy_key) as fallback:
+        result, _ = in_process.run("mtls-encrypted", (*LOUD, *GIGACHAT_ONLY), env_for(
+            fake, giga_ca_file, canaries, fallback=fallback, GIGACHAT_CERT_FILE=str(cert),
+            GIGACHAT_KEY_FILE=str(encrypted), GIGACHAT_KEY_FILE_PASSWORD=password))
+        models = [s for s in fake.seen if s.path == "/api/v1/models"]
+    assert result.failed() == {}, result.stdout[-3000:]
+    assert outcome(result, "test_are_the_client_certificate_and_key_usable") == ("passed", [])
+    assert models and all(s.client_cert for s in models)
+    assert_no_leak(result, password)
+    # without its password: GC016 names the key, not a TLS or CA problem, and nothing waits for a prompt
+    with FakeGigaChat(giga_ca, key=canaries.key, client_ca=client_ca) as fake, \
+            FakeGigaChat(giga_ca, proxy_key=canaries.proxy_key) as fallback:
+        result, _ = in_process.run("mtls-encrypted-no-password", (*LOUD, *GIGACHAT_ONLY), env_for(
+            fake, giga_ca_file, canaries, fallback=fallback, GIGACHAT_CERT_FILE=str(cert),
+            GIGACHAT_KEY_FILE=str(encrypted)))
+    assert outcome(result, "test_are_the_client_certificate_and_key_usable") == ("failed", ["GC016"])
+    assert list(result.failed().values()) == [["GC016"]]  # one root cause, one failure: not also GC022
 
 
 def test_password_authentication_asks_token_as_the_sdk_does(in_process, giga_ca, giga_ca_file, canaries):

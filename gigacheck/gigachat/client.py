@@ -196,6 +196,22 @@ def _read1_chunks(raw, read1):
         yield chunk
 
 
+class _KeyPasswordAdapter(requests.adapters.HTTPAdapter):
+    """requests has no argument for a client key's password; urllib3's pools take one (`key_password`)."""
+
+    def __init__(self, password: str, **kwargs):
+        self._key_password = password
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["key_password"] = self._key_password
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        proxy_kwargs["key_password"] = self._key_password
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+
 class GigaChatClient:
     def __init__(self, settings: Settings, redactor: Redactor):
         self.settings = settings
@@ -217,9 +233,12 @@ class GigaChatClient:
             # reported, and no key or token goes to the host it names.  max_redirects must stay
             # above 0, or requests raises TooManyRedirects instead of returning the 3xx.
             s.max_redirects = 1
-            if self.settings.cert_file:  # mTLS, as the SDK sends it on API calls (requests takes no key password)
+            if self.settings.cert_file:  # mTLS, as the SDK sends it on API calls
                 s.cert = (self.settings.cert_file, self.settings.key_file) if self.settings.key_file \
                     else self.settings.cert_file
+                # an encrypted key opens as the SDK's load_cert_chain(..., password) opens it; without a
+                # password, "" fails at once where None would let OpenSSL prompt on the terminal
+                s.mount("https://", _KeyPasswordAdapter(self.settings.get("GIGACHAT_KEY_FILE_PASSWORD") or ""))
             self._session = s
         return self._session
 
@@ -241,6 +260,8 @@ class GigaChatClient:
         if host in self._host_failures:
             raise self._host_failures[host]
         self._refuse_if("ca_bundle", rules.ca_bundle_problem)
+        if self.settings.cert_file:  # every call carries the client certificate: one that cannot load is GC016
+            self._refuse_if("client_cert", rules.client_cert_problem)
         t = timeout or self.settings.timeout
         shown_url = self.redactor.scrub(url)
         ex = Exchange(method, shown_url, kind="oauth" if subject == "oauth" else "")

@@ -23,7 +23,9 @@ from ..words import say
 SUBJECT = "fallback"
 # The GigaChat TLS settings are not the provider's: its client (like the site's) verifies
 # against the system roots, whatever bundle or switch GigaChat needs.
-GIGACHAT_ONLY = ("GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_VERIFY_SSL_CERTS")
+# GigaChat's own TLS: its CA, and the client certificate of mTLS (the fallback provider is another service)
+GIGACHAT_ONLY = ("GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_VERIFY_SSL_CERTS", "GIGACHAT_CERT_FILE", "GIGACHAT_KEY_FILE",
+                 "GIGACHAT_KEY_FILE_PASSWORD")
 
 
 @dataclass
