@@ -256,7 +256,7 @@ def sdk_refusals(settings: Settings) -> Optional[Finding]:
     if not found:
         return None
     names = ", ".join(r.variable for r in found)
-    return Finding("GC015", f"{names}: `GigaChat()` would raise a validation error",
+    return Finding("GC015", say("sdk.would_raise", names=names),
                    [r.describe() + f" ({settings.source.get(r.variable, '?')})" for r in found], subject="sdk_settings")
 
 

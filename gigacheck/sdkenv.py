@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Mapping, Optional
 
+from .words import say
+
 # The SDK's fields and their types (gigachat/settings.py): the variable is GIGACHAT_<FIELD>.
 STR, FLOAT, BOOL, INT, OPT_BOOL, OPT_INT, STR_LIST, INT_TUPLE, SSL_CONTEXT = (
     "str", "float", "bool", "int", "optional bool", "optional int", "list of str", "tuple of int", "SSLContext")
@@ -28,19 +30,10 @@ VARIABLES = tuple("GIGACHAT_" + f for f in FIELDS)
 TRUE_WORDS = ("1", "on", "t", "true", "y", "yes")
 FALSE_WORDS = ("0", "off", "f", "false", "n", "no")
 
-# What each type accepts, said to the operator.
-RULES = {
-    BOOL: "a boolean: true/false, 1/0, yes/no, on/off, t/f, y/n (any case), nothing around it; "
-          "empty is refused",
-    OPT_BOOL: "a boolean: true/false, 1/0, yes/no, on/off, t/f, y/n (any case), nothing around it; "
-              "empty is refused (leave the variable out instead)",
-    FLOAT: "a plain number of seconds such as 30 or 2.5, no unit; empty is refused",
-    INT: "a whole number such as 3; empty is refused",
-    OPT_INT: "a whole number such as 10; empty is refused (leave the variable out instead)",
-    STR_LIST: 'a JSON list of strings such as ["flag"]',
-    INT_TUPLE: "a JSON list of HTTP status codes such as [429, 503]",
-    SSL_CONTEXT: "nothing: an SSL context can only be passed in code, never through the environment",
-}
+# What each type accepts, said to the operator: the words live in words.py (English and Russian).
+RULES = {BOOL: "sdk.rule.bool", OPT_BOOL: "sdk.rule.opt_bool", FLOAT: "sdk.rule.float", INT: "sdk.rule.int",
+         OPT_INT: "sdk.rule.opt_int", STR_LIST: "sdk.rule.str_list", INT_TUPLE: "sdk.rule.int_tuple",
+         SSL_CONTEXT: "sdk.rule.ssl_context"}
 
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
 _D = "[0-9](?:_?[0-9])*"  # ASCII digits; pydantic takes underscores between them
@@ -113,10 +106,10 @@ def accepts(variable: str, value: str) -> bool:
 class Refusal:
     variable: str
     shown: str    # the value as it may be shown (never a secret's)
-    rule: str
+    rule: str     # its key in words.py
 
-    def describe(self) -> str:
-        return f"{self.variable}={self.shown}: the SDK expects {self.rule}"
+    def describe(self, lang: Optional[str] = None) -> str:
+        return say("sdk.refusal", lang, variable=self.variable, shown=self.shown, rule=say(self.rule, lang))
 
 
 def _shown(value: str) -> str:

@@ -446,6 +446,34 @@ WORDS = {
         "en": "GIGACHAT_BASE_URL from the {source}",
         "ru": "GIGACHAT_BASE_URL из {source}",
     },
+    # what each type of the SDK's variables accepts (sdkenv.py), said to the operator
+    "sdk.would_raise": {"en": "{names}: `GigaChat()` would raise a validation error",
+                        "ru": "{names}: `GigaChat()` упадёт с ошибкой проверки настроек"},
+    "sdk.refusal": {"en": "{variable}={shown}: the SDK expects {rule}", "ru": "{variable}={shown}: SDK ждёт {rule}"},
+    "sdk.rule.bool": {
+        "en": "a boolean: true/false, 1/0, yes/no, on/off, t/f, y/n (any case), nothing around it; empty is refused",
+        "ru": "логическое значение: true/false, 1/0, yes/no, on/off, t/f, y/n (в любом регистре), без лишних "
+              "символов вокруг; пустое значение не принимается",
+    },
+    "sdk.rule.opt_bool": {
+        "en": "a boolean: true/false, 1/0, yes/no, on/off, t/f, y/n (any case), nothing around it; empty is refused "
+              "(leave the variable out instead)",
+        "ru": "логическое значение: true/false, 1/0, yes/no, on/off, t/f, y/n (в любом регистре), без лишних "
+              "символов вокруг; пустое значение не принимается (лучше не задавайте переменную)",
+    },
+    "sdk.rule.float": {"en": "a plain number of seconds such as 30 or 2.5, no unit; empty is refused",
+                       "ru": "просто число секунд, например 30 или 2.5, без единиц; пустое значение не принимается"},
+    "sdk.rule.int": {"en": "a whole number such as 3; empty is refused",
+                     "ru": "целое число, например 3; пустое значение не принимается"},
+    "sdk.rule.opt_int": {"en": "a whole number such as 10; empty is refused (leave the variable out instead)",
+                         "ru": "целое число, например 10; пустое значение не принимается (лучше не задавайте "
+                               "переменную)"},
+    "sdk.rule.str_list": {"en": 'a JSON list of strings such as ["flag"]',
+                          "ru": 'список строк в JSON, например ["flag"]'},
+    "sdk.rule.int_tuple": {"en": "a JSON list of HTTP status codes such as [429, 503]",
+                           "ru": "список кодов HTTP в JSON, например [429, 503]"},
+    "sdk.rule.ssl_context": {"en": "nothing: an SSL context can only be passed in code, never through the environment",
+                             "ru": "ничего: SSL-контекст передаётся только в коде, не через переменные окружения"},
     # --- the report a person reads: banner, areas, cards (HTML and the terminal block) ---------------
     "area.config": {"en": "config", "ru": "настройки"},
     "area.network": {"en": "network", "ru": "сеть"},

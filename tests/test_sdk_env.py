@@ -103,3 +103,16 @@ def test_an_env_file_with_sdk_names_in_lower_case(tmp_path):
     # the process's upper-case value wins over the file's lower-case one, and is not marked as spelled
     s = settings.load({"GIGACHAT_SCOPE": "GIGACHAT_API_PERS"}, env)
     assert s.raw["GIGACHAT_SCOPE"] == "GIGACHAT_API_PERS" and "GIGACHAT_SCOPE" not in s.spelled
+
+
+def test_gc015_speaks_the_runs_language():
+    """The rule a refused value breaks is said in Russian in a Russian run, as the rest of the finding."""
+    from gigacheck import rules, settings, words
+    s = settings.load({"GIGACHAT_TIMEOUT": "30s", "GIGACHAT_RETRY_ON_STATUS_CODES": "429"}, None)
+    with words.speaking("ru"):
+        ru = rules.sdk_refusals(s)
+        text = ru.render("ru")
+    en = rules.sdk_refusals(s).render("en")
+    assert "число секунд" in text and "кодов HTTP" in text and "упадёт" in text and "expects" not in text
+    assert "a plain number of seconds" in en and "ждёт" not in en
+    assert "GIGACHAT_TIMEOUT='30s'" in text and "GIGACHAT_TIMEOUT='30s'" in en
