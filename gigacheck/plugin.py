@@ -448,7 +448,7 @@ def pytest_runtest_makereport(item, call):
     run = run_of(item.config)
     if not run.active:
         return report
-    _scrub_report(report, run.scrub)
+    sinks.scrub_report(report, run.scrub)
     if report.when == "call" or report.outcome != "passed":
         payload = _payload(item, report)
         payload["requests"] = _requests_delta(run)
@@ -498,50 +498,6 @@ def _situated(item, report, codes: List[str], lang: str) -> dict:
         return {"remedy": None, "cause": None, "commands": []}
     text = entry.text(lang)
     return {"remedy": text.remedy, "cause": text.cause, "commands": list(entry.commands)}
-
-
-def _scrub_report(report, scrub) -> None:
-    """Remove secrets from everything a report carries: the traceback (locals
-    included), the skip reason, captured output and logs."""
-    if report.longrepr is not None:
-        if isinstance(report.longrepr, tuple):
-            path, lineno, reason = report.longrepr
-            report.longrepr = (path, lineno, scrub(reason))
-        elif isinstance(report.longrepr, str):
-            report.longrepr = scrub(report.longrepr)
-        else:
-            _scrub_object(report.longrepr, scrub, 0)
-            text = str(report.longrepr)
-            if scrub(text) != text:  # something the walk missed: fall back to the text
-                report.longrepr = scrub(text)
-    report.sections = [(title, scrub(content)) for title, content in report.sections]
-
-
-def _scrub_object(obj, scrub, depth):
-    if depth > 12 or obj is None:
-        return
-    fields = vars(obj) if hasattr(obj, "__dict__") else {}
-    for name, value in list(fields.items()):
-        if isinstance(value, str):
-            setattr(obj, name, scrub(value))
-        elif isinstance(value, list):
-            setattr(obj, name, [_scrub_value(v, scrub, depth) for v in value])
-        elif isinstance(value, tuple):
-            setattr(obj, name, tuple(_scrub_value(v, scrub, depth) for v in value))
-        elif isinstance(value, dict):
-            setattr(obj, name, {k: _scrub_value(v, scrub, depth) for k, v in value.items()})
-        elif hasattr(value, "__dict__") and not isinstance(value, type):
-            _scrub_object(value, scrub, depth + 1)
-
-
-def _scrub_value(value, scrub, depth):
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_scrub_value(v, scrub, depth + 1) for v in value)
-    if hasattr(value, "__dict__") and not isinstance(value, type):
-        _scrub_object(value, scrub, depth + 1)
-    return value
 
 
 # --- collecting results (on the xdist controller too) -------------------------------------------

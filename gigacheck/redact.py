@@ -15,8 +15,8 @@ goes through `Redactor.scrub`, installed once per run on every way out by
 * `python -m gigacheck logs`: its stdout and stderr are wrapped the same way.
 
 A new output path writes through one of these, so it cannot forget.  Reports are also
-scrubbed where they are made (the plugin's makereport: traceback, locals, sections;
-`sinks.ReportScrubber`: JUnit properties and HTML extras), because under xdist the
+scrubbed where they are made (`sinks.scrub_report` in the plugin's makereport: traceback,
+locals, sections; `sinks.ReportScrubber`: JUnit properties and HTML extras), because under xdist the
 controller writes the files and never learns the token a worker was issued.
 
 What `scrub` finds: each secret whole and in the forms it takes in transit (URL- and

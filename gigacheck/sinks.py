@@ -4,7 +4,8 @@
 (and on `sys.stdout`/`sys.stderr` when capture is off), on the `--debug` trace
 writer and on pytest's logging handlers, and remembers the files the run writes;
 `finish(config)` at unconfigure filters those files once more (HTML, JUnit XML,
-JSON, `--log-file`, `.pytest_cache`).  `ScrubbingStream` is also what the log
+JSON, `--log-file`, `.pytest_cache`). Each report is scrubbed where it is made: `scrub_report`
+(traceback, skip reason, captured output) and `ReportScrubber` (JUnit properties, HTML extras).  `ScrubbingStream` is also what the log
 viewer writes through.  `scrub` is a callable, so secrets learned later (the
 issued token) are masked too.
 """
@@ -63,6 +64,51 @@ class Sinks:
         while self._restore:
             owner, attr, value = self._restore.pop()
             setattr(owner, attr, value)
+
+
+def scrub_report(report, scrub: Scrub) -> None:
+    """Remove secrets from everything a report carries: the traceback (locals included), the skip
+    reason, captured output and logs. Called where the report is made (`pytest_runtest_makereport`,
+    on the xdist worker that knows the issued token); `ReportScrubber` does the parts added later."""
+    if report.longrepr is not None:
+        if isinstance(report.longrepr, tuple):
+            path, lineno, reason = report.longrepr
+            report.longrepr = (path, lineno, scrub(reason))
+        elif isinstance(report.longrepr, str):
+            report.longrepr = scrub(report.longrepr)
+        else:
+            _scrub_object(report.longrepr, scrub, 0)
+            text = str(report.longrepr)
+            if scrub(text) != text:  # something the walk missed: fall back to the text
+                report.longrepr = scrub(text)
+    report.sections = [(title, scrub(content)) for title, content in report.sections]
+
+
+def _scrub_object(obj, scrub, depth):
+    if depth > 12 or obj is None:
+        return
+    fields = vars(obj) if hasattr(obj, "__dict__") else {}
+    for name, value in list(fields.items()):
+        if isinstance(value, str):
+            setattr(obj, name, scrub(value))
+        elif isinstance(value, list):
+            setattr(obj, name, [_scrub_value(v, scrub, depth) for v in value])
+        elif isinstance(value, tuple):
+            setattr(obj, name, tuple(_scrub_value(v, scrub, depth) for v in value))
+        elif isinstance(value, dict):
+            setattr(obj, name, {k: _scrub_value(v, scrub, depth) for k, v in value.items()})
+        elif hasattr(value, "__dict__") and not isinstance(value, type):
+            _scrub_object(value, scrub, depth + 1)
+
+
+def _scrub_value(value, scrub, depth):
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_scrub_value(v, scrub, depth + 1) for v in value)
+    if hasattr(value, "__dict__") and not isinstance(value, type):
+        _scrub_object(value, scrub, depth + 1)
+    return value
 
 
 class ReportScrubber:
