@@ -15,6 +15,13 @@ MOOT_AFTER = {
 }
 
 
+def holds(rule, settings):
+    """A settings rule of `rules.py`: its finding, if any, fails the check."""
+    finding = rule(settings)
+    if finding:
+        raise finding
+
+
 def judge_key(settings, code, lang="en"):
     if settings.key is None or not settings.key.reveal().strip():
         if settings.access_token:
@@ -54,33 +61,23 @@ def test_does_the_key_decode_to_client_id_and_secret(gigachat_settings, gigachec
 
 
 def test_do_gigachat_token_and_credentials_agree(gigachat_settings):
-    finding = rules.keys_agree(gigachat_settings)
-    if finding:
-        raise finding
+    holds(rules.keys_agree, gigachat_settings)
 
 
 def test_is_the_scope_one_of_the_three(gigachat_settings):
-    finding = rules.scope_problem(gigachat_settings)
-    if finding:
-        raise finding
+    holds(rules.scope_problem, gigachat_settings)
 
 
 def test_is_the_auth_url_a_gigachat_oauth_endpoint(gigachat_settings):
-    finding = rules.auth_url_problem(gigachat_settings)
-    if finding:
-        raise finding
+    holds(rules.auth_url_problem, gigachat_settings)
 
 
 def test_is_the_base_url_a_gigachat_api_base(gigachat_settings):
-    finding = rules.base_url_problem(gigachat_settings)
-    if finding:
-        raise finding
+    holds(rules.base_url_problem, gigachat_settings)
 
 
 def test_are_the_model_names_model_names_not_secrets(gigachat_settings):
-    finding = rules.model_names_problem(gigachat_settings)
-    if finding:
-        raise finding
+    holds(rules.model_names_problem, gigachat_settings)
 
 
 def test_is_tls_verification_on(gigachat_settings):
@@ -91,9 +88,7 @@ def test_is_tls_verification_on(gigachat_settings):
 def test_is_the_ca_bundle_a_readable_pem_file(gigachat_settings):
     if not gigachat_settings.ca_bundle:
         return  # system/certifi store: the network checks tell whether it is enough
-    finding = rules.ca_bundle_problem(gigachat_settings)
-    if finding:
-        raise finding
+    holds(rules.ca_bundle_problem, gigachat_settings)
 
 
 def test_are_mock_answers_off(gigachat_settings):
@@ -107,14 +102,10 @@ def test_is_gigachat_enabled(gigachat_settings):
 
 
 def test_does_the_official_sdk_accept_every_gigachat_variable(gigachat_settings):
-    finding = rules.sdk_refusals(gigachat_settings)
-    if finding:
-        raise finding
+    holds(rules.sdk_refusals, gigachat_settings)
 
 
 def test_are_the_client_certificate_and_key_usable(gigachat_settings):
     if not (gigachat_settings.cert_file or gigachat_settings.key_file):
         return  # no mTLS: nothing to check, as with no CA bundle
-    finding = rules.client_cert_problem(gigachat_settings)
-    if finding:
-        raise finding
+    holds(rules.client_cert_problem, gigachat_settings)
