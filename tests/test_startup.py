@@ -87,7 +87,7 @@ except SystemExit:
     pass
 sig = sys.modules.get("gigacheck.logs.signatures")
 print("\\nCOMPILED %d %d" % (-1 if sig is None else
-                             sum("rx" in vars(r) for s in sig.SIGNATURES for r in s.rules) + (sig._PICK is not None),
+                             sum("rx" in vars(r) for s in sig.SIGNATURES for r in s.rules) + (sig._PICKS is not None),
                              "gigacheck.settings" in sys.modules))
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from datetime import timezone
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -19,6 +20,7 @@ FETCH_CHUNK = 5000  # ids per primary-key read
 PARALLEL_MIN_ROWS = 20000  # a window this big is passed in two halves at once (measured: 140 ms -> 75 ms for 33k rows)
 
 
+@lru_cache(maxsize=None)  # one class, however many connections a run opens
 def _connection_class(pymysql):
     """PyMySQL's connection, without loading the system's CA store for nothing: PyMySQL 1.2 tries TLS on
     every connection ("preferred" mode) with a context that verifies no certificate, yet builds it with

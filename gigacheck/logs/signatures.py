@@ -289,14 +289,13 @@ def _any_of(needles) -> "re.Pattern":
     return re.compile(spell(trie))
 
 
-_PICK: "Optional[re.Pattern]" = None       # compiled on first use, as the rules are
-_PICK_SCAN: "Optional[re.Pattern]" = None
+_PICKS: "Optional[Tuple[re.Pattern, re.Pattern]]" = None  # (shown, scan): compiled on first use, as the rules
 
 
-def _compile_picks() -> "re.Pattern":
-    global _PICK, _PICK_SCAN
-    _PICK, _PICK_SCAN = _any_of(NEEDLES), _any_of(SCAN_NEEDLES)
-    return _PICK
+def _compile_picks() -> "Tuple[re.Pattern, re.Pattern]":
+    global _PICKS
+    _PICKS = (_any_of(NEEDLES), _any_of(SCAN_NEEDLES))
+    return _PICKS
 
 
 def _folded(message) -> str:
@@ -311,7 +310,7 @@ def _folded(message) -> str:
 
 def picks(message) -> int:
     """1 when the row may be shown by the viewer (holds a needle, any case), else 0."""
-    return 1 if message is not None and (_PICK or _compile_picks()).search(_folded(message)) else 0
+    return 1 if message is not None and (_PICKS or _compile_picks())[0].search(_folded(message)) else 0
 
 
 @lru_cache(maxsize=256, typed=True)  # typed: 40 and 40.0 are different levels
@@ -330,7 +329,7 @@ def picks_for_scan(level, message) -> int:
     if message is None:
         return 0
     folded = _folded(message)
-    if (_PICK_SCAN or (_compile_picks() and _PICK_SCAN)).search(folded):
+    if (_PICKS or _compile_picks())[1].search(folded):
         return 1
     if "gigachat" not in folded:
         return 0

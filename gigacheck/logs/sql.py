@@ -241,7 +241,7 @@ class SQLSource:
 
     def _candidates(self, info: TableInfo, plan: "Plan", window: Window, kind: Optional[str]):
         """(key, time, level, message) of the window's rows that SQL keeps: `scan`, the rows that may
-        show a code or a saved image; `shown`, also the viewer's topics; `gigachat`, the rows about
+        show a code; `shown`, also the viewer's topics and saved images; `gigachat`, the rows about
         GigaChat; None, all. The precise test is the caller's, in Python."""
         key = self.quote(info.pk) if info.pk else self._no_key
         cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "level", "message"))
@@ -252,11 +252,10 @@ class SQLSource:
             cond, extra = self._prefilter(info, kind)
             where, params = f"{where} AND {cond}", params + extra
         sql = f"SELECT {key}, {cols} FROM {self.quote(info.name)} WHERE {where}"
-        since = window.since_local
         out = []
         for k, stamp, level, message in self._fetch(sql, params):
-            shown = self._shown_time(stamp, window)
-            if shown is not None and shown >= since:
+            shown = self._in_window(stamp, window)
+            if shown is not None:
                 out.append((int(k or 0), shown, as_text(level).strip(), message))
         return out, sql, params
 
@@ -296,10 +295,8 @@ class SQLSource:
         sql = f"SELECT {cols} FROM {self.quote(info.name)} WHERE {plan.where} AND {cond}"
         for limit in (SAVED_BATCH, None):
             found = self._fetch(sql + (f" LIMIT {limit}" if limit else ""), list(plan.params) + extra)
-            for stamp, message in found:
-                shown = self._shown_time(stamp, window)
-                if shown is not None and shown >= window.since_local and shows_saved(message):
-                    return 1
+            if any(self._in_window(stamp, window) is not None and shows_saved(message) for stamp, message in found):
+                return 1
             if len(found) < SAVED_BATCH:
                 return 0
         return 0
@@ -318,6 +315,11 @@ class SQLSource:
 
     def _timestamp(self, value) -> Optional[datetime]:
         return parse_timestamp(value, timezone.utc)  # naive values stay as they are
+
+    def _in_window(self, value, window: Window) -> Optional[datetime]:
+        """The stored time as shown, when it lies in the window (SQL's bound may be a superset: exact here)."""
+        shown = self._shown_time(value, window)
+        return shown if shown is not None and shown >= window.since_local else None
 
     def _shown_time(self, value, window: Window) -> Optional[datetime]:
         """A stored time in the window's zone, for display and comparison."""
