@@ -6,7 +6,10 @@
         page.screenshot(png_path)
 
 No browser download: `/usr/bin/chromium` or nothing (the tests skip, saying so). Loopback only;
-every wait has a deadline; the browser and its profile die with the context.
+every wait has a deadline; the browser and its profile die with the context. The websockets send no
+Origin header: Chromium 111 and later refuse a DevTools connection whose Origin is not allowed
+(`Rejected an incoming WebSocket connection from the http://127.0.0.1:... origin`), and a client
+without one is what the DevTools protocol's own clients are.
 """
 
 from __future__ import annotations
@@ -121,13 +124,13 @@ class Chromium:
 
     def open(self, path: Path) -> Page:
         import websocket
-        browser = websocket.create_connection(self._browser_url(), timeout=CALL_S)
+        browser = websocket.create_connection(self._browser_url(), timeout=CALL_S, suppress_origin=True)
         try:
             target = Page(browser).call("Target.createTarget", url="about:blank")["targetId"]
         finally:
             browser.close()
         page = Page(websocket.create_connection(f"ws://127.0.0.1:{self.port}/devtools/page/{target}",
-                                                timeout=CALL_S))
+                                                timeout=CALL_S, suppress_origin=True))
         self.pages.append(page)
         for domain in ("Page", "Runtime", "Log"):
             page.call(f"{domain}.enable")
