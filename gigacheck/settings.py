@@ -103,6 +103,8 @@ def read_bounded(path: Path, limit: int) -> bytes:
     FIFO (open would wait for a writer), a device (/dev/zero never ends) or a huge file is
     refused at once; OSError (PermissionError included) says why."""
     st = os.stat(path)  # FileNotFoundError, PermissionError (an unsearchable folder)
+    if stat.S_ISCHR(st.st_mode) and os.path.samefile(path, os.devnull):
+        return b""  # `--env-file /dev/null` is the usual "no env file": read as empty
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
     if not stat.S_ISREG(st.st_mode):

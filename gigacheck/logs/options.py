@@ -61,9 +61,13 @@ def options_from(hours, level, search, limit, thresholds=(), columns="", query_t
     if limit is None or limit < 0 or limit > MAX_LIMIT:
         raise ValueError(say("usage.limit", limit=limit, max=MAX_LIMIT))
     level = parse_level(level)
-    timeout = float(query_timeout) if query_timeout not in (None, "") else store.STATEMENT_LIMIT_S
+    try:
+        timeout = float(query_timeout) if query_timeout not in (None, "") else store.STATEMENT_LIMIT_S
+    except (TypeError, ValueError):
+        timeout = math.nan  # said below with the setting's name, not as float()'s bare message
     if not math.isfinite(timeout) or timeout <= 0:
-        raise ValueError(f"log query timeout {query_timeout!r}: give seconds above 0")
+        raise ValueError(f"gigacheck_log_query_timeout = {query_timeout!r}: give seconds above 0 "
+                         f"(e.g. gigacheck_log_query_timeout = 10)")
     store.LogTable.of(None, columns)  # the column names are checked here, the table name at use
     return LogOptions(float(hours), level, search or None, int(limit), parse_thresholds(thresholds),
                       columns or "", timeout)
