@@ -318,10 +318,14 @@ WORDS = {
                       "ru": "GIGACHECK_LOG_TIMEZONE={zone} не часовой пояс (пишите, например, UTC, Europe/Moscow "
                             "или +03:00)"},
     "logs.db_unset": {"en": "DATABASE_URL is not set", "ru": "DATABASE_URL не задан"},
-    "logs.db_scheme": {"en": "DATABASE_URL {shown}... is not mysql://user:pass@host:3306/db or "
-                             "sqlite:///path/db.sqlite3",
-                       "ru": "DATABASE_URL {shown}... не в виде mysql://user:pass@host:3306/db или "
-                             "sqlite:///path/db.sqlite3"},
+    "logs.db_scheme": {"en": "DATABASE_URL {shown}... is not mysql://user:pass@host:3306/db, "
+                             "postgresql://user:pass@host:5432/db or sqlite:///path/db.sqlite3",
+                       "ru": "DATABASE_URL {shown}... не в виде mysql://user:pass@host:3306/db, "
+                             "postgresql://user:pass@host:5432/db или sqlite:///path/db.sqlite3"},
+    "logs.no_psycopg": {"en": "{label}: PostgreSQL is read with psycopg 3, which is not installed here "
+                              "(pip install 'gigacheck[postgres]')",
+                        "ru": "{label}: для чтения базы PostgreSQL нужен драйвер psycopg 3, а здесь он не "
+                              "установлен; установите его: pip install 'gigacheck[postgres]'"},
     "logs.db_unparsable": {"en": "DATABASE_URL cannot be parsed ({error})",
                            "ru": "DATABASE_URL не разбирается ({error})"},
     "logs.db_no_name": {"en": "DATABASE_URL {label} names no database (add /dbname)",
