@@ -322,6 +322,16 @@ WORDS = {
                              "postgresql://user:pass@host:5432/db or sqlite:///path/db.sqlite3",
                        "ru": "DATABASE_URL {shown}... не в виде mysql://user:pass@host:3306/db, "
                              "postgresql://user:pass@host:5432/db или sqlite:///path/db.sqlite3"},
+    "django.index_hint": {"en": "{create_index} or db_index=True on SystemLog.{column}, then manage.py makemigrations "
+                                "and migrate",
+                          "ru": "{create_index} или db_index=True у SystemLog.{column}, затем manage.py "
+                                "makemigrations и migrate"},
+    "django.help.database": {"en": "the DATABASES alias that holds the log table (default: default)",
+                             "ru": "псевдоним в DATABASES, где лежит таблица логов (по умолчанию default)"},
+    "django.help.gigacheck": {"en": "gigacheck's checks with this site's settings: manage.py gigacheck [pytest "
+                                    "options], as pytest --pyargs gigacheck.checks takes them",
+                              "ru": "проверки gigacheck с настройками этого сайта: manage.py gigacheck [опции "
+                                    "pytest], те же, что у pytest --pyargs gigacheck.checks"},
     "logs.no_psycopg": {"en": "{label}: PostgreSQL is read with psycopg 3, which is not installed here "
                               "(pip install 'gigacheck[postgres]')",
                         "ru": "{label}: для чтения базы PostgreSQL нужен драйвер psycopg 3, а здесь он не "

@@ -292,7 +292,7 @@ def _odd_timestamp(text: str) -> Optional[datetime]:
 
 @dataclass(frozen=True)
 class DbUrl:
-    kind: str                       # "mysql" | "postgresql" | "sqlite"
+    kind: str                       # "mysql" | "postgresql" | "sqlite" | "django"
     label: str                      # for messages: never the password
     host: str = ""
     port: int = 3306
@@ -321,6 +321,9 @@ def parse_database_url(text: Optional[str]) -> DbUrl:
         scheme = parts.scheme.lower()
         if scheme in SQLITE_SCHEMES:
             return _sqlite_url(parts)
+        if scheme == "django":  # django://ALIAS: a Django site's own connection (gigacheck.django)
+            alias = unquote(parts.netloc or parts.path.lstrip("/")) or "default"
+            return DbUrl("django", f"Django connections[{alias!r}]", database=alias)
         if scheme in POSTGRES_SCHEMES:
             kind, port = "postgresql", parts.port or 5432
             host = parts.hostname or "localhost"
