@@ -324,8 +324,8 @@ WORDS = {
                              "postgresql://user:pass@host:5432/db или sqlite:///path/db.sqlite3"},
     "django.index_hint": {"en": "{create_index} or db_index=True on SystemLog.{column}, then manage.py makemigrations "
                                 "and migrate",
-                          "ru": "{create_index} или db_index=True у SystemLog.{column}, затем manage.py "
-                                "makemigrations и migrate"},
+                          "ru": "{create_index} либо укажите db_index=True у поля {column} модели и примените "
+                                "миграцию (makemigrations, затем migrate)"},
     "django.help.database": {"en": "the DATABASES alias that holds the log table (default: default)",
                              "ru": "псевдоним в DATABASES, где лежит таблица логов (по умолчанию default)"},
     "django.help.gigacheck": {"en": "gigacheck's checks with this site's settings: manage.py gigacheck [pytest "
