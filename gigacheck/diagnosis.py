@@ -479,13 +479,15 @@ CATALOG = {c.code: c for c in [
            "Укажите в PROXY_API_BASE_URL адрес провайдера с https:// (OpenAI-совместимые API работают по https) "
            "и выпустите новый PROXY_API_KEY, если сайт уже отправлял его по http.")),
     _c("LG001", "`DATABASE_URL` missing or not understood",
-       "DATABASE_URL is not set, or is not mysql://user:pass@host:3306/db or sqlite:///path (or another log "
+       "DATABASE_URL is not set, or is not mysql://user:pass@host:3306/db, postgresql://user:pass@host:5432/db or "
+       "sqlite:///path (or another log "
        "setting cannot be used: GIGACHECK_LOG_FILE names no readable file, GIGACHECK_LOG_TIMEZONE is no time zone).",
        "Set DATABASE_URL to the site's database (the DATABASES['default'] of its settings), e.g. "
        "mysql://user:pass@127.0.0.1:3306/site or sqlite:////srv/site/db.sqlite3; check the variable named above.",
        area="logs",
        ru=('`DATABASE_URL` не задан или не распознан',
-           'DATABASE_URL не задан или записан не как mysql://user:pass@host:3306/db или sqlite:///path (либо '
+           'DATABASE_URL не задан или записан не как mysql://user:pass@host:3306/db, '
+           'postgresql://user:pass@host:5432/db или sqlite:///path (либо '
            'другая настройка логов непригодна: GIGACHECK_LOG_FILE не указывает на читаемый файл, '
            'GIGACHECK_LOG_TIMEZONE не часовой пояс).',
            "Пропишите в DATABASE_URL базу сайта (DATABASES['default'] из его настроек), например "
@@ -510,7 +512,19 @@ CATALOG = {c.code: c for c in [
             ".execute(\"SELECT 1\")' {path}"),
            ru=("Файла базы SQLite {path} нет, он недоступен этому пользователю на чтение или это не база SQLite.",
                "Укажите в DATABASE_URL файл базы сайта (sqlite:////абсолютный/путь/db.sqlite3 или путь относительно "
-               "папки env-файла) и дайте этому пользователю права на чтение."))}),
+               "папки env-файла) и дайте этому пользователю права на чтение.")),
+                 "postgresql": Variant(
+           "The PostgreSQL server {label} refused the connection, the role or password is wrong, the database does "
+           "not exist, pg_hba.conf does not let this host in, or psycopg 3 is not installed.",
+           "Check host, port, role, password and database name in DATABASE_URL (pip install 'gigacheck[postgres]' "
+           "for the driver); a role with SELECT on the log table is enough (GRANT SELECT ON \"Asistent_systemlog\" "
+           "TO reader).",
+           ("psql 'postgresql://USER@HOST:5432/DB' -c 'SELECT 1'",),
+           ru=("Сервер PostgreSQL {label} отклонил соединение, неверны роль или пароль, такой базы нет, pg_hba.conf "
+               "не пускает с этого хоста или не установлен psycopg 3.",
+               "Проверьте хост, порт, роль, пароль и имя базы в DATABASE_URL (pip install 'gigacheck[postgres]' — "
+               "драйвер); хватит роли с правом SELECT на таблицу логов (GRANT SELECT ON \"Asistent_systemlog\" TO "
+               "reader)."))}),
     _c("LG003", "log table missing",
        "The table GIGACHECK_LOG_TABLE does not exist in that database, or this user may not read it.",
        "Run the site's migrations, or set GIGACHECK_LOG_TABLE to the right table.",

@@ -36,6 +36,7 @@ VARIABLES = (
     "USE_MOCK_RESPONSES", "ENABLE_GIGACHAT", "DATABASE_URL", "GIGACHECK_LOG_TABLE",
     "GIGACHECK_LOG_TIMEZONE", "GIGACHECK_LOG_FILE", "PROXY_API_BASE_URL", "PROXY_API_KEY",
     "PROXY_API_MODEL", "GIGACHECK_MIN_BALANCE", "GIGACHECK_SDK_VERSION", "DJANGO_SETTINGS_MODULE",
+    "GIGACHECK_DJANGO_DATABASE",  # inside a Django site (gigacheck.django): the log table read via connections[alias]
 ) + tuple(v for v in sdkenv.VARIABLES if v not in (
     "GIGACHAT_CREDENTIALS", "GIGACHAT_ACCESS_TOKEN", "GIGACHAT_SCOPE", "GIGACHAT_AUTH_URL", "GIGACHAT_BASE_URL",
     "GIGACHAT_MODEL", "GIGACHAT_VERIFY_SSL_CERTS", "GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_TIMEOUT"))  # the SDK's others
@@ -163,6 +164,7 @@ class Settings:
     folders: Dict[str, Path] = field(default_factory=dict)  # variable -> folder of the env file it came from
     broken: Dict[str, str] = field(default_factory=dict)    # variable -> the env-file line it is on cannot be parsed
     spelled: Dict[str, str] = field(default_factory=dict)   # SDK variable -> its name as written, when not upper case
+    extra_secrets: List[str] = field(default_factory=list)  # secrets found elsewhere (a Django site's DB password)
 
     def _from_folder(self, name: str, path: str) -> str:
         """A relative path from an env file, read from that file's folder (SPEC), as the absolute path tried."""
@@ -341,6 +343,7 @@ class Settings:
         password = url_password(self.get("DATABASE_URL"))  # learned even from a malformed URL
         if password:
             values.extend((password, unquote(password)))
+        values.extend(self.extra_secrets)
         return [v for v in values if v]
 
     def redactor(self) -> Redactor:

@@ -318,10 +318,24 @@ WORDS = {
                       "ru": "GIGACHECK_LOG_TIMEZONE={zone} не часовой пояс (пишите, например, UTC, Europe/Moscow "
                             "или +03:00)"},
     "logs.db_unset": {"en": "DATABASE_URL is not set", "ru": "DATABASE_URL не задан"},
-    "logs.db_scheme": {"en": "DATABASE_URL {shown}... is not mysql://user:pass@host:3306/db or "
-                             "sqlite:///path/db.sqlite3",
-                       "ru": "DATABASE_URL {shown}... не в виде mysql://user:pass@host:3306/db или "
-                             "sqlite:///path/db.sqlite3"},
+    "logs.db_scheme": {"en": "DATABASE_URL {shown}... is not mysql://user:pass@host:3306/db, "
+                             "postgresql://user:pass@host:5432/db or sqlite:///path/db.sqlite3",
+                       "ru": "DATABASE_URL {shown}... не в виде mysql://user:pass@host:3306/db, "
+                             "postgresql://user:pass@host:5432/db или sqlite:///path/db.sqlite3"},
+    "django.index_hint": {"en": "{create_index} or db_index=True on SystemLog.{column}, then manage.py makemigrations "
+                                "and migrate",
+                          "ru": "{create_index} либо укажите db_index=True у поля {column} модели и примените "
+                                "миграцию (makemigrations, затем migrate)"},
+    "django.help.database": {"en": "the DATABASES alias that holds the log table (default: default)",
+                             "ru": "псевдоним в DATABASES, где лежит таблица логов (по умолчанию default)"},
+    "django.help.gigacheck": {"en": "gigacheck's checks with this site's settings: manage.py gigacheck [pytest "
+                                    "options], as pytest --pyargs gigacheck.checks takes them",
+                              "ru": "проверки gigacheck с настройками этого сайта: manage.py gigacheck [опции "
+                                    "pytest], те же, что у pytest --pyargs gigacheck.checks"},
+    "logs.no_psycopg": {"en": "{label}: PostgreSQL is read with psycopg 3, which is not installed here "
+                              "(pip install 'gigacheck[postgres]')",
+                        "ru": "{label}: для чтения базы PostgreSQL нужен драйвер psycopg 3, а здесь он не "
+                              "установлен; установите его: pip install 'gigacheck[postgres]'"},
     "logs.db_unparsable": {"en": "DATABASE_URL cannot be parsed ({error})",
                            "ru": "DATABASE_URL не разбирается ({error})"},
     "logs.db_no_name": {"en": "DATABASE_URL {label} names no database (add /dbname)",

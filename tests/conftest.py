@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.support.fakegiga",
     "tests.support.faultrun",
     "tests.support.mariadb",
+    "tests.support.postgres",
 ]

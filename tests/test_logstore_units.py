@@ -174,7 +174,7 @@ def test_sqlite_urls_as_django_writes_them(tmp_path, monkeypatch):
     assert logstore.parse_database_url(f"sqlite://{tmp_path}/abs.sqlite3").path == f"{tmp_path}/abs.sqlite3"
 
 
-@pytest.mark.parametrize("text", [None, "", "   ", "postgres://u:p@h/db", "mysql://u:p@h:notaport/db",
+@pytest.mark.parametrize("text", [None, "", "   ", "oracle://u:p@h/db", "mysql://u:p@h:notaport/db",
                                   "mysql://u:p@h:3306/", "sqlite://", "sqlite:///:memory:", "just-text"])
 def test_urls_that_cannot_be_read_are_lg001_without_the_password(text):
     with pytest.raises(Finding) as err:

@@ -69,6 +69,11 @@ def database_url(module: str, folders: Iterable[Path] = ()) -> str:
 def fill_database_url(settings, module: Optional[str], folders: Iterable[Path] = ()) -> None:
     """With no DATABASE_URL, take the site's Django DATABASES['default'] (--ds, else DJANGO_SETTINGS_MODULE).
     A settings module that cannot be used leaves DATABASE_URL unset and says why (LG001 at the log checks)."""
+    alias = (settings.get("GIGACHECK_DJANGO_DATABASE") or "").strip()
+    if alias:  # a run inside the site (manage.py gigacheck, view_gigachat_logs): its own connection
+        from ..django.site import fill_from_site
+        fill_from_site(settings, alias)
+        return
     module = (module or settings.get("DJANGO_SETTINGS_MODULE") or "").strip()
     if settings.get("DATABASE_URL") or not module:
         return

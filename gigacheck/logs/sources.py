@@ -17,4 +17,10 @@ def open_database(url_text: Optional[str], table: LogTable = LogTable(),
     url = parse_database_url(url_text)
     if url.kind == "sqlite":
         return SQLiteSource(url, table, statement_limit)
+    if url.kind == "django":
+        from ..django.source import open_site_database  # inside a Django site: connections[alias]
+        return open_site_database(url, table, statement_limit)
+    if url.kind == "postgresql":
+        from .postgres import PostgresSource  # psycopg only for a PostgreSQL site
+        return PostgresSource(url, table, statement_limit)
     return MySQLSource(url, table, statement_limit)

@@ -292,7 +292,7 @@ def _odd_timestamp(text: str) -> Optional[datetime]:
 
 @dataclass(frozen=True)
 class DbUrl:
-    kind: str                       # "mysql" | "sqlite"
+    kind: str                       # "mysql" | "postgresql" | "sqlite" | "django"
     label: str                      # for messages: never the password
     host: str = ""
     port: int = 3306
@@ -309,6 +309,7 @@ class DbUrl:
 MYSQL_SCHEMES = ("mysql", "mysql+pymysql", "mysql+mysqldb", "mysql+mysqlconnector", "mariadb", "mariadb+pymysql",
                  "mysqlgis")
 SQLITE_SCHEMES = ("sqlite", "sqlite3", "spatialite")
+POSTGRES_SCHEMES = ("postgresql", "postgres", "pgsql", "postgis", "postgresql+psycopg", "postgresql+psycopg2")
 
 
 def parse_database_url(text: Optional[str]) -> DbUrl:
@@ -320,8 +321,15 @@ def parse_database_url(text: Optional[str]) -> DbUrl:
         scheme = parts.scheme.lower()
         if scheme in SQLITE_SCHEMES:
             return _sqlite_url(parts)
-        if scheme in MYSQL_SCHEMES:
-            port = parts.port or 3306
+        if scheme == "django":  # django://ALIAS: a Django site's own connection (gigacheck.django)
+            alias = unquote(parts.netloc or parts.path.lstrip("/")) or "default"
+            return DbUrl("django", f"Django connections[{alias!r}]", database=alias)
+        if scheme in POSTGRES_SCHEMES:
+            kind, port = "postgresql", parts.port or 5432
+            host = parts.hostname or "localhost"
+            user, password = unquote(parts.username or ""), unquote(parts.password or "")
+        elif scheme in MYSQL_SCHEMES:
+            kind, port = "mysql", parts.port or 3306
             host = parts.hostname or "localhost"
             user, password = unquote(parts.username or ""), unquote(parts.password or "")
         else:
@@ -331,10 +339,10 @@ def parse_database_url(text: Optional[str]) -> DbUrl:
         raise Finding("LG001", say("logs.db_unparsable", error=exc), subject=DB_SUBJECT) from None
     database = unquote(parts.path.lstrip("/"))
     options = tuple((k, v[-1]) for k, v in parse_qs(parts.query).items())
-    label = f"mysql://{user + '@' if user else ''}{host}:{port}/{database}"
+    label = f"{kind}://{user + '@' if user else ''}{host}:{port}/{database}"
     if not database:
         raise Finding("LG001", say("logs.db_no_name", label=label), subject=DB_SUBJECT)
-    return DbUrl("mysql", label, host=host, port=port, user=user, password=password, database=database,
+    return DbUrl(kind, label, host=host, port=port, user=user, password=password, database=database,
                  options=options)
 
 
