@@ -204,11 +204,16 @@ class MySQLSource(SQLSource):
             keys = [int(k) for k in as_text(ids).split(",") if k] if ids else []
             if len(keys) != int(n or 0):
                 return None, int(gigachat or 0)
+            keys.sort()
             rows = []
             for i in range(0, len(keys), FETCH_CHUNK):
-                # integers from the server, written as literals: 5000 parameters cost more to escape than to send
-                chunk = Plan(f"{self.quote(info.pk)} IN ({', '.join(map(str, keys[i:i + FETCH_CHUNK]))})", [],
-                             plan.label)
+                # integers from the server, written as literals: 5000 parameters cost more to escape than to send.
+                # The chunk's key range too: at 1,000 values MariaDB turns the list into a join, and with stale
+                # statistics ("empty") it then reads the whole table for it; the range is read by key whatever
+                # they say (a 2M-row table: 0.55 s -> a few ms)
+                some = keys[i:i + FETCH_CHUNK]
+                chunk = Plan(f"{self.quote(info.pk)} BETWEEN {some[0]} AND {some[-1]} AND "
+                             f"{self.quote(info.pk)} IN ({', '.join(map(str, some))})", [], plan.label)
                 rows += SQLSource._candidates(source, info, chunk, window, None)[0]
             return rows, int(gigachat or 0)
 

@@ -122,16 +122,18 @@ class SQLSource:
         pk = pks[0].name if len(pks) == 1 and _is_integer(pks[0].type) else None
         return TableInfo(name, columns, self._timestamp_indexed(name, ts.name), pk, want)
 
-    def _first_id(self, info: TableInfo, since: datetime) -> Tuple[Optional[int], bool]:
+    def _first_id(self, info: TableInfo, since: datetime) -> Tuple[Optional[int], bool, Optional[int]]:
         """The first id of the window, found without an index on timestamp: bisect the
         primary key (ids grow with time). Returns a lower bound (the window's timestamp
-        condition still applies to the rows from there) and whether the probes kept time order."""
+        condition still applies to the rows from there), whether the probes kept time order,
+        and the table's last id (the window's key range is closed: see `_window`)."""
         pk, ts, t = self.quote(info.pk), self.quote(info.col("timestamp").name), self.quote(info.name)
         # two statements: MIN and MAX together turn off the min/max shortcut and read every row
         lo, hi = self._run(f"SELECT MIN({pk}) FROM {t}")[0][0], self._run(f"SELECT MAX({pk}) FROM {t}")[0][0]
         if lo is None:
-            return None, True
-        lo, hi = int(lo), int(hi) + 1
+            return None, True, None
+        last = int(hi)
+        lo, hi = int(lo), last + 1
         target = since - BISECT_SLACK
         probe = f"SELECT {pk}, {ts} FROM {t} WHERE {pk} >= {self.ph} ORDER BY {pk} LIMIT 1"
         seen: List[Tuple[int, datetime]] = []
@@ -152,7 +154,7 @@ class SQLSource:
                 lo = int(found[0][0]) + 1
         seen.sort()
         ordered = all(b[1] >= a[1] - BISECT_SLACK for a, b in zip(seen, seen[1:]))
-        return lo, ordered
+        return lo, ordered, last
 
     def _rows_before_are_older(self, info: TableInfo, first: int, since: datetime) -> bool:
         """The rows just before the bisected first id must lie before the window."""
@@ -175,16 +177,20 @@ class SQLSource:
             return self._key_range(info, plan) if info.pk and self._key_range_after_index else plan
         if not info.pk:
             return Plan(f"{ts} >= {self.ph}", [value], "full scan (no index on timestamp, no integer id)")
-        first, ordered = self._first_id(info, since)
+        first, ordered, last = self._first_id(info, since)
         if first is None:
             return Plan("1 = 0", [], "empty table")
         if not ordered or not self._rows_before_are_older(info, first, since):
             return self._full_scan_plan(ts, value)
         stray = bound(since - 2 * BISECT_SLACK) if bound else since - 2 * BISECT_SLACK
-        return Plan(f"{self.quote(info.pk)} >= {self.ph} AND {ts} >= {self.ph}", [int(first), value],
+        # A closed key range, as the indexed path's: an open one (`id >= first`) or a bare `id IN (...)`
+        # leaves the choice to the optimizer's statistics, and stale ones (a bulk load, then a restart;
+        # innodb_stats_auto_recalc off) say "empty": MariaDB then reads the whole table (issue 23).
+        key = f"{self.quote(info.pk)} BETWEEN {self.ph} AND {self.ph}"
+        return Plan(f"{key} AND {ts} >= {self.ph}", [int(first), last, value],
                     "primary-key range (first id by bisection: no index on timestamp)",
-                    range_where=f"{self.quote(info.pk)} >= {self.ph}", range_params=[int(first)],
-                    stray=(f"{ts} < {self.ph}", [stray]))
+                    range_where=key, range_params=[int(first), last],
+                    stray=(f"{ts} < {self.ph}", [stray]), key_range=(int(first), last))
 
     def _key_range(self, info: TableInfo, plan: "Plan") -> "Plan":
         """The window's ids from the timestamp index alone, then its rows as a range of the primary key
@@ -219,15 +225,17 @@ class SQLSource:
             return int(n or 0), (int(g or 0) if gigachat else None), plan
         stray_sql, stray_params = plan.stray
         in_window = plan.where[len(plan.range_where) + len(" AND "):]
+        own = plan.params[len(plan.range_params):]
         n, g, strays = self._run(
             f"SELECT COALESCE(SUM({in_window}), 0), COALESCE(SUM(({in_window}) AND {gig}), 0), "
             f"COALESCE(SUM({stray_sql}), 0) FROM {t} WHERE {plan.range_where}",
-            plan.params[1:] + plan.params[1:] + stray_params + plan.range_params)[0]
+            own + own + stray_params + plan.range_params)[0]
         if int(strays or 0):
             since = window.since_in(self.column_tz or window.tz)
             plan = self._full_scan_plan(self.quote(info.col("timestamp").name), bound(since) if bound else since)
             return self.count(info, plan, window, bound, gigachat)
-        return int(n or 0), (int(g or 0) if gigachat else None), plan
+        plan.rows = int(n or 0)  # the window's rows: a big one is passed in two halves, as the indexed one
+        return plan.rows, (int(g or 0) if gigachat else None), plan
 
     def _plan(self, info: TableInfo, window: Window, gigachat: bool = True) -> Tuple[int, Optional[int], "Plan"]:
         plan = self._window(info, window, self._bound)

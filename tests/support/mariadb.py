@@ -49,6 +49,7 @@ class MariaDBServer:
                  proc=None, external=False):
         self.host, self.port, self.user, self.password = host, port, user, password
         self.datadir, self.proc, self.external = datadir, proc, external
+        self.args: List[str] = []  # how our own mariadbd was started (restart)
         self._names = itertools.count(1)
         self._tag = f"{os.getpid()}_{int(time.time()) % 100000}"
 
@@ -67,28 +68,43 @@ class MariaDBServer:
         if done.returncode != 0:
             raise RuntimeError(f"mariadb-install-db failed: {done.stdout.decode(errors='replace')[-2000:]}")
         port = _free_port()
-        log = open(datadir / "server.log", "wb")
         args = [mariadbd, "--no-defaults", f"--datadir={datadir}", f"--socket={datadir}/s.sock", f"--port={port}",
                 "--bind-address=127.0.0.1", "--skip-log-bin", "--character-set-server=utf8mb4",
                 "--collation-server=utf8mb4_general_ci", "--innodb-buffer-pool-size=256M", *extra_args]
         if os.geteuid() == 0:
             args.insert(2, "--user=root")
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        server = cls(port=port, datadir=datadir)
+        server.args = args
+        server._launch(args)
+        return server
+
+    def _launch(self, args) -> None:
+        log = open(self.datadir / "server.log", "ab")
+        self.proc = proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
-        server = cls(port=port, datadir=datadir, proc=proc)
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:  # bounded by the deadline
             if proc.poll() is not None:
-                tail = (datadir / "server.log").read_text(errors="replace")[-2000:]
+                tail = (self.datadir / "server.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"mariadbd exited with {proc.returncode}: {tail}")
             try:
-                server.connect().close()
-                return server
+                self.connect().close()
+                return
             except Exception:
                 if time.monotonic() > deadline:
-                    server.stop()
-                    raise RuntimeError(f"mariadbd did not answer on 127.0.0.1:{port} within {START_TIMEOUT_S:g} s")
+                    self.stop()
+                    raise RuntimeError(f"mariadbd did not answer on 127.0.0.1:{self.port} within "
+                                       f"{START_TIMEOUT_S:g} s")
                 time.sleep(0.1)
+
+    def restart(self, extra_args: Iterable[str] = ()) -> None:
+        """Our own server stopped and started again on its data folder and port, with `extra_args` added:
+        InnoDB reads the tables' stored statistics at start, so a bulk load before a restart leaves them stale."""
+        if self.external or self.proc is None:
+            raise RuntimeError("only a server started by the tests can be restarted")
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self._launch([*self.args, *extra_args])
 
     @classmethod
     def external_server(cls, url: str) -> "MariaDBServer":
