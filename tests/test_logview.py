@@ -116,7 +116,8 @@ def test_the_env_file_is_read_and_the_environment_wins(log_db, tmp_path):
     (["--limit", "-1"], {"DATABASE_URL": "sqlite:////x"}, "--limit"),
     (["--env-file", "missing.env"], {}, "no such file"),
     (["--mock=nope"], {}, "unknown scenario"),
-    ([], {"DATABASE_URL": "postgres://u:Pg-Secret-77@h/db"}, "[LG001]"),
+    # PostgreSQL is read now (issue 19): a closed port is LG002, its password never shown
+    ([], {"DATABASE_URL": "postgres://u:Pg-Secret-77@127.0.0.1:1/db"}, "[LG002]"),
     ([], {"DATABASE_URL": "sqlite:////x", "GIGACHECK_LOG_TIMEZONE": "Mars/Phobos"}, "[LG001]"),
     ([], {"GIGACHECK_LOG_FILE": "/nonexistent/app.log"}, "[LG001]"),
 ])

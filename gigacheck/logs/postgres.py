@@ -54,7 +54,6 @@ class PostgresSource(SQLSource):
     def __init__(self, url: DbUrl, table: LogTable, statement_limit: float = STATEMENT_LIMIT_S,
                  connect_timeout: float = CONNECT_TIMEOUT_S, conn=None):
         super().__init__(url, table, statement_limit)
-        self._last_id: Optional[int] = None
         if conn is None:
             conn = self._connect(url, connect_timeout)
         self.conn = conn
@@ -169,25 +168,11 @@ class PostgresSource(SQLSource):
         return info
 
     # --- the window -----------------------------------------------------------------------------------
-    def _first_id(self, info: TableInfo, since):
-        first, ordered = super()._first_id(info, since)
-        if first is not None:
-            last = self._run(f"SELECT MAX({self.quote(info.pk)}) FROM {self.quote(info.name)}")[0][0]
-            self._last_id = int(last) if last is not None else None
-        return first, ordered
-
     def _window(self, info: TableInfo, window, bound=None) -> Plan:
-        """The base plan with closed ranges: the bisected key range up to the last id (the snapshot holds
-        no later row), the timestamp index's range up to 'infinity' (the same rows)."""
+        """The base plan (its bisected key range is closed already: see SQLSource._window) with the
+        timestamp index's range closed too, up to 'infinity' (the same rows)."""
         plan = super()._window(info, window, bound)
         ts = self.quote(info.col("timestamp").name)
-        if plan.stray is not None and plan.range_params and self._last_id is not None:
-            pk = self.quote(info.pk)
-            first, last = int(plan.range_params[0]), max(int(plan.range_params[0]), self._last_id)
-            rng = f"{pk} BETWEEN {self.ph} AND {self.ph}"
-            return Plan(f"{rng} AND {plan.where[len(plan.range_where) + len(' AND '):]}", [first, last] + plan.params[1:],
-                        plan.label, range_where=rng, range_params=[first, last], stray=plan.stray,
-                        key_range=(first, last))
         if plan.where == f"{ts} >= {self.ph}":
             plan.where = f"{ts} >= {self.ph} AND {ts} <= 'infinity'"
         return plan
