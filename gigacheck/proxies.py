@@ -2,15 +2,17 @@
 
 Both read `https_proxy`/`HTTPS_PROXY`, then `all_proxy`/`ALL_PROXY` (the lower-case name wins, as
 urllib's `getproxies()` reads them), and skip the proxy for hosts that `NO_PROXY`/`no_proxy` names
-(`*`, a host or domain suffix, optionally with `:port`, an IP address or an IP network).  gigacheck
-reads them from its settings (the environment over the env file) and hands requests the proxy
-explicitly, so that a failing proxy can be named: the variable, its host and port, the password masked.
+(`*`, a host or domain suffix, optionally with `:port`, an IP address), as httpx reads them: the site's
+SDK talks over httpx.  gigacheck reads them from its settings (the environment over the env file) and
+hands requests the proxy explicitly, so that a failing proxy can be named: the variable, its host and
+port, the password masked.
 Plain functions: no pytest here.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
 from urllib.parse import urlsplit, urlunsplit
@@ -57,37 +59,38 @@ def _first(environ: Mapping[str, str], names) -> Optional[tuple]:
     return None
 
 
-def bypassed(host: str, port: int, no_proxy: str) -> bool:
-    """Does `no_proxy` exempt host:port? As requests' `should_bypass_proxies` and httpx read it."""
-    entries = [e.strip() for e in no_proxy.replace(" ", ",").split(",") if e.strip()]
+def _entry_matches(entry: str, host: str, port: Optional[int]) -> bool:
+    """One NO_PROXY entry, as httpx reads it (curl's rules): `*`; an IP address (exact; a network suffix
+    `/8` is not honoured); `localhost`; `.example.com` (subdomains only); `example.com` (it and its
+    subdomains, not `wwwexample.com`); any of them with `:port`."""
+    if "://" in entry:
+        entry = entry.split("://", 1)[1]
+    bare = entry.split("/")[0]
+    for candidate in (bare, bare.strip("[]")):
+        try:
+            return ipaddress.ip_address(candidate) == ipaddress.ip_address(host)
+        except ValueError:
+            continue
+    name, _, entry_port = bare.rpartition(":") if ":" in bare else (bare, "", "")
+    if entry_port:
+        if not entry_port.isdigit() or int(entry_port) != port:
+            return False
+    name = name.lower()
+    if name == "localhost":
+        return host == "localhost"
+    if name.startswith("."):
+        return bool(re.fullmatch(r".+\." + re.escape(name[1:]), host))
+    return bool(re.fullmatch(r"(.+\.)?" + re.escape(name.lstrip("*")), host))
+
+
+def bypassed(host: str, port: Optional[int], no_proxy: str) -> bool:
+    """Does `no_proxy` exempt host (`port`: the URL's explicit port, None for the default)? As the SDK's httpx
+    reads it (its `get_environment_proxies`)."""
+    entries = [e.strip() for e in no_proxy.split(",")]
     if "*" in entries:
         return True
     host = (host or "").lower().strip("[]")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    for entry in entries:
-        entry = entry.lower()
-        if address is not None and "/" in entry:
-            try:
-                if address in ipaddress.ip_network(entry, strict=False):
-                    return True
-            except ValueError:
-                pass
-            continue
-        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
-        if entry_port and entry_port != str(port):
-            continue
-        name = name.strip("[]")
-        if address is not None:
-            if host == name:
-                return True
-            continue
-        suffix = name.lstrip("*")
-        if suffix and (host == suffix.lstrip(".") or host.endswith(suffix if suffix.startswith(".") else suffix)):
-            return True
-    return False
+    return any(_entry_matches(e, host, port) for e in entries if e)
 
 
 def proxy_for(url: str, environ: Mapping[str, str]) -> Optional[Proxy]:
@@ -101,9 +104,9 @@ def proxy_for(url: str, environ: Mapping[str, str]) -> Optional[Proxy]:
     name, value = found
     no_proxy = _first(environ, NO_PROXY_VARIABLES)
     try:
-        port = parts.port or 443
+        port = parts.port if parts.port != 443 else None  # httpx drops the scheme's default port
     except ValueError:
-        port = 443
+        port = None
     if no_proxy and bypassed(parts.hostname or "", port, no_proxy[1]):
         return None
     return Proxy(name, value if "://" in value else "http://" + value)
