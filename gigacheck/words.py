@@ -237,6 +237,8 @@ WORDS = {
     "trust.certifi": {"en": "certifi's bundle ({path}), httpx's default", "ru": "набор certifi ({path}), по умолчанию в httpx"},
     "trust.ignored": {"en": "; set, but not read by the SDK's httpx: {names}",
                       "ru": "; задано, но httpx в SDK это не читает: {names}"},
+    "trust.not_read": {"en": "{name} is set, but the SDK's httpx does not read it",
+                       "ru": "{name} задан, но httpx в SDK его не читает"},
     "header.trust": {"en": "TLS trust store, as the SDK's httpx reads it: {store}",
                      "ru": "доверенные сертификаты, как их читает httpx в SDK: {store}"},
     "http.too_large": {"en": "the answer from {url} is larger than {kib} KiB; read no further",

@@ -77,6 +77,6 @@ def situate(code: str, detail: str, exc: BaseException, url: str, proxy: Optiona
         if store.ignored:  # requests' bundle is set, and the SDK's httpx ignores it
             name, value = store.ignored[0]
             fields.update(ignored=name, ignored_path=value)
-            return Cause(code, f"{detail}; {said}", "requests_only", fields)
+            return Cause(code, f"{detail}; {said}; " + say("trust.not_read", name=name), "requests_only", fields)
         return Cause(code, f"{detail}; {said}", "default", fields)
     return Cause(code, detail)
