@@ -46,6 +46,7 @@ EXPLAINS: Dict[str, Tuple[str, ...]] = {
     "GC034": _NO_ANSWER,
     # generation (--spend)
     "GC040": _NO_ANSWER,
+    "GC047": _NO_ANSWER,               # the request refused as invalid: no answer either
     "GC041": ("LG011",) + _NO_ANSWER,  # an empty answer gives an empty path
     "GC042": ("LG016", "LG011") + _NO_ANSWER,
     "GC043": ("LG011",) + _NO_ANSWER,

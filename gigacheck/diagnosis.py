@@ -96,6 +96,120 @@ _KEY_HELP = ("Copy the authorization key from the GigaChat Studio project "
 _KEY_HELP_RU = ("Скопируйте ключ авторизации из проекта в личном кабинете GigaChat Studio "
                 "(Настройки API -> «Ключ авторизации»): 100 символов, в конце «==».")
 
+# The way to GigaChat (gigachat/netcause.py): a proxy on the way, a connection closed mid-handshake.
+_WAY_VARIANTS = {
+    "proxy": Variant(
+        "The site's client goes through the proxy {variable} ({proxy_url}), and that proxy cannot be used: it is "
+        "down, {variable} names the wrong host or port, or the proxy is not meant for this machine.",
+        "Check that a proxy listens at {proxy} (the command below); fix {variable}, or, if {host} is reached "
+        "directly from here, add it to NO_PROXY (requests and httpx honour it).",
+        ("curl -sv -x {proxy_url} {origin}/ -o /dev/null",),
+        ru=("Клиент сайта ходит через прокси {variable} ({proxy_url}), а этим прокси не воспользоваться: он не "
+            "работает, в {variable} не тот хост или порт, или прокси не для этой машины.",
+            "Проверьте, что по адресу {proxy} слушает прокси (команда ниже); исправьте {variable} или, если {host} "
+            "доступен отсюда напрямую, добавьте его в NO_PROXY (его учитывают requests и httpx).")),
+    "proxy_auth": Variant(
+        "The proxy {variable} ({proxy}) asks for proxy credentials (407 Proxy Authentication Required): "
+        "{variable} carries none, or wrong ones.",
+        "Put the proxy's user and password in {variable} (http://user:password@{proxy}, URL-encoded), as the "
+        "network's admins give them; or add {host} to NO_PROXY if it is reached directly.",
+        ("curl -sv -x {proxy_url} --proxy-user USER {origin}/ -o /dev/null",),
+        ru=("Прокси {variable} ({proxy}) требует логин и пароль прокси (407 Proxy Authentication Required): в "
+            "{variable} их нет или они неверные.",
+            "Пропишите в {variable} логин и пароль прокси (http://user:password@{proxy}, в URL-кодировке), которые "
+            "выдают администраторы сети; или добавьте {host} в NO_PROXY, если он доступен напрямую.")),
+    "tls_closed": Variant(
+        "The TCP connection to {host}:{port} opened, then the other side closed it during the TLS handshake, "
+        "before showing any certificate: a proxy or firewall that cuts TLS to this host, or a port that does not "
+        "speak TLS. A missing CA does not do this.",
+        "Check the port in {url} (GigaChat: 9443 for OAuth, 443 for the API), the outbound firewall and any "
+        "TLS-inspecting proxy on the way to {host}; downloading a CA does not help here.",
+        ("openssl s_client -connect {host}:{port} -servername {host} -brief",),
+        ru=("TCP-соединение с {host}:{port} открылось, но другая сторона закрыла его во время TLS-рукопожатия, "
+            "не показав сертификата: прокси или файрвол обрывает TLS к этому хосту, или на этом порту не TLS. "
+            "Отсутствующий корневой сертификат так не проявляется.",
+            "Проверьте порт в {url} (у GigaChat 9443 для OAuth и 443 для API), исходящий файрвол и прокси с "
+            "инспекцией TLS на пути к {host}; скачивание корневого сертификата здесь не поможет.")),
+}
+
+# The trust store of the site's client (truststore.py): which one failed, and the issuer it lacks.
+_STORE_VARIANTS = {
+    "bundle_lacks": Variant(
+        "{variable} ({path}) is the trust store of the site's client, and it does not hold the CA that issued "
+        "the server's certificate ({issuer}).",
+        "Add the issuing CA ({issuer}) to {path}, or point {variable} at a bundle that holds it; for GigaChat's "
+        "hosts that is the Russian Trusted Root CA (and its Sub CA).",
+        ("openssl s_client -connect {host}:{port} -servername {host} -showcerts </dev/null",
+         "curl -fsSLo russian_trusted_root_ca.pem " + RUSSIAN_ROOT_CA_URL),
+        ru=("{variable} ({path}) — хранилище доверенных сертификатов клиента сайта, и в нём нет центра "
+            "сертификации, выдавшего сертификат сервера ({issuer}).",
+            "Добавьте сертификат издателя ({issuer}) в {path} или укажите в {variable} набор, где он есть; для "
+            "хостов GigaChat это корневой сертификат НУЦ Минцифры (Russian Trusted Root CA) и его Sub CA.")),
+    "requests_only": Variant(
+        "{ignored} ({ignored_path}) is set, but only requests reads it: the SDK's httpx verifies with certifi's "
+        "bundle ({path}), which lacks the server's issuer ({issuer}). gigacheck verifies as the SDK does.",
+        "Set GIGACHAT_CA_BUNDLE_FILE={ignored_path} (or SSL_CERT_FILE, which httpx reads), so that the site's SDK "
+        "uses that bundle too.",
+        ("echo 'GIGACHAT_CA_BUNDLE_FILE={ignored_path}' >> .env",),
+        ru=("{ignored} ({ignored_path}) задан, но его читает только requests: httpx в SDK проверяет сертификаты по "
+            "набору certifi ({path}), где нет издателя сертификата сервера ({issuer}). gigacheck проверяет так же, "
+            "как SDK.",
+            "Пропишите GIGACHAT_CA_BUNDLE_FILE={ignored_path} (или SSL_CERT_FILE, его httpx читает), чтобы этот "
+            "набор использовал и SDK сайта.")),
+    "default": Variant(
+        "The site's client verifies with certifi's bundle ({path}), which lacks the server's issuer ({issuer}): "
+        "GigaChat's hosts use a chain from the Russian Trusted Root CA, which certifi does not include.",
+        "Download the Russian Trusted Root CA and set GIGACHAT_CA_BUNDLE_FILE to that PEM file.",
+        ("curl -fsSLo russian_trusted_root_ca.pem " + RUSSIAN_ROOT_CA_URL,),
+        ru=("Клиент сайта проверяет сертификаты по набору certifi ({path}), где нет издателя сертификата сервера "
+            "({issuer}): хосты GigaChat используют цепочку от корневого сертификата НУЦ Минцифры, которого нет в "
+            "certifi.",
+            "Скачайте корневой сертификат НУЦ Минцифры и укажите путь к этому PEM-файлу в "
+            "GIGACHAT_CA_BUNDLE_FILE.")),
+}
+
+_OAUTH_429 = Variant(
+    "OAuth refuses new tokens: too many token requests (a token asked for at each process start or each call).",
+    "Cache the access token and reuse it until shortly before its expires_at: it lives 30 minutes (the SDK keeps "
+    "one per client, so create the GigaChat client once, not per request); wait for Retry-After before retrying.",
+    ru=("OAuth не выдаёт новые токены: слишком много запросов токена (его запрашивают при каждом запуске процесса "
+        "или на каждый вызов).",
+        "Кэшируйте токен доступа и используйте его повторно почти до expires_at: он живёт 30 минут (SDK хранит один "
+        "токен на клиент, поэтому создавайте клиент GigaChat один раз, а не на каждый запрос); перед повтором "
+        "дождитесь Retry-After."))
+
+_CLOCK = Variant(
+    "OAuth's expires_at ({expires}) is before this machine's clock ({now}): the token counts as expired at once. "
+    "Tokens live 30 minutes, so this machine's clock is most likely ahead (or the answer is stale).",
+    "Check the local clock against NTP: local time {now}, the token's expires_at {expires}.",
+    ("timedatectl status", "date -u"),
+    ru=("expires_at из ответа OAuth ({expires}) раньше часов этой машины ({now}): токен сразу считается истёкшим. "
+        "Токен живёт 30 минут, так что скорее всего спешат часы этой машины (или ответ устаревший).",
+        "Сверьте часы машины с NTP: местное время {now}, expires_at токена {expires}."))
+
+# A request GigaChat refuses as invalid (GC047): the remedy that fits what it says.
+_REQUEST_VARIANTS = {
+    "too_large": Variant(
+        "GigaChat answered 413 Payload too large: the request (the chat's messages, attachments, functions) is "
+        "larger than the API takes.",
+        "Shorten the request: measure the chat with POST /tokens/count, drop or summarise old messages, send "
+        "fewer functions or attachments. Moving the model down the priority list does not help.",
+        ru=("GigaChat ответил 413 Payload too large: запрос (сообщения диалога, вложения, функции) больше, чем "
+            "принимает API.",
+            "Сократите запрос: измерьте диалог через POST /tokens/count, уберите или перескажите старые сообщения, "
+            "передавайте меньше функций или вложений. Перестановка модели в списке приоритетов не поможет.")),
+    "functions": Variant(
+        "GigaChat refused the functions of the request: the model does not support functions, or a function's "
+        "schema or the message order around a function call is invalid.",
+        "Send functions only to a model that supports them (see GET /models), keep each function's JSON schema "
+        "valid, and put a function's result (role function) right after the assistant's function_call.",
+        ru=("GigaChat не принял функции запроса: модель не поддерживает функции, или схема функции либо порядок "
+            "сообщений вокруг вызова функции неверны.",
+            "Передавайте функции только модели, которая их поддерживает (см. GET /models), держите JSON-схему "
+            "каждой функции корректной и ставьте результат функции (role function) сразу после function_call "
+            "ассистента.")),
+}
+
 CATALOG = {c.code: c for c in [
     _c("GC001", "key missing or empty",
        "Neither GIGACHAT_CREDENTIALS nor GIGACHAT_TOKEN is set (in the environment or the env file).",
@@ -195,21 +309,21 @@ CATALOG = {c.code: c for c in [
            'CERTIFICATE-----).'),
        variants={
            "missing": Variant(
-               "GIGACHAT_CA_BUNDLE_FILE names {path}, and there is no file there (a relative path in an env file "
+               "{variable} names {path}, and there is no file there (a relative path in an env file "
                "is read from that file's folder).",
-               "Download the Russian Trusted Root CA to {path}, or point GIGACHAT_CA_BUNDLE_FILE at the PEM file "
+               "Download the Russian Trusted Root CA to {path}, or point {variable} at the PEM file "
                "where it is.",
                ("curl -fsSLo {path} " + RUSSIAN_ROOT_CA_URL, "openssl x509 -in {path} -noout -subject"),
-               ru=("GIGACHAT_CA_BUNDLE_FILE указывает на {path}, но такого файла нет (относительный путь в env-файле "
+               ru=("{variable} указывает на {path}, но такого файла нет (относительный путь в env-файле "
                    "отсчитывается от папки этого файла).",
                    "Скачайте корневой сертификат НУЦ Минцифры (Russian Trusted Root CA) в {path} или укажите в "
-                   "GIGACHAT_CA_BUNDLE_FILE путь к PEM-файлу, где он лежит.")),
+                   "{variable} путь к PEM-файлу, где он лежит.")),
            "unusable": Variant(
-               "GIGACHAT_CA_BUNDLE_FILE names {path}, which cannot be read or holds no PEM certificate.",
+               "{variable} names {path}, which cannot be read or holds no PEM certificate.",
                "Replace {path} with the PEM file of the Russian Trusted Root CA (-----BEGIN CERTIFICATE----- "
                "blocks), readable by this user.",
                ("curl -fsSLo {path} " + RUSSIAN_ROOT_CA_URL, "openssl x509 -in {path} -noout -subject"),
-               ru=("GIGACHAT_CA_BUNDLE_FILE указывает на {path}, но файл не читается или в нём нет PEM-сертификата.",
+               ru=("{variable} указывает на {path}, но файл не читается или в нём нет PEM-сертификата.",
                    "Замените {path} PEM-файлом корневого сертификата НУЦ Минцифры (блоки -----BEGIN CERTIFICATE-----), "
                    "доступным этому пользователю на чтение.")),
        }),
@@ -268,7 +382,8 @@ CATALOG = {c.code: c for c in [
            'В DNS нет адреса хоста, или соединение отклонено либо заблокировано (файрвол, прокси, авария).',
            'Проверьте адрес, DNS и исходящие правила файрвола для портов 443/9443 с этой машины.'),
        variants={"auth": _host_variant("GIGACHAT_AUTH_URL", "the OAuth host", "OAuth-хоста"),
-                 "api": _host_variant("GIGACHAT_BASE_URL", "the API host", "API-хоста")}),
+                 "api": _host_variant("GIGACHAT_BASE_URL", "the API host", "API-хоста"),
+                 **_WAY_VARIANTS}),
     _c("GC021", "timeout",
        "The host did not answer within GIGACHAT_TIMEOUT seconds (network filtering, overload, or a stalled proxy).",
        "Retry; if it persists check the network path, or raise GIGACHAT_TIMEOUT.", area="network",
@@ -280,7 +395,7 @@ CATALOG = {c.code: c for c in [
        "(or the certificate is for another host name).",
        "Download the Russian Trusted Root CA and set GIGACHAT_CA_BUNDLE_FILE to that PEM file.",
        "curl -fsSLo russian_trusted_root_ca.pem https://gu-st.ru/content/lending/russian_trusted_root_ca_pem.crt",
-       area="network",
+       area="network", variants=_STORE_VARIANTS,
        ru=('не пройдена проверка TLS-сертификата',
            'Сертификаты хостов GigaChat выпущены от корневого сертификата НУЦ Минцифры (Russian Trusted Root CA), '
            'которого нет в certifi (или сертификат выдан на другое имя хоста).',
@@ -314,6 +429,7 @@ CATALOG = {c.code: c for c in [
     _c("GC027", "429 too many requests",
        "Too many requests (individuals get one concurrent stream); the provider asks to wait.",
        "Wait for the cooldown (Retry-After when given) and retry; lower the site's concurrency.", area="api",
+       variants={"oauth": _OAUTH_429},
        ru=('429: слишком много запросов',
            'Запросов слишком много (физлицам доступен один поток одновременно); провайдер просит подождать.',
            'Дождитесь конца паузы (Retry-After, если он указан) и повторите; уменьшите число одновременных '
@@ -322,6 +438,7 @@ CATALOG = {c.code: c for c in [
        "The answer is not the JSON expected: an HTML page, no access_token, expires_at in the past or not in "
        "milliseconds, a redirect, or a body too large.",
        "Check that the URL points at GigaChat itself and not a proxy or portal page.", area="oauth",
+       variants={"clock": _CLOCK},
        ru=('ответ не в том формате',
            'Пришёл не тот JSON, который ожидался: HTML-страница, нет access_token, expires_at в прошлом или не в '
            'миллисекундах, перенаправление или слишком большой ответ.',
@@ -433,6 +550,22 @@ CATALOG = {c.code: c for c in [
        ru=('запрос к чату не проходит для модели',
            'Модель есть в списке, но короткий запрос к чату (chat completion) не прошёл.',
            'Посмотрите ответ ниже; опустите модель в списке приоритетов, пока она снова не начнёт отвечать.')),
+    _c("GC047", "GigaChat refused the request itself as invalid",
+       "GigaChat answered 400, 413 or 422: it refuses the request, not the model (a body that is not valid JSON, a "
+       "payload too large, functions sent to a model that does not support them, messages out of order, a bad "
+       "parameter or schema).",
+       "Fix the request: valid JSON; functions only for a model that supports them; the message order (system "
+       "first, then user and assistant turns, a function result right after its call); measure a long chat with "
+       "POST /tokens/count and shorten it. Moving the model down the priority list does not help.",
+       area="generation", variants=_REQUEST_VARIANTS,
+       ru=("GigaChat отклонил сам запрос как неверный",
+           "GigaChat ответил 400, 413 или 422: он отвергает запрос, а не модель (тело не в формате JSON, слишком "
+           "большой запрос, функции для модели, которая их не поддерживает, сообщения не в том порядке, неверный "
+           "параметр или схема).",
+           "Исправьте запрос: корректный JSON; функции только для модели, которая их поддерживает; порядок "
+           "сообщений (сначала system, затем реплики user и assistant, результат функции сразу после её вызова); "
+           "измерьте длинный диалог через POST /tokens/count и сократите его. Перестановка модели в списке "
+           "приоритетов не поможет.")),
     _c("GC041", "chat answer empty or `finish_reason` `blacklist`",
        "The model answered with no text, or the answer was blocked by the content filter.",
        "Retry with another prompt; if every prompt is empty, report it to GigaChat support.", area="generation",

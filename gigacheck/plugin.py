@@ -198,6 +198,9 @@ def pytest_report_header(config):
         lines.append("gigacheck: " + say("header.env_file", run.lang, path=s.env_file))
     if not s.verify_ssl:
         lines.append("gigacheck: " + say("header.tls_off", run.lang))
+    elif not run.mock_scenario:  # which CAs the site's SDK trusts (truststore.py): gigacheck verifies with the same
+        from .truststore import httpx_store
+        lines.append("gigacheck: " + say("header.trust", run.lang, store=httpx_store(s).describe(run.lang)))
     lines.extend(f"gigacheck: {p}" for p in s.problems)
     lines.append(spend_header(run))
     return [run.scrub(line) for line in lines]
@@ -229,6 +232,9 @@ def _fill_metadata(metadata, run) -> None:
     metadata["GIGACHAT_AUTH_URL (used)"] = run.scrub(run.settings.auth_url)
     metadata["GIGACHAT_BASE_URL (used)"] = run.scrub(run.settings.base_url)
     metadata["TLS verification"] = tls_state(run.settings)
+    if run.settings.verify_ssl and not run.mock_scenario:
+        from .truststore import httpx_store
+        metadata["TLS trust store"] = run.scrub(httpx_store(run.settings).describe(run.lang))
     metadata.update(run.settings.masked())
 
 

@@ -162,6 +162,8 @@ def keys_agree(settings: Settings) -> Optional[Finding]:
 
 def scope_problem(settings: Settings) -> Optional[Finding]:
     if settings.scope not in SCOPES:
+        if not settings.scope:  # set but empty: the SDK sends `scope=`, which OAuth refuses (code 5)
+            return _f("GC008", say("scope.empty"), subject="scope")
         return _f("GC008", say("scope.is", scope=repr(settings.scope)), subject="scope")
     return None
 
@@ -198,7 +200,8 @@ def auth_url_problem(settings: Settings) -> Optional[Finding]:
         elif not parts.path.rstrip("/").endswith("/oauth"):
             problem = say("url.not_oauth", path=repr(parts.path or "/"))
     if problem:
-        return _f("GC009", say("setting.problem", variable="GIGACHAT_AUTH_URL", value=_safe_url(url), problem=problem),
+        return _f("GC009", say("setting.problem", variable="GIGACHAT_AUTH_URL", value=_safe_url(url) or "''",
+                                 problem=problem),
                   subject="auth_url")
     return None
 
@@ -217,15 +220,26 @@ def base_url_problem(settings: Settings) -> Optional[Finding]:
         elif not path.endswith("/v1"):
             problem = say("url.not_v1", path=repr(path or "/"))
     if problem:
-        return _f("GC010", say("setting.problem", variable="GIGACHAT_BASE_URL", value=_safe_url(url), problem=problem),
+        return _f("GC010", say("setting.problem", variable="GIGACHAT_BASE_URL", value=_safe_url(url) or "''",
+                                 problem=problem),
                   subject="base_url")
     return None
 
 
 def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
-    path = settings.ca_bundle
-    if not path:
+    """GC012: the CA bundle the site's SDK verifies with (GIGACHAT_CA_BUNDLE_FILE, else httpx's SSL_CERT_FILE or
+    SSL_CERT_DIR) cannot be used: httpx raises building the client, and the site's calls all fail."""
+    from .truststore import httpx_store
+    store = httpx_store(settings)
+    variable, path = store.variable, store.path
+    if not variable:
         return None
+    if variable == "SSL_CERT_DIR":
+        if Path(path).expanduser().is_dir():
+            return None
+        p = Path(path).expanduser().absolute()
+        return Finding("GC012", say("setting.problem", variable=variable, value=str(p), problem=say("ca.no_dir")),
+                       subject="ca_bundle", situation="missing", fields={"path": str(p), "variable": variable})
     p = Path(path).expanduser().absolute()  # the path tried, as the finding shows it
     try:  # bounded by size and type: a FIFO or /dev/zero is refused, not waited on
         data = read_bounded(p, MAX_CA_BUNDLE)
@@ -244,9 +258,9 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
                 problem = say("ca.bad_pem", kind=exc.__class__.__name__)
     if problem:
         shown = str(p) if str(p) == str(path) else f"{path} ({p})"
-        detail = say("setting.problem", variable="GIGACHAT_CA_BUNDLE_FILE", value=shown, problem=problem)
+        detail = say("setting.problem", variable=variable, value=shown, problem=problem)
         return Finding("GC012", detail, subject="ca_bundle", situation="missing" if missing else "unusable",
-                       fields={"path": str(p)})
+                       fields={"path": str(p), "variable": variable})
     return None
 
 

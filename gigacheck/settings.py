@@ -40,6 +40,10 @@ VARIABLES = (
 ) + tuple(v for v in sdkenv.VARIABLES if v not in (
     "GIGACHAT_CREDENTIALS", "GIGACHAT_ACCESS_TOKEN", "GIGACHAT_SCOPE", "GIGACHAT_AUTH_URL", "GIGACHAT_BASE_URL",
     "GIGACHAT_MODEL", "GIGACHAT_VERIFY_SSL_CERTS", "GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_TIMEOUT"))  # the SDK's others
+# what the site's client reads besides: its trust store (truststore.py) and its proxy (proxies.py)
+VARIABLES += ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+              "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
+PROXY_URL_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
 SECRET_VARIABLES = ("GIGACHAT_CREDENTIALS", "GIGACHAT_TOKEN", "GIGACHAT_ACCESS_TOKEN", "PROXY_API_KEY",
                     "GIGACHAT_PASSWORD", "GIGACHAT_KEY_FILE_PASSWORD")
 
@@ -203,22 +207,28 @@ class Settings:
         value = self.get("GIGACHAT_ACCESS_TOKEN")
         return Secret(value.strip()) if value else None
 
+    def as_sdk(self, name: str, default: str) -> str:
+        """A value as the SDK's pydantic-settings reads it: set to an empty value is set (SPEC),
+        never the default (`GIGACHAT_SCOPE=` sends an empty scope)."""
+        value = self.raw.get(name)
+        return default if value is None else value
+
     @property
     def scope(self) -> str:
-        return (self.get("GIGACHAT_SCOPE") or DEFAULT_SCOPE).strip()
+        return self.as_sdk("GIGACHAT_SCOPE", DEFAULT_SCOPE).strip()
 
     @property
     def auth_url(self) -> str:
-        return (self.get("GIGACHAT_AUTH_URL") or DEFAULT_AUTH_URL).strip()
+        return self.as_sdk("GIGACHAT_AUTH_URL", DEFAULT_AUTH_URL).strip()
 
     @property
     def base_url(self) -> str:
-        return (self.get("GIGACHAT_BASE_URL") or self.sdk.base_url).strip().rstrip("/")
+        return self.as_sdk("GIGACHAT_BASE_URL", self.sdk.base_url).strip().rstrip("/")
 
     def base_url_why(self, lang: str = "en") -> str:
         """Where the API host comes from, for the header: the variable, or the site's SDK's default."""
         from .words import say
-        if self.get("GIGACHAT_BASE_URL"):
+        if "GIGACHAT_BASE_URL" in self.raw:
             return say("sdk.set", lang, source=self.source.get("GIGACHAT_BASE_URL", "?"))
         if self.sdk.version:
             return say("sdk.installed", lang, version=self.sdk.version)
@@ -340,9 +350,10 @@ class Settings:
     # --- secrets ---------------------------------------------------------------
     def secret_values(self) -> List[str]:
         values = [self.raw.get(n) for n in SECRET_VARIABLES]
-        password = url_password(self.get("DATABASE_URL"))  # learned even from a malformed URL
-        if password:
-            values.extend((password, unquote(password)))
+        for name in ("DATABASE_URL",) + PROXY_URL_VARIABLES:  # a proxy URL's password is one too
+            password = url_password(self.get(name))  # learned even from a malformed URL
+            if password:
+                values.extend((password, unquote(password)))
         values.extend(self.extra_secrets)
         return [v for v in values if v]
 

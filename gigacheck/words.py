@@ -216,6 +216,31 @@ WORDS = {
     "net.after_status": {"en": " (after the status line {status})", "ru": " (после строки статуса {status})"},
     "net.body_late": {"en": "the answer's body did not arrive within {seconds} s",
                       "ru": "тело ответа не пришло за {seconds} с"},
+    # the way to GigaChat as the site's client takes it: its proxy and its trust store (netcause.py, truststore.py)
+    "net.proxy_failed": {"en": "the proxy {variable} ({proxy}) cannot be used: {why}",
+                         "ru": "прокси {variable} ({proxy}) недоступен: {why}"},
+    "net.proxy_407": {"en": "the proxy {variable} ({proxy}) answered 407 Proxy Authentication Required: it wants "
+                            "proxy credentials",
+                      "ru": "прокси {variable} ({proxy}) ответил 407 Proxy Authentication Required: он требует "
+                            "логин и пароль прокси"},
+    "net.proxy_status": {"en": "the proxy {variable} ({proxy}) refused the tunnel: {status}",
+                         "ru": "прокси {variable} ({proxy}) не открыл туннель: {status}"},
+    "net.via_proxy": {"en": " (through the proxy {variable}, {proxy})", "ru": " (через прокси {variable}, {proxy})"},
+    "net.tls_closed": {"en": "the connection was closed during the TLS handshake",
+                       "ru": "соединение закрыто во время TLS-рукопожатия"},
+    "trust.lacks": {"en": "the server presented a certificate issued by {issuer}, which {store} does not hold",
+                    "ru": "сервер предъявил сертификат, выданный {issuer}, а в {store} такого нет"},
+    "trust.issuer_unknown": {"en": "an issuer that could not be read", "ru": "неизвестным издателем"},
+    "ca.no_dir": {"en": "is not a folder", "ru": "не папка"},
+    "trust.off": {"en": "none: TLS verification is off", "ru": "нет: проверка TLS отключена"},
+    "trust.from": {"en": "{variable} ({path})", "ru": "{variable} ({path})"},
+    "trust.certifi": {"en": "certifi's bundle ({path}), httpx's default", "ru": "набор certifi ({path}), по умолчанию в httpx"},
+    "trust.ignored": {"en": "; set, but not read by the SDK's httpx: {names}",
+                      "ru": "; задано, но httpx в SDK это не читает: {names}"},
+    "trust.not_read": {"en": "{name} is set, but the SDK's httpx does not read it",
+                       "ru": "{name} задан, но httpx в SDK его не читает"},
+    "header.trust": {"en": "TLS trust store, as the SDK's httpx reads it: {store}",
+                     "ru": "доверенные сертификаты, как их читает httpx в SDK: {store}"},
     "http.too_large": {"en": "the answer from {url} is larger than {kib} KiB; read no further",
                        "ru": "ответ от {url} больше {kib} КиБ; дальше его не читали"},
     "http.not_json": {"en": "{request} answered {what}, not JSON (Content-Type: {ctype})",
@@ -234,6 +259,8 @@ WORDS = {
                       "ru": "в expires_at {value} {digits}: это секунды, а не миллисекунды"},
     "n.digits": {"en": "{n} digit|{n} digits", "ru": "{n} цифра|{n} цифры|{n} цифр"},
     "oauth.past": {"en": "expires_at is {seconds} s in the past", "ru": "expires_at на {seconds} с в прошлом"},
+    "oauth.clock": {"en": " (expires_at {expires}, this machine's clock {now}: check the clock, NTP)",
+                    "ru": " (expires_at {expires}, часы этой машины {now}: проверьте часы, NTP)"},
     # what the settings rules found (rules.py)
     "key.not_set": {"en": "{variable} is not set", "ru": "{variable} не задан"},
     "key.empty": {"en": "{variable} is set but empty", "ru": "{variable} задан, но пуст"},
@@ -274,6 +301,10 @@ WORDS = {
                      "ru": "GIGACHAT_TOKEN = {token}, GIGACHAT_CREDENTIALS = {creds}; проверки берут "
                            "GIGACHAT_CREDENTIALS"},
     "scope.is": {"en": "GIGACHAT_SCOPE is {scope}", "ru": "GIGACHAT_SCOPE = {scope}"},
+    "scope.empty": {"en": "GIGACHAT_SCOPE is set but empty: the SDK sends an empty scope, which OAuth refuses "
+                          "(code 5, scope is empty)",
+                    "ru": "GIGACHAT_SCOPE задан, но пуст: SDK отправит пустой scope, а OAuth его отклонит "
+                          "(code 5, scope is empty)"},
     "setting.problem": {"en": "{variable} {value} {problem}", "ru": "{variable} {value}: {problem}"},
     "url.blank": {"en": "has spaces or is empty", "ru": "содержит пробелы или пуст"},
     "url.unparsable": {"en": "cannot be parsed ({error})", "ru": "не разбирается ({error})"},

@@ -139,11 +139,13 @@ def test_a_chat_answer_that_is_not_usable(answer, code):
 
 
 @responses.activate
-def test_a_chat_4xx_is_gc040_naming_the_model():
+def test_a_chat_422_is_gc047_naming_the_model():
+    """A request GigaChat refuses as invalid: its remedy is about the request, not the model order (GC040's)."""
     responses.post(CHAT, status=422, json={"status": 422, "message": "Invalid params: max_tokens"})
     with pytest.raises(Finding) as info:
         generation.short_chat(token_client(), "GigaChat-Max")
-    assert info.value.code == "GC040" and info.value.detail.startswith("GigaChat-Max: ")
+    assert info.value.code == "GC047" and info.value.detail.startswith("GigaChat-Max: ")
+    assert "POST /tokens/count" in info.value.remedy and "priority list does not help" in info.value.remedy
 
 
 # --- the image flow ------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ SDK_CODES = ["GC015", "GC016", "GC035", "GC036", "GC037"]
 REDACT_CODES = ["GC017", "GC046"]
 # the logs branch: log ids that do not follow time, a query past its time limit
 LOGS_CODES = ["LG006", "LG007"]
+# issue 20: a request GigaChat refuses as invalid (its remedy is about the request, not the model order)
+LIVE_CODES = ["GC047"]
 
 
 def between(name):
@@ -42,7 +44,7 @@ def test_russian_section_says_what_the_suite_is_and_has_the_quickstart():
 
 
 def test_catalog_has_exactly_the_spec_codes():
-    assert sorted(CATALOG) == sorted(SPEC_CODES + REDACT_CODES + LOGS_CODES + SDK_CODES)
+    assert sorted(CATALOG) == sorted(SPEC_CODES + REDACT_CODES + LOGS_CODES + SDK_CODES + LIVE_CODES)
     for entry in CATALOG.values():
         assert entry.finding and entry.cause and entry.remedy
         assert entry.severity in ("fail", "warn")

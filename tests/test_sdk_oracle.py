@@ -61,6 +61,8 @@ def sdk_code(exc, settings) -> str:
         return "GC031"
     if exc.status_code == 404:
         return "GC032" if "No such model" in body and not str(exc.url).endswith("/models") else "GC030"
+    if exc.status_code in (400, 413, 422) and "/chat/completions" in str(exc.url):
+        return "GC047"  # the request refused as invalid
     return {402: "GC033", 403: "GC034", 429: "GC027"}.get(exc.status_code,
                                                          "GC029" if exc.status_code >= 500 else "GC040")
 

@@ -58,7 +58,7 @@ def test_gc012_shows_the_absolute_path_and_the_download_command(tmp_path, monkey
     assert f"$ curl -fsSLo {where} {RUSSIAN_ROOT_CA_URL}" in text
     assert f"Download the Russian Trusted Root CA to {where}" in text
     ru = dict(CATALOG["GC012"].variants)["missing"].ru
-    assert "НУЦ Минцифры" in ru[1].format(path=where)
+    assert "НУЦ Минцифры" in ru[1].format(path=where, variable="GIGACHAT_CA_BUNDLE_FILE")
     where.write_text("not a certificate\n")
     f = rules.ca_bundle_problem(load({"GIGACHAT_CA_BUNDLE_FILE": "russian_trusted_root_ca.pem"}))
     assert f.situation == "unusable" and f"Replace {where} with the PEM file" in f.render()

@@ -19,11 +19,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .. import rules
+from .. import proxies, rules, truststore
 from ..diagnosis import Finding
 from ..redact import Redactor, Secret, mask, peer_text
 from ..settings import Settings
 from ..words import count, say
+from . import netcause
 
 MAX_BODY = 1 << 20        # JSON answers: 1 MiB is far above any real one
 MAX_FILE = 20 << 20       # generated images
@@ -138,6 +139,10 @@ def describe_transport_error(exc: BaseException) -> (str, str):
     low = text.lower()
     if "certificate required" in low or "certificate_required" in low:  # the TLS alert of an mTLS host
         return "GC037", "the TLS handshake ended with the alert 'certificate required'"
+    if isinstance(exc, requests.exceptions.ProxyError):  # before "refused": the proxy refused, not the host
+        return "GC020", say("net.proxy")
+    if netcause.is_tls_closed(text):  # the peer hung up mid-handshake: a proxy, a firewall, a wrong port; no CA
+        return "GC020", say("net.tls_closed")
     if isinstance(exc, requests.exceptions.SSLError) or "certificate_verify_failed" in low or "ssl" in low and \
             "handshake" in low:
         m = re.search(r"certificate verify failed: ([^'\")(]+)", text)
@@ -213,9 +218,12 @@ class _KeyPasswordAdapter(requests.adapters.HTTPAdapter):
 
 
 class GigaChatClient:
-    def __init__(self, settings: Settings, redactor: Redactor):
+    def __init__(self, settings: Settings, redactor: Redactor, store: str = "httpx"):
+        """`store`: whose trust store verifies TLS: "httpx" (the SDK's, for GigaChat) or "requests"
+        (the fallback provider's client)."""
         self.settings = settings
         self.redactor = redactor
+        self.store = truststore.httpx_store(settings) if store == "httpx" else truststore.requests_store(settings)
         self.exchanges: List[Exchange] = []
         self._token: Optional[Secret] = None
         self._token_failure: Optional[Finding] = None
@@ -229,6 +237,9 @@ class GigaChatClient:
         if self._session is None:
             s = requests.Session()
             s.headers["User-Agent"] = USER_AGENT
+            # the environment is read by gigacheck's settings, as the site's client reads it: the trust store
+            # (REQUESTS_CA_BUNDLE is not the SDK's), the proxy (named when it fails), never ~/.netrc
+            s.trust_env = False
             # redirects are never followed (allow_redirects=False on every call): a redirect is
             # reported, and no key or token goes to the host it names.  max_redirects must stay
             # above 0, or requests raises TooManyRedirects instead of returning the 3xx.
@@ -244,9 +255,7 @@ class GigaChatClient:
 
     @property
     def verify(self):
-        if not self.settings.verify_ssl:
-            return False
-        return self.settings.ca_bundle or True
+        return self.store.verify
 
     def close(self):
         if self._session is not None:
@@ -267,9 +276,11 @@ class GigaChatClient:
         ex = Exchange(method, shown_url, kind="oauth" if subject == "oauth" else "")
         started = time.monotonic()
         deadline = started + 2 * t  # connect + the whole body: a trickling peer cannot hold us longer
+        proxy = proxies.proxy_for(url, self.settings.raw)
         try:
             resp = self.session.request(method, url, headers=headers, data=data, json=json_body, timeout=(t, t),
-                                        verify=self.verify, stream=True, allow_redirects=False)
+                                        verify=self.verify, stream=True, allow_redirects=False,
+                                        proxies={"https": proxy.url} if proxy else {})
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                 requests.exceptions.InvalidSchema, ValueError, UnicodeError) as exc:
             ex.error = say("net.bad_url", kind=exc.__class__.__name__)
@@ -281,12 +292,17 @@ class GigaChatClient:
                           subject="auth_url" if code == "GC009" else "base_url") from None
         except requests.exceptions.RequestException as exc:
             code, detail = describe_transport_error(exc)
-            ex.error = detail
+            cause = netcause.situate(code, detail, exc, url, proxy, self.store, t)  # the proxy, the store, the issuer
+            ex.error = self.redactor.scrub(cause.detail)
             ex.sent = _request_left(exc)
             ex.elapsed_s = time.monotonic() - started
             self.exchanges.append(ex)
-            finding = Finding(code, f"{host}: {detail}", [ex.render()], subject=_subject(code, host),
-                              **self._which_host(url))
+            where = self._which_host(url)
+            if cause.situation:
+                where = {"situation": cause.situation,
+                         "fields": dict(where.get("fields", {}), **cause.fields)}
+            finding = Finding(cause.code, f"{host}: {ex.error}", [ex.render()],
+                              subject=cause.subject or _subject(cause.code, host), **where)
             self._host_failures[host] = finding
             raise finding from None
         except OSError as exc:  # e.g. a CA bundle path requests cannot load
@@ -473,6 +489,7 @@ class GigaChatClient:
         if analysis.blocking is not None:
             raise analysis.blocking
         self._refuse_if("auth_url", rules.auth_url_problem)
+        self._refuse_if("scope", rules.scope_problem)  # never sent: GC008 reports it, alone
         headers = {
             "Authorization": f"Basic {analysis.core}",
             "RqUID": str(uuid.uuid4()),
@@ -573,7 +590,8 @@ def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
         if status == 429:
             retry = ans.exchange.headers.get("Retry-After")
             wait = say("http.retry_after", retry=retry) if retry else say("http.no_retry_after")
-            raise Finding("GC027", say("http.answered", request="OAuth", status=said) + wait, ev, subject="oauth")
+            raise Finding("GC027", say("http.answered", request="OAuth", status=said) + wait, ev, subject="oauth",
+                          situation="oauth")  # the remedy: reuse the token (it lives 30 minutes), as the SDK does
         if status >= 500:  # OAuth answers carry no X-Request-Id: the remedy asks for the time instead
             raise Finding("GC029", say("http.answered", request="OAuth", status=said), ev, subject="oauth",
                           situation="oauth")
@@ -605,9 +623,29 @@ def parse_oauth(ans: Answer, redactor: Redactor) -> Secret:
     if expires < 1e12:
         digits = count(len(str(int(expires))), "n.digits")
         raise Finding("GC028", say("oauth.seconds", value=int(expires), digits=digits), ev, subject="oauth")
-    if expires < now_ms:
-        raise Finding("GC028", say("oauth.past", seconds=int((now_ms - expires) / 1000)), ev, subject="oauth")
+    if expires < now_ms:  # the local clock may be what is wrong: show both
+        clock = {"now": _when(now_ms), "expires": _when(expires)}
+        raise Finding("GC028", say("oauth.past", seconds=int((now_ms - expires) / 1000)) +
+                      say("oauth.clock", **clock), ev, subject="oauth", situation="clock", fields=clock)
     return Secret(token.strip())
+
+
+def _when(ms: float) -> str:
+    """A moment in milliseconds since the epoch, in this machine's local time with its offset."""
+    import datetime
+    try:
+        return datetime.datetime.fromtimestamp(ms / 1000).astimezone().isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):
+        return str(int(ms))
+
+
+def refused_request(ans: Answer, said: str, ev, subject: str) -> Optional[Finding]:
+    """GC047: a request with a body that GigaChat refuses as invalid (400, 413, 422); the remedy fits what it says."""
+    if ans.status not in (400, 413, 422) or ans.exchange.method not in ("POST", "PUT", "PATCH"):
+        return None
+    low = _message(ans.json(lenient=True)).lower()
+    situation = "too_large" if ans.status == 413 else "functions" if "function" in low else ""
+    return Finding("GC047", said, ev, subject=subject, situation=situation)
 
 
 def api_error(ans: Answer, path: str, subject: str = "api", situation: str = "issued") -> Finding:
@@ -640,6 +678,9 @@ def api_error(ans: Answer, path: str, subject: str = "api", situation: str = "is
     if 300 <= status < 400:
         return Finding("GC028", say("http.redirect", said=said, location=ans.exchange.headers.get("Location", "?")), ev,
                        subject="api")
+    refused = refused_request(ans, said, ev, subject)
+    if refused is not None:
+        return refused
     if "/chat/completions" in path:
         return Finding("GC040", said, ev, subject=subject)
     return Finding("GC028", said, ev, subject="api")

@@ -26,7 +26,7 @@ IMAGE_PROMPT = "Нарисуй маленький зелёный круг на �
 EXCERPT = 300
 
 # A failure that belongs to one model: the site moves on to the next model in its list.
-MODEL_FAILURES = ("GC032", "GC033", "GC034", "GC040", "GC041", "GC042")
+MODEL_FAILURES = ("GC032", "GC033", "GC034", "GC040", "GC041", "GC042", "GC047")
 # Codes the download's HTTP answer maps to that mean "this file could not be had" (GC043);
 # the others (expired token, rate limit, 5xx, network) keep their own, shared, root cause.
 DOWNLOAD_FAILURES = ("GC028", "GC030", "GC032", "GC034", "GC040")
@@ -115,7 +115,7 @@ def _post_for_model(client: GigaChatClient, path: str, body: dict, model: str, l
         if finding.code not in MODEL_FAILURES:
             raise
         raise Finding(finding.code, f"{label}: {finding.detail}", list(finding.evidence),
-                      subject=finding.subject) from None
+                      subject=finding.subject, situation=finding.situation, fields=finding.fields) from None
 
 
 def chat_v2(client: GigaChatClient, model: str, prompt: str = CHAT_PROMPT) -> ChatResult:

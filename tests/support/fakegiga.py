@@ -35,6 +35,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Union
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -119,7 +120,7 @@ def _oauth(seen: Seen, fake: "FakeGigaChat") -> Reply:
         return Reply(401, json={"code": 6, "message": "credentials doesn't match db data"})
     if not seen.header("RqUID"):
         return Reply(400, json={"code": 1, "message": "RqUID is empty"})
-    if b"scope=" not in seen.body:
+    if not parse_qs(seen.body.decode("utf-8", "replace")).get("scope"):  # missing or `scope=`, as the SDK sends ""
         return Reply(400, json={"code": 5, "message": "scope is empty"})
     return Reply(200, json={"access_token": fake.token, "expires_at": int(time.time() * 1000) + 30 * 60 * 1000})
 

@@ -1,0 +1,82 @@
+"""What a connection failure means for the site: which part of the way failed, and the remedy that fits.
+
+`describe_transport_error` (client.py) names the failure from requests' exception; here it is
+situated: a proxy on the way is named when it is the one failing (refused, 407, unreachable), a TLS
+connection the peer closed during the handshake is not a missing CA, and a verification failure says
+which trust store was used (the SDK's httpx's, truststore.py) and which issuer the server presented.
+Plain functions: no pytest here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Optional
+from urllib.parse import urlsplit
+
+from .. import truststore
+from ..proxies import Proxy
+from ..redact import peer_text
+from ..words import say
+
+
+@dataclass
+class Cause:
+    code: str
+    detail: str
+    situation: Optional[str] = None           # None: the host's own (client._which_host)
+    fields: Dict[str, str] = field(default_factory=dict)
+    subject: Optional[str] = None             # None: the host's own (client._subject)
+
+
+def is_tls_closed(text: str) -> bool:
+    low = text.lower()
+    return "unexpected_eof_while_reading" in low or "eof occurred in violation of protocol" in low or \
+        ("ssl" in low and ("reset by peer" in low or "connection aborted" in low))
+
+
+def _port(url: str) -> str:
+    try:
+        return str(urlsplit(url).port or 443)
+    except ValueError:
+        return "?"
+
+
+def situate(code: str, detail: str, exc: BaseException, url: str, proxy: Optional[Proxy],
+            store: truststore.Store, timeout: float) -> Cause:
+    """The cause of a failed connection to `url` (through `proxy`, if any), verified with `store`."""
+    import requests
+    text = str(exc)
+    host = urlsplit(url).hostname or ""
+    where = {"host": host, "port": _port(url), "origin": f"https://{host}:{_port(url)}"}
+    if proxy is not None and isinstance(exc, requests.exceptions.ProxyError):
+        fields = dict(where, variable=proxy.variable, proxy=proxy.host_port, proxy_url=proxy.shown)
+        m = re.search(r"Tunnel connection failed: (\d{3})([^'\")]*)", text)
+        if m and m.group(1) == "407":
+            return Cause(code, say("net.proxy_407", variable=proxy.variable, proxy=proxy.host_port),
+                         "proxy_auth", fields, subject="proxy")
+        if m:
+            status = peer_text(m.group(1) + m.group(2), 80)
+            return Cause(code, say("net.proxy_status", variable=proxy.variable, proxy=proxy.host_port,
+                                   status=status.strip()), "proxy", fields, subject="proxy")
+        why = say("net.refused") if "refused" in text.lower() else \
+            say("net.dns") if "resolve" in text.lower() or "name or service" in text.lower() else say("net.closed")
+        return Cause(code, say("net.proxy_failed", variable=proxy.variable, proxy=proxy.host_port, why=why),
+                     "proxy", fields, subject="proxy")
+    if is_tls_closed(text):
+        via = say("net.via_proxy", variable=proxy.variable, proxy=proxy.host_port) if proxy else ""
+        return Cause("GC020", say("net.tls_closed") + via, "tls_closed", dict(where, url=url))
+    if code == "GC022" and not store.off and say("net.other_host") not in detail:
+        issuer = truststore.presented_issuer(host, int(where["port"]), timeout) \
+            if proxy is None and where["port"] != "?" else None
+        shown = peer_text(issuer, 200) if issuer else say("trust.issuer_unknown")
+        fields = dict(where, issuer=shown, path=store.path or "", variable=store.variable or "certifi")
+        said = say("trust.lacks", issuer=shown, store=store.describe(brief=True))
+        if store.variable:  # a bundle is set for the site's client, and it lacks the issuer
+            return Cause(code, f"{detail}; {said}", "bundle_lacks", fields)
+        if store.ignored:  # requests' bundle is set, and the SDK's httpx ignores it
+            name, value = store.ignored[0]
+            fields.update(ignored=name, ignored_path=value)
+            return Cause(code, f"{detail}; {said}; " + say("trust.not_read", name=name), "requests_only", fields)
+        return Cause(code, f"{detail}; {said}", "default", fields)
+    return Cause(code, detail)

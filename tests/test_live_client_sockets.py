@@ -1,0 +1,204 @@
+"""Live, as the site's client meets GigaChat, over real sockets: the loopback fake GigaChat with TLS from
+trustme, a CONNECT proxy and a port that hangs up mid-handshake (tests/support/netpeers.py).  The official
+SDK, reading the same environment itself (`GigaChat().get_models()`), is the oracle: where it works the
+checks pass, where it fails they fail with the one code that names why, and the remedy fits."""
+
+import json
+import os
+
+import pytest
+
+from tests.support.faultrun import base_env
+from tests.support.fakegiga import ClosedPort, FakeGigaChat
+from tests.support.netpeers import ConnectProxy, HangUp
+
+gigachat = pytest.importorskip("gigachat", reason="the official SDK is a test extra: pip install -e '.[test]'")
+trustme = pytest.importorskip("trustme")
+
+GIGACHAT_ONLY = ("-m", "not logs")
+READ_BY_CLIENTS = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "https_proxy",
+                   "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY", "http_proxy", "HTTP_PROXY")
+
+
+def live_env(fake, canaries, **extra):
+    """The fake's settings, with no CA configured (each test says where the site's client finds it) and no
+    fallback provider (its own client is not the SDK's)."""
+    with ClosedPort() as closed:
+        env = base_env(fake, "unused", canaries, closed.port)
+    for name in ("GIGACHAT_CA_BUNDLE_FILE", "REQUESTS_CA_BUNDLE", "PROXY_API_BASE_URL", "PROXY_API_KEY",
+                 "PROXY_API_MODEL", "DATABASE_URL"):
+        env.pop(name)
+    env.update(extra)
+    return env
+
+
+def sdk_get_models(monkeypatch, env):
+    """What the site's own client does with this environment: None when it works, else its exception."""
+    with monkeypatch.context() as mp:
+        for name in list(os.environ):
+            if name.upper().startswith("GIGACHAT_") or name in READ_BY_CLIENTS:
+                mp.delenv(name, raising=False)
+        for k, v in env.items():
+            mp.setenv(k, v)
+        try:
+            client = gigachat.GigaChat()
+            try:
+                client.get_models()
+            finally:
+                client.close()
+        except Exception as exc:  # noqa: BLE001 - every failure is the oracle's answer
+            return exc
+    return None
+
+
+def gigachat_failures(result):
+    return {i: c for i, c in result.failed().items() if not i.startswith("checks/test_logs.py")}
+
+
+def failure_text(result) -> str:
+    """The failures as the JSON summary holds them and as the terminal prints them (cause, remedy, commands)."""
+    return json.dumps([c for c in result.checks if c["outcome"] == "failed"], ensure_ascii=False) + result.stdout
+
+
+@pytest.fixture
+def fake(giga_ca, canaries):
+    with FakeGigaChat(giga_ca, key=canaries.key) as f:
+        yield f
+
+
+def ca_name(ca) -> str:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
+    return cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)[0].value
+
+
+# --- the trust store ------------------------------------------------------------------------------------
+
+def test_only_requests_ca_bundle_fails_as_the_sdk_fails(in_process, fake, giga_ca, giga_ca_file, canaries,
+                                                        monkeypatch):
+    env = live_env(fake, canaries, REQUESTS_CA_BUNDLE=str(giga_ca_file))
+    failure = sdk_get_models(monkeypatch, env)
+    assert failure is not None and "CERTIFICATE_VERIFY_FAILED" in str(failure)
+    result, _ = in_process.run("requests-bundle-only", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC022"]], result.stdout[-3000:]
+    text = failure_text(result)
+    assert "REQUESTS_CA_BUNDLE" in text and f"GIGACHAT_CA_BUNDLE_FILE={giga_ca_file}" in text
+    assert ca_name(giga_ca) in text  # the issuer the server presented
+    assert "certifi" in result.stdout and "not read by the SDK's httpx: REQUESTS_CA_BUNDLE" in result.stdout
+
+
+def test_only_ssl_cert_file_works_as_the_sdk_works(in_process, fake, giga_ca_file, canaries, monkeypatch):
+    env = live_env(fake, canaries, SSL_CERT_FILE=str(giga_ca_file))
+    assert sdk_get_models(monkeypatch, env) is None
+    result, _ = in_process.run("ssl-cert-file-only", GIGACHAT_ONLY, env)
+    assert gigachat_failures(result) == {}, result.stdout[-3000:]
+    assert f"TLS trust store, as the SDK's httpx reads it: SSL_CERT_FILE ({giga_ca_file})" in result.stdout
+
+
+def test_a_bundle_without_the_issuer_shows_the_issuer(in_process, fake, giga_ca, canaries, monkeypatch, tmp_path):
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(other))
+    failure = sdk_get_models(monkeypatch, env)
+    assert failure is not None and "CERTIFICATE_VERIFY_FAILED" in str(failure)
+    result, _ = in_process.run("bundle-lacks-issuer", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC022"]], result.stdout[-3000:]
+    text = failure_text(result)
+    assert f"GIGACHAT_CA_BUNDLE_FILE ({other}) is the trust store of the site's client" in text
+    assert ca_name(giga_ca) in text and "does not hold" in text
+
+
+# --- empty values: set, and a refused setting never sent -------------------------------------------------
+
+def test_an_empty_scope_is_gc008_alone_and_never_sent(in_process, fake, giga_ca_file, canaries, monkeypatch):
+    env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file), GIGACHAT_SCOPE="")
+    failure = sdk_get_models(monkeypatch, env)
+    assert failure is not None and "scope is empty" in str(getattr(failure, "content", b""), "utf-8", "replace")
+    assert fake.oauth_requests == 1  # the SDK sent `scope=`
+    result, _ = in_process.run("empty-scope", GIGACHAT_ONLY, env)
+    assert gigachat_failures(result) == {"checks/test_config.py::test_is_the_scope_one_of_the_three": ["GC008"]}
+    assert fake.oauth_requests == 1  # gigacheck sent nothing
+    oauth = result.check("test_does_oauth_give_a_usable_token")
+    assert oauth["outcome"] == "skipped" and "GC008" in json.dumps(oauth)
+    assert "set but empty" in failure_text(result)
+
+
+def test_an_empty_auth_url_is_gc009_alone(in_process, fake, giga_ca_file, canaries, monkeypatch):
+    env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file), GIGACHAT_AUTH_URL="")
+    assert sdk_get_models(monkeypatch, env) is not None  # the SDK posts to "" and fails
+    result, _ = in_process.run("empty-auth-url", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC009"]], result.stdout[-3000:]
+    assert fake.oauth_requests == 0
+
+
+# --- the proxy --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("variable", ["HTTPS_PROXY", "https_proxy", "ALL_PROXY"])
+def test_a_refused_proxy_is_named(in_process, fake, giga_ca_file, canaries, monkeypatch, variable):
+    with ClosedPort() as closed:
+        env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file), NO_PROXY="",
+                       **{variable: f"http://127.0.0.1:{closed.port}"})
+        assert sdk_get_models(monkeypatch, env) is not None
+        result, _ = in_process.run("proxy-refused", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC020"]], result.stdout[-3000:]  # one cause: the proxy
+    text = failure_text(result)
+    assert f"the proxy {variable} (127.0.0.1:{closed.port}) cannot be used: the connection was refused" in text
+    assert "NO_PROXY" in text and fake.seen == []
+
+
+def test_no_proxy_is_honoured_as_the_sdk_does(in_process, fake, giga_ca_file, canaries, monkeypatch):
+    with ClosedPort() as closed:
+        env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file),
+                       HTTPS_PROXY=f"http://127.0.0.1:{closed.port}", NO_PROXY="localhost,127.0.0.1")
+        assert sdk_get_models(monkeypatch, env) is None
+        result, _ = in_process.run("no-proxy", GIGACHAT_ONLY, env)
+    assert gigachat_failures(result) == {}, result.stdout[-3000:]
+
+
+def test_a_working_proxy_carries_every_call(in_process, fake, giga_ca_file, canaries, monkeypatch):
+    with ConnectProxy() as proxy:
+        env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file), HTTPS_PROXY=proxy.url, NO_PROXY="")
+        assert sdk_get_models(monkeypatch, env) is None
+        through_sdk = len(proxy.tunnels)
+        result, _ = in_process.run("proxy-works", GIGACHAT_ONLY, env)
+        tunnels = list(proxy.tunnels)
+    assert gigachat_failures(result) == {}, result.stdout[-3000:]
+    assert through_sdk >= 1 and len(tunnels) > through_sdk
+    assert set(tunnels) == {f"127.0.0.1:{fake.port}"}
+
+
+def test_a_407_asks_for_proxy_credentials_and_masks_them(in_process, fake, giga_ca_file, canaries, monkeypatch):
+    right = "pp-" + canaries.db_password
+    wrong = "wrong-" + canaries.db_password[::-1]
+    with ConnectProxy(credentials=("site", right)) as proxy:
+        env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file), NO_PROXY="",
+                       HTTPS_PROXY=proxy.url_with("site", wrong))
+        failure = sdk_get_models(monkeypatch, env)
+        assert failure is not None and "407" in str(failure)
+        result, _ = in_process.run("proxy-407", GIGACHAT_ONLY, env)
+        env["HTTPS_PROXY"] = proxy.url_with("site", right)
+        good, _ = in_process.run("proxy-auth-ok", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC020"]], result.stdout[-3000:]
+    text = failure_text(result)
+    assert "407 Proxy Authentication Required" in text and "proxy credentials" in text
+    assert f"user and password in HTTPS_PROXY (http://user:password@127.0.0.1:{proxy.port}" in text
+    assert "site:****@" in text
+    assert wrong not in result.everything() and right not in good.everything()
+    assert gigachat_failures(good) == {}, good.stdout[-3000:]
+
+
+# --- a connection closed during the TLS handshake ----------------------------------------------------------
+
+def test_a_hang_up_during_the_handshake_is_no_missing_ca(in_process, canaries, monkeypatch, fake):
+    with HangUp() as peer:
+        origin = f"https://127.0.0.1:{peer.port}"
+        env = live_env(fake, canaries, GIGACHAT_AUTH_URL=origin + "/api/v2/oauth", GIGACHAT_BASE_URL=origin + "/api/v1")
+        failure = sdk_get_models(monkeypatch, env)
+        assert failure is not None and "EOF" in str(failure)
+        result, _ = in_process.run("tls-hang-up", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC020"]], result.stdout[-3000:]
+    text = failure_text(result)
+    assert "the connection was closed during the TLS handshake" in text
+    assert "downloading a CA does not help" in text
+    assert "gu-st.ru" not in text and "Download the Russian" not in text
