@@ -35,6 +35,23 @@ def is_tls_closed(text: str) -> bool:
         ("ssl" in low and ("reset by peer" in low or "connection aborted" in low))
 
 
+def _from_a_real_handshake(exc: BaseException) -> bool:
+    """Did this failure come from a handshake on a socket (ssl's own verification error in its chain)?  A
+    mock's or a test double's SSLError did not, and then no second connection is made to read the issuer."""
+    import ssl
+    stack, seen = [exc], set()
+    while stack and len(seen) < 20:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return True
+        stack.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
+        stack.extend(v for v in (getattr(e, "reason", None), e.__cause__, e.__context__) if isinstance(v, BaseException))
+    return False
+
+
 def _port(url: str) -> str:
     try:
         return str(urlsplit(url).port or 443)
@@ -68,10 +85,11 @@ def situate(code: str, detail: str, exc: BaseException, url: str, proxy: Optiona
         return Cause("GC020", say("net.tls_closed") + via, "tls_closed", dict(where, url=url))
     if code == "GC022" and not store.off and say("net.other_host") not in detail:
         issuer = truststore.presented_issuer(host, int(where["port"]), timeout) \
-            if proxy is None and where["port"] != "?" else None
+            if proxy is None and where["port"] != "?" and _from_a_real_handshake(exc) else None
         shown = peer_text(issuer, 200) if issuer else say("trust.issuer_unknown")
         fields = dict(where, issuer=shown, path=store.path or "", variable=store.variable or "certifi")
-        said = say("trust.lacks", issuer=shown, store=store.describe(brief=True))
+        said = say("trust.lacks", issuer=shown, store=store.describe(brief=True)) if issuer else \
+            say("trust.lacks_unread", store=store.describe(brief=True))
         if store.variable:  # a bundle is set for the site's client, and it lacks the issuer
             return Cause(code, f"{detail}; {said}", "bundle_lacks", fields)
         if store.ignored:  # requests' bundle is set, and the SDK's httpx ignores it
