@@ -94,6 +94,7 @@ def test_only_ssl_cert_file_works_as_the_sdk_works(in_process, fake, giga_ca_fil
     result, _ = in_process.run("ssl-cert-file-only", GIGACHAT_ONLY, env)
     assert gigachat_failures(result) == {}, result.stdout[-3000:]
     assert f"TLS trust store, as the SDK's httpx reads it: SSL_CERT_FILE ({giga_ca_file})" in result.stdout
+    assert "TLS trust store" in result.html and f"SSL_CERT_FILE ({giga_ca_file})" in result.html  # the report's too
 
 
 def test_a_bundle_without_the_issuer_shows_the_issuer(in_process, fake, giga_ca, canaries, monkeypatch, tmp_path):

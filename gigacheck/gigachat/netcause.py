@@ -48,7 +48,8 @@ def _from_a_real_handshake(exc: BaseException) -> bool:
         if isinstance(e, ssl.SSLCertVerificationError):
             return True
         stack.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
-        stack.extend(v for v in (getattr(e, "reason", None), e.__cause__, e.__context__) if isinstance(v, BaseException))
+        linked = (getattr(e, "reason", None), e.__cause__, e.__context__)
+        stack.extend(v for v in linked if isinstance(v, BaseException))
     return False
 
 
