@@ -203,3 +203,15 @@ def test_a_hang_up_during_the_handshake_is_no_missing_ca(in_process, canaries, m
     assert "the connection was closed during the TLS handshake" in text
     assert "downloading a CA does not help" in text
     assert "gu-st.ru" not in text and "Download the Russian" not in text
+
+
+def test_a_silent_proxy_is_named_with_the_timeout(in_process, fake, giga_ca, giga_ca_file, canaries):
+    """A proxy that accepts TCP and never answers the CONNECT: a timeout, through the proxy it names."""
+    with FakeGigaChat(giga_ca, silent=True, hold=5) as silent:
+        env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file), NO_PROXY="",
+                       HTTPS_PROXY=f"http://127.0.0.1:{silent.port}", GIGACHAT_TIMEOUT="1")
+        result, _ = in_process.run("proxy-silent", GIGACHAT_ONLY, env)
+    failed = gigachat_failures(result)
+    assert len(failed) == 1, result.stdout[-3000:]
+    assert list(failed.values()) == [["GC021"]]
+    assert f"through the proxy HTTPS_PROXY, 127.0.0.1:{silent.port}" in failure_text(result)

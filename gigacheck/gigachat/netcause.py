@@ -62,7 +62,15 @@ def _port(url: str) -> str:
 
 def situate(code: str, detail: str, exc: BaseException, url: str, proxy: Optional[Proxy],
             store: truststore.Store, timeout: float) -> Cause:
-    """The cause of a failed connection to `url` (through `proxy`, if any), verified with `store`."""
+    """The cause of a failed connection to `url` (through `proxy`, if any), verified with `store`; a proxy
+    on the way is named even where it may not be the one failing (a timeout, a TLS-inspecting proxy)."""
+    cause = _situate(code, detail, exc, url, proxy, store, timeout)
+    if proxy is not None and cause.subject != "proxy" and proxy.variable not in cause.detail:
+        cause.detail += say("net.via_proxy", variable=proxy.variable, proxy=proxy.host_port)
+    return cause
+
+
+def _situate(code, detail, exc, url, proxy, store, timeout) -> Cause:
     import requests
     text = str(exc)
     host = urlsplit(url).hostname or ""
@@ -77,13 +85,14 @@ def situate(code: str, detail: str, exc: BaseException, url: str, proxy: Optiona
             status = peer_text(m.group(1) + m.group(2), 80)
             return Cause(code, say("net.proxy_status", variable=proxy.variable, proxy=proxy.host_port,
                                    status=status.strip()), "proxy", fields, subject="proxy")
-        why = say("net.refused") if "refused" in text.lower() else \
-            say("net.dns") if "resolve" in text.lower() or "name or service" in text.lower() else say("net.closed")
+        low = text.lower()
+        why = say("net.refused") if "refused" in low else \
+            say("net.dns") if "resolve" in low or "name or service" in low else \
+            say("net.timeout.connect") if "timed out" in low or "timeout" in low else say("net.closed")
         return Cause(code, say("net.proxy_failed", variable=proxy.variable, proxy=proxy.host_port, why=why),
                      "proxy", fields, subject="proxy")
     if is_tls_closed(text):
-        via = say("net.via_proxy", variable=proxy.variable, proxy=proxy.host_port) if proxy else ""
-        return Cause("GC020", say("net.tls_closed") + via, "tls_closed", dict(where, url=url))
+        return Cause("GC020", say("net.tls_closed"), "tls_closed", dict(where, url=url))
     if code == "GC022" and not store.off and say("net.other_host") not in detail:
         issuer = truststore.presented_issuer(host, int(where["port"]), timeout) \
             if proxy is None and where["port"] != "?" and _from_a_real_handshake(exc) else None
