@@ -150,7 +150,7 @@ _STORE_VARIANTS = {
         "bundle ({path}), which lacks the server's issuer ({issuer}). gigacheck verifies as the SDK does.",
         "Set GIGACHAT_CA_BUNDLE_FILE={ignored_path} (or SSL_CERT_FILE, which httpx reads), so that the site's SDK "
         "uses that bundle too.",
-        ("echo 'GIGACHAT_CA_BUNDLE_FILE={ignored_path}' >> .env",),
+        ("echo GIGACHAT_CA_BUNDLE_FILE={ignored_path} >> .env",),
         ru=("{ignored} ({ignored_path}) задан, но его читает только requests: httpx в SDK проверяет сертификаты по "
             "набору certifi ({path}), где нет издателя сертификата сервера ({issuer}). gigacheck проверяет так же, "
             "как SDK.",

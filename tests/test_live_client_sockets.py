@@ -94,6 +94,7 @@ def test_only_ssl_cert_file_works_as_the_sdk_works(in_process, fake, giga_ca_fil
     result, _ = in_process.run("ssl-cert-file-only", GIGACHAT_ONLY, env)
     assert gigachat_failures(result) == {}, result.stdout[-3000:]
     assert f"TLS trust store, as the SDK's httpx reads it: SSL_CERT_FILE ({giga_ca_file})" in result.stdout
+    assert "TLS trust store" in result.html and f"SSL_CERT_FILE ({giga_ca_file})" in result.html  # the report's too
 
 
 def test_a_bundle_without_the_issuer_shows_the_issuer(in_process, fake, giga_ca, canaries, monkeypatch, tmp_path):
@@ -202,3 +203,15 @@ def test_a_hang_up_during_the_handshake_is_no_missing_ca(in_process, canaries, m
     assert "the connection was closed during the TLS handshake" in text
     assert "downloading a CA does not help" in text
     assert "gu-st.ru" not in text and "Download the Russian" not in text
+
+
+def test_a_silent_proxy_is_named_with_the_timeout(in_process, fake, giga_ca, giga_ca_file, canaries):
+    """A proxy that accepts TCP and never answers the CONNECT: a timeout, through the proxy it names."""
+    with FakeGigaChat(giga_ca, silent=True, hold=5) as silent:
+        env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file), NO_PROXY="",
+                       HTTPS_PROXY=f"http://127.0.0.1:{silent.port}", GIGACHAT_TIMEOUT="1")
+        result, _ = in_process.run("proxy-silent", GIGACHAT_ONLY, env)
+    failed = gigachat_failures(result)
+    assert len(failed) == 1, result.stdout[-3000:]
+    assert list(failed.values()) == [["GC021"]]
+    assert f"through the proxy HTTPS_PROXY, 127.0.0.1:{silent.port}" in failure_text(result)

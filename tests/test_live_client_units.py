@@ -295,3 +295,20 @@ def test_an_expires_at_in_the_past_names_the_local_clock():
     text = f.render("en")
     assert "timedatectl status" in text and "Check the local clock against NTP" in text and local in text
     assert "часы этой машины" in f.render("ru")
+
+
+@responses.activate
+def test_a_test_doubles_tls_error_opens_no_second_connection(monkeypatch):
+    """The issuer is read only after a real handshake failed: a mock's SSLError (no ssl error inside) never
+    makes gigacheck connect anywhere, so a mock run stays off the network."""
+    import requests
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("presented_issuer called for a test double")
+    monkeypatch.setattr(truststore, "presented_issuer", no_network)
+    c = client()
+    responses.head("https://ngw.devices.sberbank.ru:9443/", body=requests.exceptions.SSLError(
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate"))
+    with pytest.raises(Finding) as info:
+        c.probe_auth()
+    assert info.value.code == "GC022" and "Russian Trusted Root CA" in info.value.remedy

@@ -35,6 +35,24 @@ def is_tls_closed(text: str) -> bool:
         ("ssl" in low and ("reset by peer" in low or "connection aborted" in low))
 
 
+def _from_a_real_handshake(exc: BaseException) -> bool:
+    """Did this failure come from a handshake on a socket (ssl's own verification error in its chain)?  A
+    mock's or a test double's SSLError did not, and then no second connection is made to read the issuer."""
+    import ssl
+    stack, seen = [exc], set()
+    while stack and len(seen) < 20:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return True
+        stack.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
+        linked = (getattr(e, "reason", None), e.__cause__, e.__context__)
+        stack.extend(v for v in linked if isinstance(v, BaseException))
+    return False
+
+
 def _port(url: str) -> str:
     try:
         return str(urlsplit(url).port or 443)
@@ -44,7 +62,15 @@ def _port(url: str) -> str:
 
 def situate(code: str, detail: str, exc: BaseException, url: str, proxy: Optional[Proxy],
             store: truststore.Store, timeout: float) -> Cause:
-    """The cause of a failed connection to `url` (through `proxy`, if any), verified with `store`."""
+    """The cause of a failed connection to `url` (through `proxy`, if any), verified with `store`; a proxy
+    on the way is named even where it may not be the one failing (a timeout, a TLS-inspecting proxy)."""
+    cause = _situate(code, detail, exc, url, proxy, store, timeout)
+    if proxy is not None and cause.subject != "proxy" and proxy.variable not in cause.detail:
+        cause.detail += say("net.via_proxy", variable=proxy.variable, proxy=proxy.host_port)
+    return cause
+
+
+def _situate(code, detail, exc, url, proxy, store, timeout) -> Cause:
     import requests
     text = str(exc)
     host = urlsplit(url).hostname or ""
@@ -59,19 +85,21 @@ def situate(code: str, detail: str, exc: BaseException, url: str, proxy: Optiona
             status = peer_text(m.group(1) + m.group(2), 80)
             return Cause(code, say("net.proxy_status", variable=proxy.variable, proxy=proxy.host_port,
                                    status=status.strip()), "proxy", fields, subject="proxy")
-        why = say("net.refused") if "refused" in text.lower() else \
-            say("net.dns") if "resolve" in text.lower() or "name or service" in text.lower() else say("net.closed")
+        low = text.lower()
+        why = say("net.refused") if "refused" in low else \
+            say("net.dns") if "resolve" in low or "name or service" in low else \
+            say("net.timeout.connect") if "timed out" in low or "timeout" in low else say("net.closed")
         return Cause(code, say("net.proxy_failed", variable=proxy.variable, proxy=proxy.host_port, why=why),
                      "proxy", fields, subject="proxy")
     if is_tls_closed(text):
-        via = say("net.via_proxy", variable=proxy.variable, proxy=proxy.host_port) if proxy else ""
-        return Cause("GC020", say("net.tls_closed") + via, "tls_closed", dict(where, url=url))
+        return Cause("GC020", say("net.tls_closed"), "tls_closed", dict(where, url=url))
     if code == "GC022" and not store.off and say("net.other_host") not in detail:
         issuer = truststore.presented_issuer(host, int(where["port"]), timeout) \
-            if proxy is None and where["port"] != "?" else None
+            if proxy is None and where["port"] != "?" and _from_a_real_handshake(exc) else None
         shown = peer_text(issuer, 200) if issuer else say("trust.issuer_unknown")
         fields = dict(where, issuer=shown, path=store.path or "", variable=store.variable or "certifi")
-        said = say("trust.lacks", issuer=shown, store=store.describe(brief=True))
+        said = say("trust.lacks", issuer=shown, store=store.describe(brief=True)) if issuer else \
+            say("trust.lacks_unread", store=store.describe(brief=True))
         if store.variable:  # a bundle is set for the site's client, and it lacks the issuer
             return Cause(code, f"{detail}; {said}", "bundle_lacks", fields)
         if store.ignored:  # requests' bundle is set, and the SDK's httpx ignores it
