@@ -3,6 +3,11 @@
 Everything here happens in hooks: importing this module changes nothing, and
 a pytest run that collects no check (say, the suite's own `tests/`) only
 gains the options.
+
+The plugin loads in every pytest session of a site with gigacheck installed, so at module level this
+imports only pytest and the standard library; `pytest_addoption` imports only `words` (plain data, for
+the help texts); everything else of gigacheck is imported inside the hooks, after `run.active` (a run
+of the checks). tests/test_startup.py checks it.
 """
 
 from __future__ import annotations
@@ -18,11 +23,11 @@ from typing import Dict, List, Optional
 import pytest
 
 from . import GigacheckWarning
-from .diagnosis import CATALOG, WARNED, Finding, codes_in, skip_reason
-from . import sinks
-from .redact import Redactor
-from .words import choose_lang, default_lang, reset_lang, say, set_lang
-from .report import AREAS, CheckRecord, evidence_of, first_line_with_code
+
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:  # annotations only: imported in the hooks that use them
+    from .diagnosis import Finding
+    from .report import CheckRecord
 
 # The log checks' options and fixtures live beside their sources.
 pytest_plugins = ["gigacheck.logs.plugin"]
@@ -44,7 +49,7 @@ class Run:
         self.settings = None
         self.mock_scenario: Optional[str] = None
         self.fixtures_dir: Optional[Path] = None
-        self.redactor = Redactor()
+        self.redactor = None  # the settings' (configure), or an empty one on first use (`scrub`)
         self.client = None
         self.mock = None
         self.ledger: Dict[tuple, str] = {}        # (code, subject) -> nodeid that reported it
@@ -63,11 +68,14 @@ class Run:
         return "mock" if self.mock_scenario else "live"
 
     def scrub(self, text):
+        if self.redactor is None:
+            from .redact import Redactor
+            self.redactor = Redactor()
         return self.redactor.scrub(text)
 
 
 RUN_KEY = pytest.StashKey[Run]()
-FINDING_KEY = pytest.StashKey[Finding]()
+FINDING_KEY = pytest.StashKey["Finding"]()
 WARNED_KEY = pytest.StashKey[list]()  # the codes a check warned (diagnosis.warn), for its report's Code column
 LANG_TOKEN_KEY = pytest.StashKey[object]()
 
@@ -79,6 +87,7 @@ def run_of(config) -> Run:
 # --- options and configuration ---------------------------------------------------------------
 
 def pytest_addoption(parser):
+    from .words import default_lang, say
     lang = default_lang()  # --help is built before --lang is parsed: the locale's language
     group = parser.getgroup("gigacheck", say("help.group", lang))
     group.addoption("--env-file", dest="gigacheck_env_file", metavar="PATH", default=None,
@@ -119,12 +128,14 @@ def _is_checks_run(config) -> bool:
 def pytest_configure(config):
     run = Run(config)
     config.stash[RUN_KEY] = run
-    for area in AREAS + ("spend",):
-        config.addinivalue_line("markers", f"{area}: gigacheck {area} checks")
     if not _is_checks_run(config):
         return  # another project's tests: nothing of the checks is imported for them
+    from .report import AREAS
     from .scenarios import fixtures_dir, sample_env, scenarios
     from . import settings as settings_mod
+    from .words import choose_lang, say, set_lang
+    for area in AREAS + ("spend",):
+        config.addinivalue_line("markers", f"{area}: gigacheck {area} checks")
     run.active = True
     try:
         run.lang = choose_lang(config.getoption("gigacheck_lang"), config.getini("gigacheck_lang"))
@@ -188,6 +199,7 @@ def pytest_report_header(config):
     if not run.active:
         return None
     from .report import mode_line
+    from .words import say
     s = run.settings
     lines = [f"gigacheck: {mode_line(run.mode, run.mock_scenario, run.lang)}",
              "gigacheck: " + say("header.hosts", run.lang, auth=run.scrub(s.auth_url), api=run.scrub(s.base_url),
@@ -239,9 +251,13 @@ def _fill_metadata(metadata, run) -> None:
 
 
 def pytest_unconfigure(config):
-    sinks.finish(config)
+    run = config.stash.get(RUN_KEY, None)
+    if run is not None and run.active:
+        from . import sinks
+        sinks.finish(config)
     token = config.stash.get(LANG_TOKEN_KEY, None)
     if token is not None:  # an in-process run (pytester) gives its caller's language back
+        from .words import reset_lang
         reset_lang(token)
         del config.stash[LANG_TOKEN_KEY]
 
@@ -250,6 +266,7 @@ def tls_state(settings) -> str:
     """What the report says of TLS: "on" only when nothing goes out without it."""
     state = "on" if settings.verify_ssl else "OFF"
     if (settings.proxy_base_url or "").lower().startswith("http://"):
+        from .words import say
         state += "; " + say("tls.fallback_http")
     return state
 
@@ -257,6 +274,7 @@ def tls_state(settings) -> str:
 # --- collection ----------------------------------------------------------------------------------
 
 def area_of(item) -> str:
+    from .report import AREAS
     for area in AREAS:
         if item.get_closest_marker(area) is not None:
             return area
@@ -267,6 +285,7 @@ def pytest_collection_modifyitems(config, items):
     run = run_of(config)
     if not run.active:
         return
+    from .report import AREAS
     order = {a: i for i, a in enumerate(AREAS)}
     # the runbook's order: a config problem is reported before the network call it would break
     items.sort(key=lambda it: order.get(area_of(it), len(AREAS)))
@@ -279,6 +298,7 @@ def pytest_collection_modifyitems(config, items):
 def spend_skip_reason(run: Run, item) -> str:
     """What this check would cost, how to enable it, and what all spending checks would cost."""
     from .gigachat.generation import chat_cost, image_cost, spend_estimate
+    from .words import say
     models = run.settings.models if run.settings else ["GigaChat"]
     marker = item.get_closest_marker("spend")
     cost = marker.kwargs.get("cost") if marker is not None else None
@@ -295,6 +315,7 @@ def spend_skip_reason(run: Run, item) -> str:
 
 def spend_header(run: Run) -> str:
     from .gigachat.generation import spend_estimate
+    from .words import say
     estimate = spend_estimate(run.settings.models, run.settings.sdk.v2_chat)
     key = "spend.header.on" if run.config.getoption("gigacheck_spend") else "spend.header.off"
     return "gigacheck: " + say(key, run.lang, estimate=estimate)
@@ -338,6 +359,7 @@ def pytest_xdist_make_scheduler(config, log):
 def gigacheck_run(pytestconfig) -> Run:
     run = run_of(pytestconfig)
     if not run.active:
+        from .words import say
         pytest.skip(say("skip.inactive"))
     return run
 
@@ -372,6 +394,7 @@ def spend_allowed(pytestconfig) -> bool:
 def pytest_sessionstart(session):
     run = run_of(session.config)
     if run.active:
+        from . import sinks
         _junit_properties(session.config, run)  # junitxml's LogXML exists only after configure
         sinks.install(session.config, run.scrub)  # the one redactor on every way out (redact.py)
     if run.active and run.mock_scenario:
@@ -385,6 +408,8 @@ def pytest_runtest_setup(item):
     # the fallback provider does not use the GigaChat client: it matters most when GigaChat is off
     if run.active and area_of(item) in GIGACHAT_AREAS and "gigachat" in getattr(item, "fixturenames", ()) \
             and not run.settings.enable_gigachat:
+        from .diagnosis import skip_reason
+        from .words import say
         first = run.ledger.get(("GC014", "gigachat"))
         why = say("skip.gigachat_off", run.lang)
         why = say("skip.reported_by", run.lang, headline=why, first=first) if first else why
@@ -393,13 +418,14 @@ def pytest_runtest_setup(item):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
+    if not run_of(item.config).active:
+        return (yield)  # not a checks run: a Finding is just an exception here
+    from .diagnosis import WARNED, Finding
     noted = []
     token = WARNED.set(noted)
     try:
         return (yield)
     except (Finding, GigacheckWarning) as exc:
-        if not run_of(item.config).active:
-            raise  # not a checks run: a Finding is just an exception here
         caught = exc
     finally:
         WARNED.reset(token)
@@ -415,6 +441,7 @@ def conclude(item, finding: Finding):
     root cause, or a consequence of it (causes.py), is skipped with a reason naming that first
     check.  The failure carries the site's log rows that show its cause."""
     from . import causes
+    from .words import say
     run = run_of(item.config)
     key = (finding.code, finding.subject or item.nodeid)
     first = run.ledger.setdefault(key, item.nodeid)
@@ -454,6 +481,7 @@ def pytest_runtest_makereport(item, call):
     run = run_of(item.config)
     if not run.active:
         return report
+    from . import sinks
     sinks.scrub_report(report, run.scrub)
     if report.when == "call" or report.outcome != "passed":
         payload = _payload(item, report)
@@ -469,6 +497,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def _payload(item, report) -> dict:
+    from .diagnosis import codes_in
+    from .report import evidence_of, first_line_with_code
     finding = item.stash.get(FINDING_KEY, None)
     if report.skipped and isinstance(report.longrepr, tuple):
         text = str(report.longrepr[2])
@@ -496,6 +526,7 @@ def _payload(item, report) -> dict:
 
 def _situated(item, report, codes: List[str], lang: str) -> dict:
     """The cause, remedy and commands as this finding shows them (its situation's variant), in `lang`."""
+    from .diagnosis import CATALOG
     finding = item.stash.get(FINDING_KEY, None)
     if report.passed or not codes:
         return {"remedy": None, "cause": None, "commands": []}
@@ -524,6 +555,7 @@ class Collector:
                     payload = {}
         rec = self.run.records.get(report.nodeid)
         if rec is None:
+            from .report import CheckRecord
             rec = self.run.records[report.nodeid] = CheckRecord(id=report.nodeid)
         rec.duration_s += getattr(report, "duration", 0.0) or 0.0
         self._take_pictures(report)
@@ -591,6 +623,7 @@ class Collector:
 
     def _write_block(self, tr) -> None:
         from .report import terminal_lines
+        from .words import say
         run, lang = self.run, self.run.lang
         tr.section(f"gigacheck {run.mode.upper()}" + (f" ({run.mock_scenario})" if run.mock_scenario else ""),
                    sep="=", bold=True, yellow=run.mode == "mock")
@@ -651,6 +684,7 @@ class Collector:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix, summary, postfix, session):
         from .htmlpage import PageFacts, prefix as page_prefix
+        from .words import say
         run, lang = self.run, self.run.lang
         s = run.settings
         hosts = {"OAuth": run.scrub(s.auth_url), "API": run.scrub(s.base_url),

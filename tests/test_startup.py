@@ -104,6 +104,53 @@ def test_signature_patterns_are_compiled_only_by_a_run_that_reads_logs(tmp_path,
     last = proc.stdout.rstrip().rsplit("\n", 1)[-1]
     assert last.startswith("COMPILED "), proc.stdout[-2000:] + proc.stderr[-2000:]
     compiled, settings = int(last.split()[1]), int(last.split()[2])
-    assert compiled >= 0  # the plugin loaded the log plugin (its options) in both runs
-    assert (compiled > 0) if some else (compiled == 0)
+    assert (compiled > 0) if some else (compiled == -1)  # the other tests' run does not even import them
     assert settings == int(some)
+
+
+# What gigacheck imported: a plugin of the run (`-p gcprobe`) prints it when the session ends (all plugins
+# loaded, every hook of gigacheck's run). Not sys.modules at the probe's exit: pytest imports more on its way out.
+MODULES_AT_END = """
+import json, sys
+
+def pytest_unconfigure(config):
+    names = sorted(m for m in sys.modules if m.split(".")[0] in ("gigacheck", "pymysql", "psycopg", "psycopg2",
+                                                                   "django", "gigachat"))
+    sys.__stdout__.write("\\nMODULES " + json.dumps(names) + "\\n")
+"""
+# The plugin's entry modules (gigacheck.plugin and the log checks' options beside their sources) and the
+# words of their help texts (plain data). Nothing else of gigacheck may load in another project's session.
+ENTRY = {"gigacheck", "gigacheck.plugin", "gigacheck.logs", "gigacheck.logs.plugin", "gigacheck.words"}
+
+
+def modules_of_run(tmp_path, *args, **env) -> set:
+    (tmp_path / "gcprobe.py").write_text(MODULES_AT_END)
+    env = dict(env, PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([sys.executable, "-m", "pytest", *args, "-p", "gcprobe", "-p", "no:cacheprovider", "-q"],
+                          cwd=tmp_path, env=clean_env(**env), capture_output=True, text=True, timeout=180)
+    found = [ln for ln in proc.stdout.splitlines() if ln.startswith("MODULES ")]
+    assert found, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return set(json.loads(found[-1][len("MODULES "):]))
+
+
+@pytest.mark.parametrize("args", [["test_other.py"], ["test_other.py", "--help"], ["test_other.py", "-n", "2"]],
+                         ids=["tests", "help", "xdist"])
+def test_a_session_without_checks_imports_only_the_plugins_entry(tmp_path, args):
+    """gigacheck installed in a site's environment loads in every pytest session: one that runs none of
+    its checks (and `--help`, and an xdist run, each worker a process of its own) imports only the entry."""
+    (tmp_path / "test_other.py").write_text("def test_other():\n    assert 1 + 1 == 2\n")
+    assert modules_of_run(tmp_path, *args) == ENTRY
+
+
+def test_a_mock_run_imports_no_driver_sdk_or_django(tmp_path):
+    """`pytest checks/ --mock` reads the mock's SQLite: never the MySQL driver, psycopg, Django or the SDK."""
+    modules = modules_of_run(tmp_path, str(CHECKS), "--mock")
+    assert "gigacheck.gigachat.mock" in modules and "gigacheck.logs.sqlite" in modules  # the run did run
+    assert not {m for m in modules if m.split(".")[0] in ("pymysql", "psycopg", "psycopg2", "django", "gigachat")}
+    assert "gigacheck.logs.mysql" not in modules
+
+
+def test_the_help_texts_default_is_the_stores():
+    """The log plugin names the statement limit's default without importing the store."""
+    from gigacheck.logs import plugin, store
+    assert float(plugin.STATEMENT_LIMIT_S) == store.STATEMENT_LIMIT_S

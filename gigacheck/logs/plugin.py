@@ -3,6 +3,9 @@
 Loaded by `gigacheck.plugin`. Fixtures never raise at setup for an expected problem:
 `log_window` opens its sources lazily, inside the check that asks, so a problem is
 a failed check with its code (and, through the plugin's dedup, one failure per cause).
+
+Loaded in every pytest session, as `gigacheck.plugin` is, and under the same rule: pytest and the
+standard library at module level, `words` in `pytest_addoption`, the rest in hooks of a checks run.
 """
 
 from __future__ import annotations
@@ -12,16 +15,23 @@ from pathlib import Path
 
 import pytest
 
-from . import store
-from .signatures import LEVELS
-from ..words import default_lang, say
-# the options live in a pytest-free module (the viewer shares them); importable here too
-from .options import MAX_HOURS, MAX_LIMIT, LogOptions, options_from, parse_thresholds  # noqa: F401
+from . import LEVELS
 
-OPTIONS_KEY = pytest.StashKey[LogOptions]()
+OPTIONS_KEY = pytest.StashKey["LogOptions"]()
+STATEMENT_LIMIT_S = "10.0"  # gigacheck_log_query_timeout's default as --help shows it: store.STATEMENT_LIMIT_S
+# the options live in a pytest-free module (the viewer shares them); importable here too, on first use
+_FROM_OPTIONS = ("MAX_HOURS", "MAX_LIMIT", "LogOptions", "options_from", "parse_thresholds")
+
+
+def __getattr__(name):
+    if name in _FROM_OPTIONS:
+        from . import options
+        return getattr(options, name)
+    raise AttributeError(name)
 
 
 def pytest_addoption(parser):
+    from ..words import default_lang, say
     lang = default_lang()  # --help is built before --lang is parsed: the locale's language
     group = parser.getgroup("gigacheck logs", say("help.logs_group", lang))
     group.addoption("--hours", dest="gigacheck_hours", type=float, default=24.0, metavar="H",
@@ -37,12 +47,17 @@ def pytest_addoption(parser):
         group.addoption("--ds", dest="gigacheck_ds", default=None, metavar="SETTINGS", help=say("help.ds", lang))
     parser.addini("gigacheck_log_thresholds", type="linelist", default=[], help=say("help.thresholds", lang))
     parser.addini("gigacheck_log_columns", default="", help=say("help.columns", lang))
-    parser.addini("gigacheck_log_query_timeout", default=str(store.STATEMENT_LIMIT_S),
+    parser.addini("gigacheck_log_query_timeout", default=STATEMENT_LIMIT_S,
                   help=say("help.query_timeout", lang))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
+    from ..plugin import RUN_KEY
+    run = config.stash.get(RUN_KEY, None)
+    if run is None or not run.active:
+        return  # another project's tests: the log options are not read for them
+    from .options import options_from
     try:
         opts = options_from(config.getoption("gigacheck_hours"), config.getoption("gigacheck_level"),
                             config.getoption("gigacheck_search"), config.getoption("gigacheck_limit"),
@@ -57,6 +72,7 @@ def pytest_configure(config):
 def log_window(gigacheck_run, pytestconfig):
     """The log sources of the run and one counting pass over the window, opened lazily."""
     from ..causes import explaining
+    from .options import LogOptions
     from .questions import LogChecks  # the sources and their drivers: only for a run that reads logs
     opts = pytestconfig.stash.get(OPTIONS_KEY, None) or LogOptions()
     # a plain temporary folder, not tmp_path_factory: that one also deletes, at exit, the numbered

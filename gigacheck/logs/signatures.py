@@ -22,7 +22,7 @@ from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
 from ..words import say
 
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+from . import LEVELS  # defined in the package, for the plugin's help text
 RANK = {name: i for i, name in enumerate(LEVELS)}
 # Spellings seen in log tables and files, and logging's numeric levels.
 ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL", "ERR": "ERROR", "CRIT": "CRITICAL",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 from .file import FileSource, parse_head  # noqa: F401  (the file source, for callers that open one)
-from .mysql import MySQLSource
 from .sql import SQLSource
 from .sqlite import SQLITE_SCHEMA, SQLiteSource, seed_sqlite  # noqa: F401
 from .store import STATEMENT_LIMIT_S, LogTable, parse_database_url
@@ -23,4 +22,5 @@ def open_database(url_text: Optional[str], table: LogTable = LogTable(),
     if url.kind == "postgresql":
         from .postgres import PostgresSource  # psycopg only for a PostgreSQL site
         return PostgresSource(url, table, statement_limit)
+    from .mysql import MySQLSource  # only for a run that reads MySQL (a mock run reads its SQLite)
     return MySQLSource(url, table, statement_limit)

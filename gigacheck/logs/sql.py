@@ -47,6 +47,7 @@ class Plan:
     unordered: bool = False         # ids do not follow time: the whole table is read
     rows: Optional[int] = None      # the window's rows, when the plan counted them already
     key_range: Optional[Tuple[int, int]] = None  # the window's first and last id: the first two parameters
+    hint: str = ""                  # after the table's name: how a key range is read whatever the statistics say
 
 
 def clamp_limit(seconds) -> float:
@@ -96,6 +97,7 @@ class SQLSource:
     _bound = None     # how the window's bound is passed (SQLite: as text)
     _no_key = "0"     # the key of tables without an integer id
     _key_range_after_index = False  # read the indexed window as a primary-key range (see `_key_range`)
+    _key_hint = ""    # a key range's Plan.hint (MySQL: FORCE INDEX (PRIMARY), see there)
 
     def quote(self, ident: str) -> str:
         raise NotImplementedError
@@ -190,7 +192,7 @@ class SQLSource:
         return Plan(f"{key} AND {ts} >= {self.ph}", [int(first), last, value],
                     "primary-key range (first id by bisection: no index on timestamp)",
                     range_where=key, range_params=[int(first), last],
-                    stray=(f"{ts} < {self.ph}", [stray]), key_range=(int(first), last))
+                    stray=(f"{ts} < {self.ph}", [stray]), key_range=(int(first), last), hint=self._key_hint)
 
     def _key_range(self, info: TableInfo, plan: "Plan") -> "Plan":
         """The window's ids from the timestamp index alone, then its rows as a range of the primary key
@@ -198,14 +200,21 @@ class SQLSource:
         rows one clustered-index lookup each and a key range in order: a day of a 2M-row table, 49 ms
         against 16 ms. The same rows either way: the timestamp condition stays."""
         pk, t = self.quote(info.pk), self.quote(info.name)
-        sql = f"SELECT COUNT(*), MIN({pk}), MAX({pk}) FROM {t} WHERE {plan.where}"
+        # the ids in the index's order: asked for their COUNT and MIN/MAX directly, MariaDB may read the whole
+        # index when stale statistics call the table empty (200k rows: 13 ms against 0.6 ms)
+        sql = self._window_ids(f"SELECT {pk} FROM {t} WHERE {plan.where} "
+                               f"ORDER BY {self.quote(info.col('timestamp').name)}", pk)
         n, lo, hi = self._run(sql, plan.params)[0]
         plan.rows = int(n or 0)
         if not plan.rows or int(hi) - int(lo) + 1 > 2 * plan.rows + VERIFY_ROWS:
             return plan  # ids far apart: other rows between them, the index reads fewer
         return Plan(f"{pk} BETWEEN {self.ph} AND {self.ph} AND {plan.where}", [int(lo), int(hi)] + plan.params,
                     f"the window's ids by the timestamp index ({self.explain(sql, plan.params)}), its rows by "
-                    f"primary-key range", rows=plan.rows, key_range=(int(lo), int(hi)))
+                    f"primary-key range", rows=plan.rows, key_range=(int(lo), int(hi)), hint=self._key_hint)
+
+    def _window_ids(self, ids_sql: str, pk: str) -> str:
+        """COUNT, MIN and MAX of the ids `ids_sql` selects (MySQL: of a derived table that keeps its order)."""
+        return f"SELECT COUNT(*), MIN({pk}), MAX({pk}) FROM ({ids_sql}) AS w"
 
     def _full_scan_plan(self, ts: str, value) -> "Plan":
         return Plan(f"{ts} >= {self.ph}", [value], "full scan: ids do not follow time and there is no index on "
@@ -221,14 +230,15 @@ class SQLSource:
         if plan.rows is not None and not gigachat:
             return plan.rows, None, plan
         if plan.stray is None:
-            n, g = self._run(f"SELECT COUNT(*), COALESCE(SUM({gig}), 0) FROM {t} WHERE {plan.where}", plan.params)[0]
+            n, g = self._run(f"SELECT COUNT(*), COALESCE(SUM({gig}), 0) FROM {t}{plan.hint} WHERE {plan.where}",
+                             plan.params)[0]
             return int(n or 0), (int(g or 0) if gigachat else None), plan
         stray_sql, stray_params = plan.stray
         in_window = plan.where[len(plan.range_where) + len(" AND "):]
         own = plan.params[len(plan.range_params):]
         n, g, strays = self._run(
             f"SELECT COALESCE(SUM({in_window}), 0), COALESCE(SUM(({in_window}) AND {gig}), 0), "
-            f"COALESCE(SUM({stray_sql}), 0) FROM {t} WHERE {plan.range_where}",
+            f"COALESCE(SUM({stray_sql}), 0) FROM {t}{plan.hint} WHERE {plan.range_where}",
             own + own + stray_params + plan.range_params)[0]
         if int(strays or 0):
             since = window.since_in(self.column_tz or window.tz)
@@ -259,7 +269,7 @@ class SQLSource:
         elif kind:
             cond, extra = self._prefilter(info, kind)
             where, params = f"{where} AND {cond}", params + extra
-        sql = f"SELECT {key}, {cols} FROM {self.quote(info.name)} WHERE {where}"
+        sql = f"SELECT {key}, {cols} FROM {self.quote(info.name)}{plan.hint} WHERE {where}"
         out = []
         for k, stamp, level, message in self._fetch(sql, params):
             shown = self._in_window(stamp, window)
@@ -300,7 +310,7 @@ class SQLSource:
         batch first (on a busy site the first rows show one), all of them only if none does; Python decides."""
         cond, extra = self._prefilter(info, "saved")
         cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "message"))
-        sql = f"SELECT {cols} FROM {self.quote(info.name)} WHERE {plan.where} AND {cond}"
+        sql = f"SELECT {cols} FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} AND {cond}"
         for limit in (SAVED_BATCH, None):
             found = self._fetch(sql + (f" LIMIT {limit}" if limit else ""), list(plan.params) + extra)
             if any(self._in_window(stamp, window) is not None and shows_saved(message) for stamp, message in found):
