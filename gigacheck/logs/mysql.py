@@ -146,9 +146,16 @@ class MySQLSource(SQLSource):
         return [columns[as_text(r[0]).lower()] for r in rows if as_text(r[0]).lower() in columns]
 
     def _timestamp_indexed(self, name: str, column: str) -> bool:
-        rows = self._run("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
-                         "AND TABLE_NAME = %s AND COLUMN_NAME = %s AND SEQ_IN_INDEX = 1", (name, column))
-        return bool(rows and rows[0][0])
+        rows = self._run("SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
+                         "AND TABLE_NAME = %s AND COLUMN_NAME = %s AND SEQ_IN_INDEX = 1 ORDER BY INDEX_NAME",
+                         (name, column))
+        self._ts_index = as_text(rows[0][0]) if rows else None
+        return bool(rows)
+
+    def _index_hint(self, info) -> str:
+        # as a key range's: stale statistics ("empty") may read the whole table rather than the index
+        index = getattr(self, "_ts_index", None)
+        return f" FORCE INDEX ({self.quote(index)})" if index else ""
 
     def table_info(self) -> TableInfo:
         fresh = self._info is None

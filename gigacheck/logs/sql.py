@@ -175,7 +175,7 @@ class SQLSource:
         ts = self.quote(info.col("timestamp").name)
         value = bound(since) if bound else since
         if info.indexed:
-            plan = Plan(f"{ts} >= {self.ph}", [value], "timestamp index")
+            plan = Plan(f"{ts} >= {self.ph}", [value], "timestamp index", hint=self._index_hint(info))
             return self._key_range(info, plan) if info.pk and self._key_range_after_index else plan
         if not info.pk:
             return Plan(f"{ts} >= {self.ph}", [value], "full scan (no index on timestamp, no integer id)")
@@ -202,7 +202,7 @@ class SQLSource:
         pk, t = self.quote(info.pk), self.quote(info.name)
         # the ids in the index's order: asked for their COUNT and MIN/MAX directly, MariaDB may read the whole
         # index when stale statistics call the table empty (200k rows: 13 ms against 0.6 ms)
-        sql = self._window_ids(f"SELECT {pk} FROM {t} WHERE {plan.where} "
+        sql = self._window_ids(f"SELECT {pk} FROM {t}{plan.hint} WHERE {plan.where} "
                                f"ORDER BY {self.quote(info.col('timestamp').name)}", pk)
         n, lo, hi = self._run(sql, plan.params)[0]
         plan.rows = int(n or 0)
@@ -211,6 +211,10 @@ class SQLSource:
         return Plan(f"{pk} BETWEEN {self.ph} AND {self.ph} AND {plan.where}", [int(lo), int(hi)] + plan.params,
                     f"the window's ids by the timestamp index ({self.explain(sql, plan.params)}), its rows by "
                     f"primary-key range", rows=plan.rows, key_range=(int(lo), int(hi)), hint=self._key_hint)
+
+    def _index_hint(self, info: TableInfo) -> str:
+        """The indexed window's Plan.hint (MySQL: FORCE INDEX of the timestamp index)."""
+        return ""
 
     def _window_ids(self, ids_sql: str, pk: str) -> str:
         """COUNT, MIN and MAX of the ids `ids_sql` selects (MySQL: of a derived table that keeps its order)."""
