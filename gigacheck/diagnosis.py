@@ -705,6 +705,32 @@ CATALOG = {c.code: c for c in [
            "База не успела прочитать окно за gigacheck_log_query_timeout: сервер занят или окно очень большое.",
            "Сократите --hours, добавьте индекс на timestamp (LG005), если его нет, или увеличьте "
            "gigacheck_log_query_timeout в pytest.ini.")),
+    _c("LG008", "the newest log rows are dated in the future",
+       "Rows are dated more than 5 minutes after now in the zone the log table is read in: the site writes "
+       "naive times in another zone (Django with USE_TZ=False writes TIME_ZONE's local time), so every window "
+       "is shifted (\"the last 1 h\" covers more, or less, than an hour), or a clock or writer is wrong.",
+       "Set GIGACHECK_LOG_TIMEZONE to the zone the site writes in (the offset named above, or its name, e.g. "
+       "Europe/Moscow); with Django, USE_TZ=False and TIME_ZONE are read from --ds / DJANGO_SETTINGS_MODULE.",
+       area="logs",
+       ru=("самые новые строки лога датированы будущим",
+           "Строки датированы позже, чем через 5 минут от «сейчас» в поясе, в котором читается таблица: сайт "
+           "пишет время без пояса в другом поясе (Django с USE_TZ=False пишет местное время TIME_ZONE), и каждое "
+           "окно сдвинуто («последний 1 ч» охватывает больше или меньше часа), либо неверны часы или код, "
+           "пишущий строки.",
+           "Задайте в GIGACHECK_LOG_TIMEZONE пояс, в котором пишет сайт (смещение, названное выше, или его имя, "
+           "например Europe/Moscow); для Django USE_TZ=False и TIME_ZONE читаются из --ds / "
+           "DJANGO_SETTINGS_MODULE.")),
+    _c("LG009", "log rows whose timestamp cannot be read",
+       "Some rows hold no date in the timestamp column (epoch numbers, `DD.MM.YYYY`, text): they fall in no "
+       "window, so no check could count them.",
+       "Have the site write its log rows through the ORM (a DateTimeField: `YYYY-MM-DD HH:MM:SS`); convert "
+       "the rows shown, or delete them.",
+       area="logs",
+       ru=("строки лога с нечитаемой меткой времени",
+           "В столбце timestamp некоторых строк не дата (число секунд эпохи, `ДД.ММ.ГГГГ`, текст): они не попадают "
+           "ни в одно окно, и ни одна проверка не могла их посчитать.",
+           "Пусть сайт пишет строки лога через ORM (DateTimeField: `YYYY-MM-DD HH:MM:SS`); преобразуйте "
+           "показанные строки или удалите их.")),
     _c("LG010", "ERROR or CRITICAL entries mention GigaChat",
        "The site logged errors about GigaChat in the window.", "Read the rows below; they name the failing call.",
        area="logs",

@@ -213,6 +213,8 @@ def pytest_report_header(config):
     elif not run.mock_scenario:  # which CAs the site's SDK trusts (truststore.py): gigacheck verifies with the same
         from .truststore import httpx_store
         lines.append("gigacheck: " + say("header.trust", run.lang, store=httpx_store(s).describe(run.lang)))
+    from .logs.clock import table_zone  # the zone of the log table's naive times, and where it came from
+    lines.append("gigacheck: " + table_zone(s).describe(run.lang))
     lines.extend(f"gigacheck: {p}" for p in s.problems)
     lines.append(spend_header(run))
     return [run.scrub(line) for line in lines]
@@ -247,6 +249,9 @@ def _fill_metadata(metadata, run) -> None:
     if run.settings.verify_ssl and not run.mock_scenario:
         from .truststore import httpx_store
         metadata["TLS trust store"] = run.scrub(httpx_store(run.settings).describe(run.lang))
+    from .logs.clock import table_zone
+    from .words import say
+    metadata[say("clock.html", run.lang)] = run.scrub(table_zone(run.settings).describe(run.lang))
     metadata.update(run.settings.masked())
 
 
@@ -663,9 +668,12 @@ class Collector:
         path = session.config.getoption("gigacheck_report_json")
         if path:
             from .report import summary_json, write_json
+            from .logs.clock import table_zone
             data = summary_json(list(run.records.values()), mode=run.mode, scenario=run.mock_scenario,
                                 lang=run.lang, started_at=run.started_at, duration_s=time.monotonic() - run.t0,
                                 requests=run.requests, scrub=run.scrub)
+            data["log_timezone"] = {k: run.scrub(v) if isinstance(v, str) else v
+                                    for k, v in table_zone(run.settings).as_json().items()}
             write_json(Path(session.config.invocation_params.dir, path), data)
 
     def pytest_unconfigure(self, config):

@@ -352,6 +352,40 @@ WORDS = {
                             "+03:00)",
                       "ru": "GIGACHECK_LOG_TIMEZONE={zone} не часовой пояс (пишите, например, UTC, Europe/Moscow "
                             "или +03:00)"},
+    # the site's clock (logs/clock.py): the table's zone, rows ahead of now (LG008), stamps that are no date (LG009)
+    "clock.bad_zone": {"en": "{variable}={zone} is not a time zone: write an IANA name (Europe/Moscow), UTC, or an "
+                             "offset from -14:00 to +14:00 as +03:00",
+                       "ru": "{variable}={zone} не часовой пояс: пишите имя IANA (Europe/Moscow), UTC или смещение "
+                             "от -14:00 до +14:00 в виде +03:00"},
+    "clock.default": {"en": "default: no GIGACHECK_LOG_TIMEZONE, no Django TIME_ZONE with USE_TZ=False",
+                      "ru": "по умолчанию: нет GIGACHECK_LOG_TIMEZONE и Django TIME_ZONE при USE_TZ=False"},
+    "clock.django": {"en": "Django settings {module}: TIME_ZONE (USE_TZ=False)",
+                     "ru": "Django settings {module}: TIME_ZONE (USE_TZ=False)"},
+    "clock.django_utc": {"en": "Django settings {module}: USE_TZ=True stores UTC",
+                         "ru": "Django settings {module}: при USE_TZ=True хранится UTC"},
+    "clock.header": {"en": "log table's time zone {zone} ({source})",
+                     "ru": "часовой пояс таблицы логов {zone} ({source})"},
+    "clock.header_bad": {"en": "log table's time zone {zone} CANNOT BE READ ({source}): see LG001",
+                         "ru": "часовой пояс таблицы логов {zone} НЕ РАСПОЗНАН ({source}): см. LG001"},
+    "clock.html": {"en": "Log time zone", "ru": "Часовой пояс логов"},
+    "clock.ahead": {"en": "{rows} dated after now + 5 min in {zone}: the newest {newest}, {ahead} ahead",
+                    "ru": "{rows} с датой позже «сейчас + 5 мин» в поясе {zone}: самая новая {newest}, "
+                          "впереди на {ahead}"},
+    "clock.fits": {"en": "the rows fit a clock {ahead} ahead: set GIGACHECK_LOG_TIMEZONE={zones}",
+                   "ru": "строки сходятся с часами, идущими на {ahead} вперёд: задайте GIGACHECK_LOG_TIMEZONE={zones}"},
+    "clock.or": {"en": " or ", "ru": " или "},
+    "clock.no_fit": {"en": "no time zone is that far ahead: the site's clock or the code writing these rows is wrong; "
+                           "they are left out of the window",
+                     "ru": "ни один часовой пояс так далеко не уходит: неверны часы сервера сайта или код, "
+                           "пишущий эти строки; в окно они не входят"},
+    "clock.unreadable": {"en": "{rows} whose timestamp cannot be read as a date (e.g. {example}); they are in no window",
+                         "ru": "{rows}, чью метку времени не прочитать как дату (например, {example}); ни в одно "
+                               "окно они не попадают"},
+    "clock.rows_head": {"en": "{label}: {rows}, for example:", "ru": "{label}: {rows}, например:"},
+    "clock.years": {"en": "{years} years", "ru": "{years} лет"},
+    "clock.days": {"en": "{days} days", "ru": "{days} дн."},
+    "clock.hours": {"en": "{hours} h", "ru": "{hours} ч"},
+    "clock.minutes": {"en": "{minutes} min", "ru": "{minutes} мин"},
     "logs.db_unset": {"en": "DATABASE_URL is not set", "ru": "DATABASE_URL не задан"},
     "logs.db_scheme": {"en": "DATABASE_URL {shown}... is not mysql://user:pass@host:3306/db, "
                              "postgresql://user:pass@host:5432/db or sqlite:///path/db.sqlite3",

@@ -32,6 +32,16 @@ def test_is_the_timestamp_column_indexed(log_window):
     log_window.index()
 
 
+# --- the site's clock: the window is only right when the table's zone is (gigacheck/logs/clock.py) -----------
+
+def test_are_the_newest_rows_dated_no_later_than_now(log_window):
+    log_window.rows_ahead()
+
+
+def test_can_every_timestamp_be_read_as_a_date(log_window):
+    log_window.stamps_readable()
+
+
 # --- the signatures in the window ----------------------------------------------------------------------------
 # Causes first, consequences after (gigacheck/causes.py): a row that shows a cause already
 # reported is skipped naming that check, so one root cause gives one failure.

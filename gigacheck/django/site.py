@@ -59,8 +59,10 @@ def fill_from_site(settings, alias: str) -> None:
             settings.raw["GIGACHECK_LOG_TABLE"] = table
             settings.source["GIGACHECK_LOG_TABLE"] = f"{SOURCE}: model Asistent.SystemLog"
     if not settings.get("GIGACHECK_LOG_TIMEZONE"):
+        from ..words import say
         settings.raw["GIGACHECK_LOG_TIMEZONE"] = site_zone(dj)
-        settings.source["GIGACHECK_LOG_TIMEZONE"] = f"{SOURCE}: USE_TZ/TIME_ZONE"
+        key = "clock.django_utc" if getattr(dj, "USE_TZ", True) else "clock.django"
+        settings.source["GIGACHECK_LOG_TIMEZONE"] = say(key, module=getattr(dj, "SETTINGS_MODULE", None) or SOURCE)
 
 
 def load_settings(environ=None, env_file=None, alias: Optional[str] = None):

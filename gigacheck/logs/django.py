@@ -16,6 +16,7 @@ from typing import Iterable, Optional
 from urllib.parse import quote
 
 from ..diagnosis import Finding
+from .clock import VARIABLE, django_zone
 from .store import DB_SUBJECT
 
 SOURCE = "Django settings"
@@ -55,15 +56,39 @@ def url_from_databases(databases, module: str) -> str:
                            f"MySQL/MariaDB or SQLite", subject=DB_SUBJECT)
 
 
-def database_url(module: str, folders: Iterable[Path] = ()) -> str:
-    """The DATABASE_URL of the site's settings module `module`."""
+def _settings_module(module: str, folders: Iterable[Path] = ()):
     with _importable_from(folders):
         try:
-            settings_module = importlib.import_module(module)
+            return importlib.import_module(module)
         except Exception as exc:  # the site's own code: any error is the finding, never a traceback
             raise Finding("LG001", f"DJANGO_SETTINGS_MODULE {module} cannot be imported "
                                    f"({type(exc).__name__}: {str(exc)[:200]})", subject=DB_SUBJECT) from None
-    return url_from_databases(getattr(settings_module, "DATABASES", None), module)
+
+
+def database_url(module: str, folders: Iterable[Path] = ()) -> str:
+    """The DATABASE_URL of the site's settings module `module`."""
+    return url_from_databases(getattr(_settings_module(module, folders), "DATABASES", None), module)
+
+
+def _use_tz_default() -> bool:
+    """Django's own default for a settings module that does not say: True since Django 5.0."""
+    try:
+        import django
+        return django.VERSION[0] >= 5
+    except Exception:
+        return True
+
+
+def module_zone(settings_module, module: str) -> tuple:
+    """(zone, source) of the naive times the site stores: TIME_ZONE where USE_TZ=False, else UTC."""
+    from ..words import say
+    use_tz = getattr(settings_module, "USE_TZ", None)
+    use_tz = _use_tz_default() if use_tz is None else bool(use_tz)
+    if use_tz:
+        return "UTC", say("clock.django_utc", module=module)
+    # Django's global default TIME_ZONE is America/Chicago
+    return django_zone(False, getattr(settings_module, "TIME_ZONE", "America/Chicago")), \
+        say("clock.django", module=module)
 
 
 def fill_database_url(settings, module: Optional[str], folders: Iterable[Path] = ()) -> None:
@@ -78,7 +103,11 @@ def fill_database_url(settings, module: Optional[str], folders: Iterable[Path] =
     if settings.get("DATABASE_URL") or not module:
         return
     try:
-        settings.raw["DATABASE_URL"] = database_url(module, folders)
+        settings_module = _settings_module(module, folders)
+        settings.raw["DATABASE_URL"] = url_from_databases(getattr(settings_module, "DATABASES", None), module)
         settings.source["DATABASE_URL"] = f"{SOURCE} {module}"
     except Finding as finding:
         settings.problems.append(f"DATABASE_URL from {finding.detail}")
+        return
+    if not settings.get(VARIABLE):  # the zone of the same site's naive times (clock.py), unless the user names one
+        settings.raw[VARIABLE], settings.source[VARIABLE] = module_zone(settings_module, module)

@@ -11,6 +11,7 @@ from typing import Iterator, List, Optional, Tuple
 
 from ..diagnosis import Finding
 from ..words import say
+from .clock import Clock
 from .store import BISECT_SLACK, FILE_SUBJECT, Filter, Newest, Row, Scan, Tally, Window, parse_timestamp
 from .signatures import VIEWER_TOPICS, Signature, classify, fold, normalize_level
 
@@ -56,6 +57,7 @@ class FileSource:
     def __init__(self, path: str):
         self.path = Path(path).expanduser()
         self.label = f"log file {path}"
+        self._clock = None  # (window, Clock) of the last pass
         if not self.path.exists():
             raise Finding("LG001", say("logs.file_missing", path=path), subject=FILE_SUBJECT)
         if not self.path.is_file():
@@ -138,17 +140,34 @@ class FileSource:
                 return parse_timestamp(head[0], tz)
         return None
 
-    def _window_records(self, window: Window, notes: List[str]):
-        since = window.since_local
+    def _window_records(self, window: Window, notes: List[str], clock: Optional[Clock] = None):
+        """The records of the window: from its start up to now + 5 min; later ones go to `clock` (LG008)."""
+        since, until = window.since_local, window.until_local
         for key, stamp, level, message in self._records(window, notes):
-            if stamp >= since:
+            if stamp > until:
+                if clock is not None:
+                    clock.add_ahead(stamp, level, message)
+            elif stamp >= since:
                 yield key, stamp, level, message
+
+    def clock(self, window: Window) -> Clock:
+        """The records dated after the window (LG008); a line's stamp is read only when it is a date, so a
+        log file has no LG009 rows (such a line continues the record before it)."""
+        if self._clock is not None and self._clock[0] == window:
+            return self._clock[1]
+        found = Clock()
+        for _ in self._window_records(window, [], found):
+            pass
+        self._clock = (window, found)
+        return found
 
     def scan(self, window: Window, flt: Filter) -> Scan:
         notes: List[str] = []
         tally = Tally(flt)
-        for key, stamp, level, message in self._window_records(window, notes):
+        found = Clock()
+        for key, stamp, level, message in self._window_records(window, notes, found):
             tally.add(stamp, level, message, key)
+        self._clock = (window, found)  # the same pass answers the clock check
         scan = tally.scan(self.label, "file read from the window's start")
         scan.notes = notes
         return scan

@@ -11,7 +11,7 @@ from ..diagnosis import Finding
 from ..words import say
 from .sql import Column, Plan, SQLSource, TableInfo, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
-from .signatures import NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
+from .signatures import ATTEMPT_NEEDLES, NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
 
 # A derived table with a LIMIT is materialized, not merged into the outer query: each message is
 # lowered once, not once per LOCATE.
@@ -166,13 +166,21 @@ class MySQLSource(SQLSource):
             self.column_tz = timezone.utc
         return info
 
+    def _unreadable_sql(self, info):
+        if self._date_typed(info):  # DATETIME/TIMESTAMP hold dates only (a zero date reads as NULL or text)
+            ts = self.quote(info.col("timestamp").name)
+            return f"{ts} IS NULL OR {ts} < '1000-01-01'"
+        return (f"{self.quote(info.col('timestamp').name)} IS NULL OR "
+                f"{self._utf8(info.col('timestamp'))} NOT REGEXP '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}'")
+
     def _prefilter(self, info, kind: str) -> Tuple[str, list]:
         """Each message lowered and searched with one regular expression of the needles (PCRE on
         MariaDB, ICU on MySQL 8: literal letters, spaces and `<>` read the same)."""
         lowered = f"LOWER({self._utf8(info.col('message'))})"
-        if kind == "saved":  # one needle: LOCATE on the lowered bytes
-            return (" OR ".join([f"LOCATE(%s, CONVERT({lowered} USING binary)) > 0"] * len(SAVED_NEEDLES)),
-                    [n.encode("utf-8") for n in SAVED_NEEDLES])
+        if kind in ("saved", "attempt"):  # a few needles: LOCATE on the lowered bytes
+            needles = SAVED_NEEDLES if kind == "saved" else ATTEMPT_NEEDLES
+            return (" OR ".join([f"LOCATE(%s, CONVERT({lowered} USING binary)) > 0"] * len(needles)),
+                    [n.encode("utf-8") for n in needles])
         if kind != "scan":
             return f"{lowered} REGEXP %s", ["|".join(NEEDLES)]
         errors = at_or_above("ERROR")

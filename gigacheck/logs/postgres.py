@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..diagnosis import Finding
 from ..words import say
-from .signatures import NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
+from .signatures import ATTEMPT_NEEDLES, NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
 from .sql import Column, Plan, SQLSource, TableInfo, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
 
@@ -167,16 +167,7 @@ class PostgresSource(SQLSource):
             self._bound = lambda since: since.replace(tzinfo=timezone.utc)
         return info
 
-    # --- the window -----------------------------------------------------------------------------------
-    def _window(self, info: TableInfo, window, bound=None) -> Plan:
-        """The base plan (its bisected key range is closed already: see SQLSource._window) with the
-        timestamp index's range closed too, up to 'infinity' (the same rows)."""
-        plan = super()._window(info, window, bound)
-        ts = self.quote(info.col("timestamp").name)
-        if plan.where == f"{ts} >= {self.ph}":
-            plan.where = f"{ts} >= {self.ph} AND {ts} <= 'infinity'"
-        return plan
-
+    # --- the window: the base plan, closed above by the window's own bound ----------------------------
     def count(self, info: TableInfo, plan: Plan, window, bound=None,
               gigachat: bool = True) -> Tuple[int, Optional[int], Plan]:
         """As the base, in PostgreSQL's terms: conditions are booleans, counted with FILTER."""
@@ -195,18 +186,25 @@ class PostgresSource(SQLSource):
             f"COUNT(*) FILTER (WHERE {stray_sql}) FROM {t} WHERE {plan.range_where}",
             window_params + window_params + list(stray_params) + plan.range_params)[0]
         if int(strays or 0):
-            since = window.since_in(self.column_tz or window.tz)
-            plan = self._full_scan_plan(self.quote(info.col("timestamp").name), bound(since) if bound else since)
+            plan = self._full_scan_plan(self.quote(info.col("timestamp").name), *self._bounds(window, bound))
             return self.count(info, plan, window, bound, gigachat)
         return int(n or 0), (int(g or 0) if gigachat else None), plan
 
     # --- the pass -------------------------------------------------------------------------------------
+    def _unreadable_sql(self, info):
+        if self._date_typed(info) or "timestamp" in info.col("timestamp").type.lower():
+            return None  # timestamp columns hold dates only
+        ts = self.quote(info.col("timestamp").name)
+        return f"{ts} IS NULL OR {ts}::text !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}'"
+
     def _prefilter(self, info, kind: str) -> Tuple[str, list]:
         """The needles as one case-insensitive regular expression; the level folded only for the few rows
         about GigaChat (AND stops at the first false)."""
         msg = self.quote(info.col("message").name)
         if kind == "saved":
             return f"{msg} ~* {self.ph}", [needle_pattern(SAVED_NEEDLES)]
+        if kind == "attempt":
+            return f"{msg} ~* {self.ph}", [needle_pattern(ATTEMPT_NEEDLES)]
         if kind != "scan":
             return f"{msg} ~* {self.ph}", [needle_pattern(NEEDLES)]
         errors = list(at_or_above("ERROR"))

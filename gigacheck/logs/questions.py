@@ -10,7 +10,7 @@ import json
 from dataclasses import replace
 from typing import List, Optional
 
-from . import sources, store
+from . import clock, sources, sql, store
 from ..diagnosis import Finding, skip_reason, statement, warn
 from ..words import plural
 from .options import LogOptions
@@ -60,7 +60,8 @@ class LogChecks:
         self.mock_scenario = mock_scenario
         self.fixtures_dir = fixtures_dir
         self.tmp_dir = tmp_dir
-        self._tz = Cached(lambda: store.zone(settings.log_timezone), "LG001", store.SETTINGS_SUBJECT)
+        self.zone = clock.table_zone(settings)  # the zone, where it came from, whether it can be read
+        self._tz = Cached(self._zone, "LG001", store.SETTINGS_SUBJECT)
         self._window = Cached(lambda: store.Window.last(opts.hours, self._tz.get()), "LG001",
                               store.SETTINGS_SUBJECT)
         self._db = Cached(self._open_database)
@@ -68,7 +69,13 @@ class LogChecks:
         self._file = Cached(lambda: sources.FileSource(settings.log_file) if settings.log_file else None, "LG001",
                             store.FILE_SUBJECT)
         self._scan = Cached(self._scan_all)
+        self._clock = Cached(self._clock_all)
         self.explained_by = lambda code: None  # the check that already reported a cause of `code`
+
+    def _zone(self):
+        if self.zone.problem is not None:
+            raise self.zone.problem
+        return self.zone.tz
 
     # -- sources --
     @property
@@ -191,6 +198,54 @@ class LogChecks:
     def file_source(self):
         """GIGACHECK_LOG_FILE, or None when it is not set."""
         return self._file.get()
+
+    # -- the site's clock (clock.py) --
+    def _clock_all(self) -> clock.Clock:
+        """Rows ahead of the window and stamps that are no date, in every source that can be read (one that
+        cannot is its own check's failure)."""
+        window = self.window
+        found, read = clock.Clock(), 0
+        for configured, source in ((self.db_configured or not self.settings.log_file, self.table_source),
+                                   (bool(self.settings.log_file), self.file_source)):
+            if not configured:
+                continue
+            try:
+                found.merge(source().clock(window))
+                read += 1
+            except Finding:
+                continue
+        if not read:
+            self.scan()  # raises the Finding that stood in the way
+        return found
+
+    def rows_ahead(self) -> None:
+        """LG008: the newest rows are dated after now + 5 min in the table's zone."""
+        found = self._clock.get()
+        if not found.ahead:
+            return
+        window = self.window
+        fit = clock.suggestion(found.newest, window.now_local, window.tz)
+        rows = plural(found.ahead, "row") if found.ahead < sql.CLOCK_ROWS else f"≥ {plural(found.ahead, 'row')}"
+        detail = say("clock.ahead", rows=rows, zone=clock.zone_name(window.tz),
+                     newest=f"{found.newest:%Y-%m-%d %H:%M:%S}", ahead=clock.ahead_text(fit["ahead"]))
+        if fit["offset"]:
+            zones = [z for z in (fit["zone"], fit["offset"]) if z]
+            detail += "; " + say("clock.fits", ahead=clock.ahead_text(fit["ahead"]),
+                                 zones=say("clock.or").join(zones))
+        else:
+            detail += "; " + say("clock.no_fit")
+        raise Finding("LG008", detail, [self.zone.describe()] + found.ahead_rows, subject=store.TABLE_SUBJECT)
+
+    def stamps_readable(self) -> None:
+        """LG009: rows whose timestamp cannot be read as a date: counted, an example shown, never dropped silently."""
+        found = self._clock.get()
+        if not found.unreadable:
+            return
+        n = found.unreadable
+        rows = plural(n, "row") if n < sql.CLOCK_ROWS else f"≥ {plural(n, 'row')}"
+        example = found.unreadable_rows[0].split(" [", 1)[0] if found.unreadable_rows else "?"
+        raise Finding("LG009", say("clock.unreadable", rows=rows, example=example), list(found.unreadable_rows),
+                      subject=store.TABLE_SUBJECT)
 
     def signature(self, code: str) -> None:
         scan = self.scan()

@@ -149,6 +149,11 @@ IMAGE_SAVED = Signature("saved", (
     Rule("сохранен", r"(?<!\w)сохранение\s+изображени[^:\n]*:\s*(?:ok|успешно|готово)(?!\w)")),
     ("Изображение сохранено",))
 LG018 = "LG018"
+# LG018 asks about saved images only where the site tried to make one in the window: a chat-only table
+# (answers, tokens, no picture ever asked for) has nothing to save (issue 18).
+IMAGE_ATTEMPT = Signature("image", _plain("изображени", "картинк", "image", "<img", "/files/"),
+                          ("изображение", "image", "<img", "/files/"))
+ATTEMPT_NEEDLES: Tuple[str, ...] = IMAGE_ATTEMPT.needles
 
 # Every code the summary reports, zeros included, in order.
 CODES: Tuple[str, ...] = tuple(sorted([s.code for s in SIGNATURES] + [LG018]))
@@ -348,9 +353,14 @@ def as_text(value) -> str:
     return str(value)
 
 
-def lg018_count(gigachat: int, saved: int) -> int:
-    """LG018 counts the GigaChat rows of a window in which no image was saved."""
-    return gigachat if gigachat and not saved else 0
+def lg018_count(gigachat: int, saved: int, attempted: bool = True) -> int:
+    """LG018 counts the GigaChat rows of a window in which an image was asked for and none was saved."""
+    return gigachat if gigachat and not saved and attempted else 0
+
+
+def attempts_image(message) -> int:
+    """1 when the row shows image generation at work (asked for, answered, downloaded, saved or failed)."""
+    return 1 if message is not None and IMAGE_ATTEMPT.hit(_folded(message)) else 0
 
 
 def codes_summary(counts: Dict[str, int]) -> Dict[str, int]:

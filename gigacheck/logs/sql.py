@@ -9,13 +9,16 @@ from typing import Dict, List, Optional, Tuple
 
 from ..diagnosis import Finding
 from ..words import say
-from .signatures import LG018, VIEWER_TOPICS, Signature, as_text, classify, fold, shows_saved
+from .clock import Clock
+from .signatures import LG018, VIEWER_TOPICS, Signature, as_text, attempts_image, classify, fold, shows_saved
 from .store import (BISECT_SLACK, DB_SUBJECT, EXCERPT_CHARS, TABLE_SUBJECT, DbUrl, Filter, LogTable, Newest, Row, Scan,
                     Tally, Window, parse_timestamp)
 
 MAX_BISECT_STEPS = 80         # enough for any 64-bit key range
 VERIFY_ROWS = 256             # the rows just before a bisected window that must be older than it
 MIN_STATEMENT_S, MAX_STATEMENT_S = 0.01, 86400.0
+CLOCK_ROWS = 10000            # rows read per clock probe (rows ahead, stamps that are no date): a count beyond is "at least"
+CLOCK_EXCERPT = 300           # characters of their message kept for the example
 SAVED_BATCH = 200             # rows holding the saved-image needle read at first; all of them only if none shows it
 _INT_TYPES = ("int", "bigint", "mediumint", "smallint", "tinyint", "integer")
 
@@ -173,23 +176,25 @@ class SQLSource:
         `count`); where ids do not follow time, the whole table, bounded by the statement limit."""
         since = window.since_in(self.column_tz or window.tz)
         ts = self.quote(info.col("timestamp").name)
-        value = bound(since) if bound else since
+        value, upper = self._bounds(window, bound)
+        between = f"{ts} >= {self.ph} AND {ts} <= {self.ph}"  # bounded above too: a 2099 row is in no window
         if info.indexed:
-            plan = Plan(f"{ts} >= {self.ph}", [value], "timestamp index", hint=self._index_hint(info))
+            plan = Plan(between, [value, upper], "timestamp index", hint=self._index_hint(info))
             return self._key_range(info, plan) if info.pk and self._key_range_after_index else plan
         if not info.pk:
-            return Plan(f"{ts} >= {self.ph}", [value], "full scan (no index on timestamp, no integer id)")
+            return Plan(between, [value, upper], "full scan (no index on timestamp, no integer id)")
         first, ordered, last = self._first_id(info, since)
         if first is None:
             return Plan("1 = 0", [], "empty table")
+        self._recent_from = int(first)
         if not ordered or not self._rows_before_are_older(info, first, since):
-            return self._full_scan_plan(ts, value)
+            return self._full_scan_plan(ts, value, upper)
         stray = bound(since - 2 * BISECT_SLACK) if bound else since - 2 * BISECT_SLACK
         # A closed key range, as the indexed path's: an open one (`id >= first`) or a bare `id IN (...)`
         # leaves the choice to the optimizer's statistics, and stale ones (a bulk load, then a restart;
         # innodb_stats_auto_recalc off) say "empty": MariaDB then reads the whole table (issue 23).
         key = f"{self.quote(info.pk)} BETWEEN {self.ph} AND {self.ph}"
-        return Plan(f"{key} AND {ts} >= {self.ph}", [int(first), last, value],
+        return Plan(f"{key} AND {between}", [int(first), last, value, upper],
                     "primary-key range (first id by bisection: no index on timestamp)",
                     range_where=key, range_params=[int(first), last],
                     stray=(f"{ts} < {self.ph}", [stray]), key_range=(int(first), last), hint=self._key_hint)
@@ -206,6 +211,8 @@ class SQLSource:
                                f"ORDER BY {self.quote(info.col('timestamp').name)}", pk)
         n, lo, hi = self._run(sql, plan.params)[0]
         plan.rows = int(n or 0)
+        if lo is not None:
+            self._recent_from = int(lo)
         if not plan.rows or int(hi) - int(lo) + 1 > 2 * plan.rows + VERIFY_ROWS:
             return plan  # ids far apart: other rows between them, the index reads fewer
         return Plan(f"{pk} BETWEEN {self.ph} AND {self.ph} AND {plan.where}", [int(lo), int(hi)] + plan.params,
@@ -220,9 +227,18 @@ class SQLSource:
         """COUNT, MIN and MAX of the ids `ids_sql` selects (MySQL: of a derived table that keeps its order)."""
         return f"SELECT COUNT(*), MIN({pk}), MAX({pk}) FROM ({ids_sql}) AS w"
 
-    def _full_scan_plan(self, ts: str, value) -> "Plan":
-        return Plan(f"{ts} >= {self.ph}", [value], "full scan: ids do not follow time and there is no index on "
-                                                   "timestamp", unordered=True)
+    def _bounds(self, window: Window, bound=None) -> tuple:
+        """The window's lower and upper bounds as the SQL parameters this column compares with."""
+        tz = self.column_tz or window.tz
+        since, until = window.since_in(tz), window.until_in(tz)
+        return (bound(since) if bound else since), self._upper_value(until, bound)
+
+    def _upper_value(self, until: datetime, bound=None):
+        return bound(until) if bound else until
+
+    def _full_scan_plan(self, ts: str, value, upper) -> "Plan":
+        return Plan(f"{ts} >= {self.ph} AND {ts} <= {self.ph}", [value, upper],
+                    "full scan: ids do not follow time and there is no index on timestamp", unordered=True)
 
     def count(self, info: TableInfo, plan: "Plan", window: Window, bound=None,
               gigachat: bool = True) -> Tuple[int, Optional[int], "Plan"]:
@@ -245,8 +261,7 @@ class SQLSource:
             f"COALESCE(SUM({stray_sql}), 0) FROM {t}{plan.hint} WHERE {plan.range_where}",
             own + own + stray_params + plan.range_params)[0]
         if int(strays or 0):
-            since = window.since_in(self.column_tz or window.tz)
-            plan = self._full_scan_plan(self.quote(info.col("timestamp").name), bound(since) if bound else since)
+            plan = self._full_scan_plan(self.quote(info.col("timestamp").name), *self._bounds(window, bound))
             return self.count(info, plan, window, bound, gigachat)
         plan.rows = int(n or 0)  # the window's rows: a big one is passed in two halves, as the indexed one
         return plan.rows, (int(g or 0) if gigachat else None), plan
@@ -295,6 +310,8 @@ class SQLSource:
         tally.gigachat = gigachat
         if gigachat and not tally.saved:  # LG018 asks whether an image was saved at all
             tally.saved = self._image_saved(info, plan, window)
+            if not tally.saved and not tally.attempted:  # ... and only where one was asked for
+                tally.attempted = self._image_attempted(info, plan, window)
         scan = tally.scan(self.label, f"{plan.label} [{self.explain(sql, params)}]")
         scan.rows = total
         if scan.counts[LG018] and flt.limit:  # rare: GigaChat used, no image saved; then its rows are the evidence
@@ -323,6 +340,20 @@ class SQLSource:
                 return 0
         return 0
 
+    def _image_attempted(self, info: TableInfo, plan: "Plan", window: Window) -> int:
+        """1 when a row of the window shows image generation at work (LG018 asks only then): SQL keeps the rows
+        holding its needles, Python decides on the first ones."""
+        cond, extra = self._prefilter(info, "attempt")
+        cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "message"))
+        sql = f"SELECT {cols} FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} AND {cond}"
+        for limit in (SAVED_BATCH, None):
+            found = self._fetch(sql + (f" LIMIT {limit}" if limit else ""), list(plan.params) + extra)
+            if any(self._in_window(stamp, window) is not None and attempts_image(message) for stamp, message in found):
+                return 1
+            if len(found) < SAVED_BATCH:
+                return 0
+        return 0
+
     def rows(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> List[Row]:
         """The viewer's rows: the site's topics and every row a check counts (all rows with
         `topics=None`), narrowed by level and search, newest first."""
@@ -341,7 +372,7 @@ class SQLSource:
     def _in_window(self, value, window: Window) -> Optional[datetime]:
         """The stored time as shown, when it lies in the window (SQL's bound may be a superset: exact here)."""
         shown = self._shown_time(value, window)
-        return shown if shown is not None and shown >= window.since_local else None
+        return shown if window.holds(shown) else None
 
     def _shown_time(self, value, window: Window) -> Optional[datetime]:
         """A stored time in the window's zone, for display and comparison."""
@@ -349,6 +380,72 @@ class SQLSource:
         if stamp is not None and self.column_tz is not None and self.column_tz != window.tz:
             stamp = stamp.replace(tzinfo=self.column_tz).astimezone(window.tz).replace(tzinfo=None)
         return stamp
+
+    # --- the site's clock (clock.py): rows ahead of the window, stamps that are no date ----------------------
+    _recent_from: Optional[int] = None  # the window's first id, once a plan has found it
+
+    def _unreadable_sql(self, info: TableInfo) -> Optional[str]:
+        """A condition true for stamps that cannot be a date (None: the column's type holds only dates)."""
+        return None
+
+    def _date_typed(self, info: TableInfo) -> bool:
+        words = info.col("timestamp").type.lower().replace("(", " ").split()
+        return bool(words) and words[0] in ("datetime", "timestamp", "date", "timestamptz")
+
+    def clock(self, window: Window) -> Clock:
+        """LG008 and LG009's rows: those dated after the window's end (by the timestamp index, else among the
+        recent ids, else the whole table), and those whose stamp is no date (among the recent ids, else the
+        whole table; only where the column can hold such values). SQL keeps a superset, Python decides."""
+        info = self.table_info()
+        found = Clock()
+        t, ts = self.quote(info.name), self.quote(info.col("timestamp").name)
+        cols = (f"{ts}, {self.quote(info.col('level').name)}, "
+                f"SUBSTR({self.quote(info.col('message').name)}, 1, {CLOCK_EXCERPT})")
+        since, upper = self._bounds(window, self._bound)
+        scope, scope_params = self._recent_scope(info, window, since, upper)
+        ahead_where = f"{ts} > {self.ph}"
+        ahead_params = [self._ahead_value(window)]
+        if not info.indexed and scope:
+            ahead_where, ahead_params = f"{scope} AND {ahead_where}", scope_params + ahead_params
+        for stamp, level, message in self._fetch(f"SELECT {cols} FROM {t} WHERE {ahead_where} "
+                                                 f"LIMIT {CLOCK_ROWS}", ahead_params):
+            shown = self._shown_time(stamp, window)
+            if shown is not None and shown > window.until_local:
+                found.add_ahead(shown, as_text(level).strip(), as_text(message))
+        odd = self._unreadable_sql(info)
+        if odd is not None:
+            where, params = (f"{scope} AND ({odd})", list(scope_params)) if scope else (odd, [])
+            for stamp, level, message in self._fetch(f"SELECT {cols} FROM {t} WHERE {where} LIMIT {CLOCK_ROWS}",
+                                                     params):
+                if stamp is None or self._timestamp(stamp) is None:
+                    found.add_unreadable(stamp, as_text(level).strip(), as_text(message))
+        return found
+
+    def _ahead_value(self, window: Window):
+        tz = self.column_tz or window.tz
+        until = window.until_in(tz)
+        return self._bound(until) if self._bound else until
+
+    def _recent_scope(self, info: TableInfo, window: Window, since, upper) -> Tuple[str, list]:
+        """`id >= first` for the window's first id (a bisection or the index found it), or '' (the whole table)."""
+        if not info.pk:
+            return "", []
+        if self._recent_from is None:
+            if info.indexed:
+                ts = self.quote(info.col("timestamp").name)
+                got = self._run(f"SELECT MIN({self.quote(info.pk)}) FROM {self.quote(info.name)}"
+                                f"{self._index_hint(info)} WHERE {ts} >= {self.ph} AND {ts} <= {self.ph}",
+                                [since, upper])
+                first = got[0][0] if got else None
+                if first is None:  # nothing in the window: the newest ids are the recent part
+                    last = self._run(f"SELECT MAX({self.quote(info.pk)}) FROM {self.quote(info.name)}")[0][0]
+                    first = max(0, int(last or 0) - CLOCK_ROWS)
+                self._recent_from = int(first)
+            else:
+                self._plan(info, window, gigachat=False)  # the bisection finds the window's first id
+                if self._recent_from is None:
+                    return "", []
+        return f"{self.quote(info.pk)} >= {self.ph}", [self._recent_from]
 
     def create_index_sql(self, info: Optional[TableInfo] = None) -> str:
         info = info or self.table_info()

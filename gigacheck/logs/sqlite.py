@@ -13,7 +13,7 @@ from ..diagnosis import Finding
 from ..words import say
 from .sql import Column, SQLSource, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
-from .signatures import picks, picks_for_scan, shows_saved
+from .signatures import attempts_image, picks, picks_for_scan, shows_saved
 
 
 class SQLiteSource(SQLSource):
@@ -43,6 +43,7 @@ class SQLiteSource(SQLSource):
         self.conn.create_function("gigacheck_picks", 1, picks, deterministic=True)
         self.conn.create_function("gigacheck_picks_for_scan", 2, picks_for_scan, deterministic=True)
         self.conn.create_function("gigacheck_shows_saved", 1, shows_saved, deterministic=True)
+        self.conn.create_function("gigacheck_attempts_image", 1, attempts_image, deterministic=True)
 
     def _progress(self) -> int:
         return 1 if self._deadline is not None and time.monotonic() > self._deadline else 0
@@ -103,6 +104,19 @@ class SQLiteSource(SQLSource):
     # As text, as Django stores it: exact for its own format, a superset for others (`T`), exact in Python.
     _bound = staticmethod(lambda since: since.isoformat(sep=" "))
 
+    def _upper_value(self, until, bound=None):
+        # `T` sorts after ` `: every row of that day written `YYYY-MM-DD HH:...` falls below it (a superset),
+        # rows written with `T` are compared exactly; Python decides on the few extra
+        return until.isoformat(sep="T")
+
+    def _unreadable_sql(self, info) -> str:
+        # SQLite keeps any value in any column: numbers (epoch seconds), `DD.MM.YYYY`, words
+        ts = self.quote(info.col("timestamp").name)
+        return f"{ts} IS NULL OR typeof({ts}) != 'text' OR {ts} NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+
+    def _ahead_value(self, window):
+        return window.until_in(self.column_tz or window.tz).isoformat(sep=" ")  # a superset for `T` rows
+
     def _prefilter(self, info, kind: str) -> Tuple[str, list]:
         """SQLite's own case folding (LIKE, lower) is ASCII only, and a GLOB per needle with a case
         class per letter costs 12 times more than these functions of `signatures`."""
@@ -112,6 +126,8 @@ class SQLiteSource(SQLSource):
             return f"gigacheck_picks_for_scan({self.quote(info.col('level').name)}, {msg})", []
         if kind == "saved":
             return f"gigacheck_shows_saved({msg})", []
+        if kind == "attempt":
+            return f"gigacheck_attempts_image({msg})", []
         return f"gigacheck_picks({msg})", []
 
     def _gigachat(self, info) -> str:

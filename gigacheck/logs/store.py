@@ -36,7 +36,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ..diagnosis import Finding
 from ..redact import Redactor
 from ..words import say
-from .signatures import LG018, SIGNATURES, as_text, classify, fold, level_ok, lg018_count, parse_level, search_matcher
+from .signatures import (LG018, SIGNATURES, as_text, attempts_image, classify, fold, level_ok, lg018_count,
+                         parse_level, search_matcher)
 from .signatures import VIEWER_TOPICS  # noqa: F401  re-exported: callers pass store.VIEWER_TOPICS to rows()
 
 DEFAULT_TABLE = "Asistent_systemlog"
@@ -44,6 +45,7 @@ STATEMENT_LIMIT_S = 10.0      # per statement, on the server
 CONNECT_TIMEOUT_S = 5.0
 EXCERPT_CHARS = 2000          # evidence rows carry this much of a message
 BISECT_SLACK = timedelta(minutes=10)  # ids are only roughly in time order: start the key range earlier
+AHEAD_SLACK = timedelta(minutes=5)    # the window ends at now + this (a clock's drift); later rows are LG008
 DB_SUBJECT, TABLE_SUBJECT, FILE_SUBJECT, SETTINGS_SUBJECT = "log database", "log table", "log file", "log settings"
 
 _IDENT_RE = re.compile(r"^[\w$]+$")
@@ -73,40 +75,51 @@ class LogTable:
 
 
 def zone(name: Optional[str]) -> tzinfo:
-    """GIGACHECK_LOG_TIMEZONE: an IANA name (`Europe/Moscow`), `UTC`, or a fixed offset (`+03:00`)."""
-    text = (name or "UTC").strip() or "UTC"
-    if text.upper() in ("UTC", "Z", "GMT"):
-        return timezone.utc
-    m = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?", text, re.IGNORECASE)
-    if m:
-        delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
-        return timezone(delta if m.group(1) == "+" else -delta)
-    try:
-        from zoneinfo import ZoneInfo
-        return ZoneInfo(text)
-    except Exception:  # ZoneInfoNotFoundError, ValueError for odd keys
-        raise Finding("LG001", say("logs.bad_zone", zone=repr(text)), subject=SETTINGS_SUBJECT) from None
+    """GIGACHECK_LOG_TIMEZONE: an IANA name (`Europe/Moscow`), `UTC`, or a fixed offset (`+03:00`);
+    LG001 naming the variable and the accepted forms otherwise (clock.py)."""
+    from .clock import parse_zone
+    return parse_zone(name)
 
 
 @dataclass(frozen=True)
 class Window:
-    """The last `hours` hours. The bound is computed here, in UTC, never by the server."""
+    """The last `hours` hours, up to now + AHEAD_SLACK (a row dated later is no part of "the last 24 h":
+    LG008 asks about it). The bounds are computed here, in UTC, never by the server."""
     hours: float
     since_utc: datetime   # aware
     tz: tzinfo            # the zone of the source's naive timestamps, and of what is shown
+    until_utc: Optional[datetime] = None  # aware; None: no upper bound (callers that build a Window by hand)
 
     @classmethod
     def last(cls, hours: float, tz: tzinfo = timezone.utc, now: Optional[datetime] = None) -> "Window":
         now = now or datetime.now(timezone.utc)
-        return cls(float(hours), now - timedelta(hours=float(hours)), tz)
+        return cls(float(hours), now - timedelta(hours=float(hours)), tz, now + AHEAD_SLACK)
 
     def since_in(self, tz: tzinfo) -> datetime:
         """The bound as the naive value a column in zone `tz` holds."""
         return self.since_utc.astimezone(tz).replace(tzinfo=None)
 
+    def until_in(self, tz: tzinfo) -> datetime:
+        """The upper bound as the naive value a column in zone `tz` holds (far ahead when there is none)."""
+        if self.until_utc is None:
+            return datetime.max - timedelta(days=2)
+        return self.until_utc.astimezone(tz).replace(tzinfo=None)
+
     @property
     def since_local(self) -> datetime:
         return self.since_in(self.tz)
+
+    @property
+    def until_local(self) -> datetime:
+        return self.until_in(self.tz)
+
+    @property
+    def now_local(self) -> datetime:
+        return self.until_local - AHEAD_SLACK
+
+    def holds(self, stamp: Optional[datetime]) -> bool:
+        """A naive stamp in the window's zone lies inside it."""
+        return stamp is not None and self.since_local <= stamp <= self.until_local
 
 
 @dataclass
@@ -185,6 +198,7 @@ class Scan:
     plan: str = ""
     notes: List[str] = field(default_factory=list)
     broken: list = field(default_factory=list)  # Findings of sources that could not be read
+    attempted: bool = True  # an image was asked for in the window (LG018 asks only then)
 
     @staticmethod
     def merge(scans: Sequence["Scan"], limit: int) -> "Scan":
@@ -198,7 +212,8 @@ class Scan:
             for code, rows in s.samples.items():
                 samples.setdefault(code, []).extend(rows)
         gigachat, saved = sum(s.gigachat for s in scans), sum(s.saved for s in scans)
-        counts[LG018] = lg018_count(gigachat, saved)
+        attempted = any(s.attempted for s in scans)
+        counts[LG018] = lg018_count(gigachat, saved, attempted)
         for code, rows in samples.items():
             newest = Newest(limit)
             for r in rows:
@@ -206,7 +221,7 @@ class Scan:
             samples[code] = newest.rows()
         return Scan(counts, samples, gigachat, saved, sum(s.rows for s in scans),
                     " + ".join(s.source for s in scans), "; ".join(s.plan for s in scans if s.plan),
-                    [n for s in scans for n in s.notes])
+                    [n for s in scans for n in s.notes], attempted=attempted)
 
 
 class Tally:
@@ -218,6 +233,7 @@ class Tally:
         self.counts = {s.code: 0 for s in SIGNATURES}
         self.newest: Dict[str, Newest] = {}
         self.gigachat = self.saved = self.rows = 0
+        self.attempted = 0
         self._gigachat_rows = Newest(flt.limit)
 
     def add(self, timestamp, level, message, key: int) -> None:
@@ -227,6 +243,8 @@ class Tally:
         self.rows += 1
         self.gigachat += verdict.gigachat
         self.saved += verdict.saved
+        if not self.attempted:
+            self.attempted = attempts_image(text)
         if not (verdict.codes or verdict.gigachat):
             return
         row = None
@@ -245,11 +263,12 @@ class Tally:
 
     def scan(self, source: str, plan: str) -> Scan:
         counts = dict(self.counts)
-        counts[LG018] = lg018_count(self.gigachat, self.saved)
+        counts[LG018] = lg018_count(self.gigachat, self.saved, bool(self.attempted))
         samples = {code: n.rows() for code, n in self.newest.items() if n.rows()}
         if counts[LG018] and self._gigachat_rows.rows():
             samples[LG018] = self._gigachat_rows.rows()
-        return Scan(counts, samples, self.gigachat, self.saved, self.rows, source, plan)
+        return Scan(counts, samples, self.gigachat, self.saved, self.rows, source, plan,
+                    attempted=bool(self.attempted))
 
 
 def parse_timestamp(value, tz: tzinfo) -> Optional[datetime]:
@@ -285,7 +304,10 @@ def _odd_timestamp(text: str) -> Optional[datetime]:
         m = re.match(r"(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(?:\.(\d+))?", text)
         if not m:
             return None
-        return datetime.fromisoformat(m.group(1) + ("." + m.group(2)[:6].ljust(6, "0") if m.group(2) else ""))
+        try:  # `0000-00-00 00:00:00` (MySQL's zero date) has the shape and is no date
+            return datetime.fromisoformat(m.group(1) + ("." + m.group(2)[:6].ljust(6, "0") if m.group(2) else ""))
+        except ValueError:
+            return None
 
 
 # --- DATABASE_URL ---------------------------------------------------------------------------------------

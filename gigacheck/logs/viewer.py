@@ -70,7 +70,10 @@ def _run(args, environ, stdout: TextIO, stderr: TextIO) -> int:
             if args.summary:
                 counting = store.Filter(limit=0)  # counts only: no rows to fetch
                 scan = store.Scan.merge([s.scan(sources.window, counting) for s in sources], 0)
-                _print_summary(scan, opts.hours, args.json, stdout)
+                zone = sources.checks.zone
+                if not args.json:
+                    stderr.write(zone.describe() + "\n")
+                _print_summary(scan, opts.hours, args.json, stdout, zone.as_json())
             else:
                 newest = store.Newest(opts.limit)
                 for source in sources:
@@ -165,10 +168,13 @@ def _print_rows(rows, window, as_json: bool, out: TextIO, err: TextIO, hours: fl
         err.write(say("viewer.no_rows", hours=f"{hours:g}") + "\n")
 
 
-def _print_summary(scan, hours: float, as_json: bool, out: TextIO) -> None:
+def _print_summary(scan, hours: float, as_json: bool, out: TextIO, log_timezone: dict = None) -> None:
     counts = codes_summary(scan.counts)
     if as_json:
-        out.write(json.dumps({"window_hours": hours, "counts": counts}, ensure_ascii=False) + "\n")
+        data = {"window_hours": hours, "counts": counts}
+        if log_timezone is not None:
+            data["log_timezone"] = log_timezone
+        out.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
     for code, n in counts.items():
         out.write(f"{code} {n:>6}  {CATALOG[code].text(current_lang()).finding}\n")
