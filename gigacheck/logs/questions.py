@@ -204,6 +204,10 @@ class LogChecks:
         """Rows ahead of the window and stamps that are no date, in every source that can be read (one that
         cannot is its own check's failure)."""
         window = self.window
+        try:
+            self.scan()  # first: its plan found the window's first id, which the clock's probes start from
+        except Finding:
+            pass
         found, read = clock.Clock(), 0
         for configured, source in ((self.db_configured or not self.settings.log_file, self.table_source),
                                    (bool(self.settings.log_file), self.file_source)):
