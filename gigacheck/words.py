@@ -534,6 +534,16 @@ WORDS = {
     "verdict.passed": {"en": "Passed: the integration works", "ru": "Всё в порядке: интеграция работает"},
     "verdict.warnings": {"en": "Passed with warnings", "ru": "Работает, но есть предупреждения"},
     "verdict.failed": {"en": "Failed: the integration needs fixing", "ru": "Есть ошибки: интеграцию нужно чинить"},
+    "verdict.nothing-checked": {"en": "Nothing checked: no check ran, so this run says nothing about the integration",
+                                "ru": "Ничего не проверено: ни одна проверка не выполнялась, этот запуск ничего не "
+                                      "говорит об интеграции"},
+    "verdict.why.setup": {"en": "only the fixtures were set up, {option}",
+                          "ru": "только подготовлены фикстуры, {option}"},
+    "verdict.why.collect": {"en": "the checks were only collected, --collect-only",
+                            "ru": "проверки только собраны, --collect-only"},
+    "verdict.why.none": {"en": "no check was selected: see -m, -k and the paths given",
+                         "ru": "не выбрано ни одной проверки: см. -m, -k и указанные пути"},
+    "verdict.why.skipped": {"en": "every selected check was skipped", "ru": "все выбранные проверки пропущены"},
     "mode.live": {"en": "LIVE run against the configured GigaChat hosts",
                   "ru": "LIVE: проверка настоящих серверов GigaChat"},
     "mode.mock": {"en": "MOCK run, scenario {scenario}: answers come from fixtures/, nothing was sent to GigaChat",
@@ -583,6 +593,16 @@ WORDS = {
     # issue 9: files read with bounds, refusals that keep secrets in, peer text cut
     "usage.report_json_dir": {"en": "--report-json {path}: is a directory; name a file, e.g. {example}",
                               "ru": "--report-json {path}: это папка; укажите файл, например {example}"},
+    "usage.report_is_dir": {"en": "{option} {path}: is a folder; name a file in it, e.g. {path}/report",
+                            "ru": "{option} {path}: это папка; укажите файл в ней, например {path}/report"},
+    "usage.report_under_file": {"en": "{option} {path}: cannot be written, {file} is a file, not a folder; "
+                                      "move that file away or name another path",
+                                "ru": "{option} {path}: не записать, {file} — это файл, а не папка; "
+                                      "уберите этот файл или укажите другой путь"},
+    "usage.report_same_path": {"en": "{option} {path}: {other} writes the same file, so one report would be lost; "
+                                     "give each report its own path",
+                               "ru": "{option} {path}: в этот же файл пишет {other}, и один отчёт пропал бы; "
+                                     "укажите каждому отчёту свой путь"},
     "file.missing": {"en": "no such file", "ru": "нет такого файла"},
     "file.is_dir": {"en": "is a directory", "ru": "это папка, а не файл"},
     "file.not_regular": {"en": "is not a regular file (a FIFO, socket or device)",
