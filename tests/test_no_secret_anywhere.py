@@ -117,7 +117,7 @@ def test_no_secret_in_any_output_of_a_run_against_a_hostile_peer(case, in_proces
 # --- the site's log rows ------------------------------------------------------------------------
 
 def _log_db(path: Path, canaries) -> Path:
-    """The site's SystemLog with rows that quote the key and the token (and no saved image: LG018)."""
+    """The site's SystemLog with rows that quote the key and the token (an image asked for, none saved: LG018)."""
     schema = (FIXTURES / "logs" / "schema.sqlite.sql").read_text(encoding="utf-8")
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rows = [
@@ -126,6 +126,7 @@ def _log_db(path: Path, canaries) -> Path:
         ("WARNING", f"GigaChat: ключ {canaries.key[5:70]} обрезан"),
         ("ERROR", f"GigaChat 429 Too Many Requests, token={json.dumps(canaries.access_token)[1:300]}"),
         ("INFO", f"GigaChat: fallback key {canaries.proxy_key}"),
+        ("INFO", "generate_and_save_image: запуск для статьи 1842"),  # an image asked for: LG018 asks then
     ]
     with sqlite3.connect(path) as db:
         db.executescript(schema)

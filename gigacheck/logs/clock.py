@@ -92,7 +92,7 @@ class TableZone:
         return say(key, lang, zone=self.zone, source=self.source)
 
 
-DJANGO_MARK = "Django"  # the settings.source of a zone taken from the site's settings starts with this
+DJANGO_MARK = "Django"  # the settings.source of a zone taken from the site's settings names it (words: clock.django)
 
 
 def table_zone(settings) -> TableZone:
@@ -104,7 +104,7 @@ def table_zone(settings) -> TableZone:
     else:
         zone = raw.strip()
         where = settings.source.get(VARIABLE, "")
-        source = where if where.startswith(DJANGO_MARK) else f"{VARIABLE} ({where or '?'})"
+        source = where if DJANGO_MARK in where else f"{VARIABLE} ({where or '?'})"
     try:
         return TableZone(zone, source, True, parse_zone(zone))
     except Finding as f:
