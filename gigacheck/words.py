@@ -240,6 +240,10 @@ WORDS = {
                     "ru": "на этом порту отвечают не по TLS ({reason}): обычный HTTP или другая служба"},
     "net.tls_closed": {"en": "the connection was closed during the TLS handshake",
                        "ru": "соединение закрыто во время TLS-рукопожатия"},
+    "trust.off_not_applied": {"en": "; GIGACHAT_VERIFY_SSL_CERTS=false is not applied: the SDK verifies with "
+                                    "GIGACHAT_CA_BUNDLE_FILE whenever it is set",
+                              "ru": "; GIGACHAT_VERIFY_SSL_CERTS=false не действует: SDK проверяет сертификаты по "
+                                    "GIGACHAT_CA_BUNDLE_FILE, если он задан"},
     "trust.names": {"en": "; the certificate presented is for {names}", "ru": "; предъявленный сертификат выдан на {names}"},
     "trust.names_unknown": {"en": "other names", "ru": "другие имена"},
     "trust.lacks": {"en": "the server presented a certificate issued by {issuer}, which {store} does not hold",
