@@ -74,12 +74,17 @@ def _run(args, environ, stdout: TextIO, stderr: TextIO) -> int:
                 if not args.json:
                     stderr.write(zone.describe() + "\n")
                 _print_summary(scan, opts.hours, args.json, stdout, zone.as_json())
+                notes = scan.notes
             else:
                 newest = store.Newest(opts.limit)
+                notes = []
                 for source in sources:
                     for row in source.rows(sources.window, opts.filter):
                         newest.add(row)
+                    notes += getattr(source, "notes", [])  # what a pass could not read (the file's scan limit)
                 _print_rows(newest.rows(), sources.window, args.json, stdout, stderr, opts.hours)
+            for note in notes:  # on stderr: stdout stays the rows (or the JSON) alone
+                stderr.write(note + "\n")
     except (ValueError, ConfigError) as exc:
         stderr.write(say("viewer.error", message=exc) + "\n")
         return EXIT_CONFIG
