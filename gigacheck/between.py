@@ -152,7 +152,7 @@ def _alert(facts: RunFacts, outcome: Outcome, previous: Optional[str], urls: Seq
     elif sent.why == "timeout":
         why = say("notify.why.timeout", lang, seconds=int(notify.SEND_LIMIT_S))
     elif sent.why.startswith("refused:"):
-        why = say("notify.why.refused", lang, urls=sent.why[len("refused:"):])
+        why = say("notify.why.refused", lang, urls=sent.why[len("refused:"):], n=len(urls))
     else:
         why = say("notify.why.failed", lang)
     lines.append(Line("warning", say("notify.unsent", lang, why=scrub(why))))

@@ -173,8 +173,9 @@ def _entry(row) -> RunEntry:
 COLUMNS = "started_at, finished_at, duration_s, verdict, mode, scenario, codes, incidents"
 
 
-def record(path: Path, entry: RunEntry, timeout: float = BUSY_TIMEOUT_S) -> Remembered:
+def record(path: Path, entry: RunEntry, timeout: Optional[float] = None) -> Remembered:
     """Append `entry`; return the run before it (of the same mode) and the last success before it."""
+    timeout = BUSY_TIMEOUT_S if timeout is None else timeout
     try:
         conn = _connect(Path(path), timeout, create=True)
     except (sqlite3.Error, OSError) as exc:
@@ -201,8 +202,9 @@ def record(path: Path, entry: RunEntry, timeout: float = BUSY_TIMEOUT_S) -> Reme
                       first=row is None, previous_checked=checked[0] if checked else None)
 
 
-def runs(path: Path, limit: Optional[int] = None, timeout: float = BUSY_TIMEOUT_S) -> List[RunEntry]:
+def runs(path: Path, limit: Optional[int] = None, timeout: Optional[float] = None) -> List[RunEntry]:
     """The runs in the file, newest first; a file that does not exist holds none."""
+    timeout = BUSY_TIMEOUT_S if timeout is None else timeout
     path = Path(path)
     if not path.exists():
         return []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -46,7 +47,7 @@ def url_secrets(url: str) -> List[str]:
     for _, value in _SECRET_QUERY_RE.findall("?" + query):
         secrets.append(value)
     for piece in _SPLIT_RE.split(base):
-        if not piece or _HOSTNAME_RE.match(piece) or piece.isdigit():
+        if not piece or _HOSTNAME_RE.match(piece) or not piece.strip("0123456789."):  # a name, a port, an IP
             continue
         mixed = any(c.isdigit() for c in piece) or (piece != piece.lower() and piece != piece.upper())
         if len(piece) >= 16 or (len(piece) >= 8 and mixed):
@@ -98,14 +99,16 @@ def send(urls: Sequence[str], title: str, body: str, verdict: str,
          limit_s: float = SEND_LIMIT_S) -> Sent:
     """Post (title, body) to every URL through Apprise, within `limit_s` for all of them together."""
     try:
-        import apprise
+        with warnings.catch_warnings():  # its imports' DeprecationWarnings are not the run's (-W error)
+            warnings.simplefilter("ignore")
+            import apprise
     except ImportError:
         return Sent(False, "apprise-missing")
     box = apprise.Apprise()
-    refused = [u for u in urls if not box.add(u)]
+    refused = [str(i) for i, u in enumerate(urls, 1) if not box.add(u)]
     if refused:
-        # Apprise's own privacy form would need the URL parsed: say the scheme only
-        return Sent(False, "refused:" + ", ".join(u.split("://", 1)[0] + "://…" for u in refused))
+        # by position: any part of a URL may be its token, which the redactor would mask anyway
+        return Sent(False, "refused:" + ", ".join(refused))
     kind = {"failed": apprise.NotifyType.FAILURE, "warnings": apprise.NotifyType.WARNING,
             "passed": apprise.NotifyType.SUCCESS}.get(verdict, apprise.NotifyType.INFO)
     result: List[bool] = []

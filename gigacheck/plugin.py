@@ -702,6 +702,9 @@ class Collector:
         from .report import verdict_of
         from .words import say
         run = self.run
+        if run.mock is not None:  # every check is done: the mock's `responses` would answer the alert too
+            run.mock.stop()
+            run.mock = None
         records = list(run.records.values())
         facts = RunFacts(started_at=run.started_at, verdict=verdict_of(records), mode=run.mode,
                          scenario=run.mock_scenario, duration_s=time.monotonic() - run.t0, finished_at=time.time(),

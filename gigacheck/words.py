@@ -661,7 +661,8 @@ WORDS.update({
     "notify.why.missing": {"en": "Apprise is not installed: pip install 'gigacheck[notify]'",
                            "ru": "Apprise не установлен: pip install 'gigacheck[notify]'"},
     "notify.why.timeout": {"en": "no answer within {seconds} s", "ru": "нет ответа за {seconds} с"},
-    "notify.why.refused": {"en": "Apprise does not understand {urls}", "ru": "Apprise не понимает {urls}"},
+    "notify.why.refused": {"en": "Apprise does not understand URL no. {urls} of {n}",
+                           "ru": "Apprise не понимает адрес № {urls} из {n}"},
     "notify.why.failed": {"en": "the service refused it or could not be reached",
                           "ru": "сервис отказал или недоступен"},
 })
