@@ -130,7 +130,12 @@ def changes(previous: Optional[RunEntry], codes: Iterable[str]) -> dict:
 # --- the file ---------------------------------------------------------------------------------------
 
 def _why(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    if isinstance(exc, FileExistsError):  # mkdir of a folder that is a file
+        text = f"not a directory: {exc.filename}"
+    elif isinstance(exc, OSError) and exc.strerror:
+        text = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    else:
+        text = str(exc) or type(exc).__name__
     return text.splitlines()[0][:200]
 
 
