@@ -633,7 +633,7 @@ WORDS.update({
     "history.not_kept": {"en": "history: not kept{why}", "ru": "история: не ведётся{why}"},
     "history.not_kept.mock": {"en": " (a mock run is remembered only with --history PATH)",
                               "ru": " (запуск с --mock запоминается только с --history PATH)"},
-    "history.not_kept.off": {"en": " (--history off)", "ru": " (--history off)"},
+    "history.not_kept.off": {"en": " (--history off)", "ru": " (выключена: --history off)"},
     "history.unusable": {"en": "history: {path} cannot be used ({why}): this run is not remembered",
                          "ru": "история: {path} недоступна ({why}): этот запуск не запомнен"},
     "history.unreadable": {"en": "{path} cannot be read ({why})", "ru": "{path} не читается ({why})"},
@@ -643,7 +643,7 @@ WORDS.update({
     "history.help.path": {"en": "the history file (default: reports/gigacheck-history.sqlite3)",
                           "ru": "файл истории (по умолчанию reports/gigacheck-history.sqlite3)"},
     "history.help.json": {"en": "print JSON: [{started_at, verdict, codes, mode}, ...]",
-                          "ru": "вывести JSON: [{started_at, verdict, codes, mode}, ...]"},
+                          "ru": "вывести список запусков в JSON (время начала, вердикт, коды, режим)"},
     "history.help.limit": {"en": "at most N runs (0: all; default 20)", "ru": "не больше N запусков (0: все; по "
                                                                              "умолчанию 20)"},
     "usage.prometheus_dir": {"en": "--prometheus {path}: is a directory; name a file, e.g. {example}",
