@@ -97,10 +97,20 @@ def test_a_write_that_fails_leaves_the_old_file_whole(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["g.prom"]
 
 
-def test_a_textfile_that_cannot_be_written_is_a_warning_and_a_folder_is_a_usage_error(run_checks, tmp_path):
+def test_a_textfile_that_cannot_be_written_is_a_warning(run_checks, tmp_path, monkeypatch):
+    def full(path, text):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(prometheus, "write_atomic", full)
+    result = run_checks("--mock", "-m", "config", "--prometheus", str(tmp_path / "g.prom"))
+    assert result.ret == 0 and result.json["verdict"] == "passed"
+    assert "prometheus: g.prom not written (No space left on device)" in result.stdout.replace(
+        str(tmp_path) + "/", "")
+
+
+def test_a_textfile_path_that_cannot_be_is_a_usage_error_before_the_run(run_checks, tmp_path):
     (tmp_path / "blocked").write_text("a file where the folder should be\n")
-    result = run_checks("--mock", "-m", "config", "--prometheus", str(tmp_path / "blocked" / "g.prom"))
-    assert result.ret == 0
-    assert any(ln.startswith("prometheus: ") and "not written" in ln for ln in result.stdout.splitlines())
-    folder = run_checks("--mock", "-m", "config", "--prometheus", str(tmp_path))
-    assert folder.ret == 4 and "--prometheus" in folder.stderr and "is a directory" in folder.stderr
+    for path, why in ((tmp_path / "blocked" / "g.prom", "is a file, not a folder"), (tmp_path, "is a folder"),
+                      ("report.json", "--report-json")):
+        result = run_checks("--mock", "-m", "config", "--prometheus", str(path))
+        assert result.ret == 4, path
+        assert "--prometheus" in result.stderr and why in result.stderr and "Traceback" not in result.stderr
