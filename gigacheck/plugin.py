@@ -730,8 +730,7 @@ class Collector:
         from .words import say
         run = self.run
         if run.mock is not None:  # every check is done: the mock's `responses` would answer the alert too
-            run.mock.stop()
-            run.mock = None
+            run.mock.stop()  # stopping twice is harmless (sessionfinish stops it again); its calls stay readable
         records = list(run.records.values())
         facts = RunFacts(started_at=run.started_at, verdict=verdict_of(records), mode=run.mode,
                          scenario=run.mock_scenario, duration_s=time.monotonic() - run.t0, finished_at=time.time(),
