@@ -414,6 +414,14 @@ WORDS = {
                         "ru": "запрос к {label} не уложился в лимит {limit} с ({said}): сервер занят или окно очень "
                               "большое"},
     "logs.no_db_file": {"en": "{label}: no such database file", "ru": "{label}: файла базы нет"},
+    # a user that may not read the log table (logs/grants.py), a view as the log table
+    "logs.denied": {"en": "{label}: {who} may not read {what}", "ru": "{label}: {who} не может читать {what}"},
+    "logs.denied_columns": {"en": "column(s) {columns} of {table}", "ru": "столбцы {columns} таблицы {table}"},
+    "logs.denied_table": {"en": "the table {table}", "ru": "таблицу {table}"},
+    "skip.view_no_index": {"en": "the log table {table} is a view: an index on timestamp belongs on the table "
+                                 "under it",
+                           "ru": "таблица логов {table} — представление (view): индекс на timestamp создаётся на "
+                                 "таблице под ним"},
     # the log file's scan limit (logs/file.py): said wherever the limit cut the window
     "logs.file_newest": {"en": "{label}: the window holds more than the scan limit of {limit} MB: only its newest "
                                "{limit} MB were read (older rows of the window are not counted)",
