@@ -418,7 +418,7 @@ def test_a_ca_folder_needs_openssls_hash_names(tmp_path, variable, file_variable
     f = rules.ca_bundle_problem(load({variable: str(folder)}))
     assert (f.code, f.situation) == ("GC012", "unhashed")
     assert f"Run openssl rehash on {folder}" in f.remedy and f"set {file_variable} to the PEM file" in f.remedy
-    assert "openssl rehash" in f.render("ru") and "хеш-имён" in f.render("ru")
+    assert "openssl rehash" in f.render("ru") and "по хеш-именам" in f.render("ru")
     (folder / "0a775a30.0").symlink_to(folder / "russian_trusted_root_ca.pem")
     assert rules.ca_bundle_problem(load({variable: str(folder)})) is None
     assert truststore.httpx_store(load({variable: str(folder)})).verify == str(folder)
