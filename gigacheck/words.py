@@ -418,6 +418,13 @@ WORDS = {
                         "ru": "запрос к {label} не уложился в лимит {limit} с ({said}): сервер занят или окно очень "
                               "большое"},
     "logs.no_db_file": {"en": "{label}: no such database file", "ru": "{label}: файла базы нет"},
+    # the log file's scan limit (logs/file.py): said wherever the limit cut the window
+    "logs.file_newest": {"en": "{label}: the window holds more than the scan limit of {limit} MB: only its newest "
+                               "{limit} MB were read (older rows of the window are not counted)",
+                         "ru": "{label}: в окне больше предела чтения {limit} МБ: прочитаны только последние {limit} "
+                               "МБ (более старые строки окна не учтены)"},
+    "logs.file_grew": {"en": "{label}: the file grew while it was read; read {limit} MB of it",
+                       "ru": "{label}: файл рос во время чтения; прочитано {limit} МБ"},
     "logs.db_not_file": {"en": "{label}: not a file", "ru": "{label}: это не файл"},
     "logs.silent_server": {"en": "{label}: the server accepted the connection but did not answer within {seconds} s "
                                  "({text})",
