@@ -362,6 +362,18 @@ CATALOG = {c.code: c for c in [
                ru=("{variable} указывает на {path}, но файл не читается или в нём нет PEM-сертификата.",
                    "Замените {path} PEM-файлом корневого сертификата НУЦ Минцифры (блоки -----BEGIN CERTIFICATE-----), "
                    "доступным этому пользователю на чтение.")),
+           "unhashed": Variant(
+               "{variable} names the folder {path}. The site's httpx hands a folder to OpenSSL as a CA path, and "
+               "OpenSSL looks certificates up there by their hash names (<hash>.0) only; this folder has none, so "
+               "every verification fails.",
+               "Run openssl rehash on {path} (the PEM files stay as they are), or set {file_variable} to the PEM "
+               "file itself.",
+               ("openssl rehash {path}", "ls -l {path}"),
+               ru=("{variable} указывает на папку {path}. httpx сайта передаёт папку в OpenSSL как каталог "
+                   "сертификатов, а OpenSSL ищет в нём сертификаты только по хеш-именам (<хеш>.0); здесь их нет, "
+                   "поэтому любая проверка не проходит.",
+                   "Выполните openssl rehash для {path} (PEM-файлы останутся как есть) или укажите в {file_variable} "
+                   "сам PEM-файл.")),
        }),
     _c("GC013", "mock answers (`USE_MOCK_RESPONSES`) are on in production",
        "USE_MOCK_RESPONSES=true makes the site answer from canned data instead of GigaChat.",

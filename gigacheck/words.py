@@ -253,6 +253,10 @@ WORDS = {
     "trust.lacks_unread": {"en": "{store} does not hold the issuer of the server's certificate",
                            "ru": "в {store} нет издателя сертификата сервера"},
     "ca.no_dir": {"en": "is not a folder", "ru": "не папка"},
+    "ca.no_hash": {"en": "is a folder without OpenSSL's hash names (<hash>.0, made by openssl rehash): no certificate "
+                         "in it can be found",
+                   "ru": "папка без хеш-имён OpenSSL (<хеш>.0, их создаёт openssl rehash): ни один сертификат в ней не "
+                         "найдётся"},
     "trust.off": {"en": "none: TLS verification is off", "ru": "нет: проверка TLS отключена"},
     "trust.from": {"en": "{variable} ({path})", "ru": "{variable} ({path})"},
     "trust.certifi": {"en": "certifi's bundle ({path}), httpx's default",
