@@ -725,7 +725,25 @@ CATALOG = {c.code: c for c in [
                "не пускает с этого хоста или не установлен psycopg 3.",
                "Проверьте хост, порт, роль, пароль и имя базы в DATABASE_URL (pip install 'gigacheck[postgres]' — "
                "драйвер); хватит роли с правом SELECT на таблицу логов (GRANT SELECT ON \"Asistent_systemlog\" TO "
-               "reader)."))}),
+               "reader).")),
+                 "privilege-mysql": Variant(
+           "The user {who} may connect but may not read the log table or some of its columns (MariaDB shows it "
+           "only what it may read, so a column it may not read looks missing).",
+           "Let it read the whole log table: {grant} (as the database's admin; SELECT is all gigacheck needs).",
+           ("mysql -u root -p -e {grant}",),
+           ru=("Пользователь {who} подключается, но не может читать таблицу логов или часть её столбцов (MariaDB "
+               "показывает ему только то, что ему можно читать, поэтому недоступный столбец выглядит отсутствующим).",
+               "Дайте ему право читать всю таблицу логов: {grant} (от администратора базы; gigacheck нужен только "
+               "SELECT).")),
+                 "privilege-postgresql": Variant(
+           "The role {who} may connect but may not read the log table or some of its columns (permission denied, "
+           "SQLSTATE 42501).",
+           "Let it read the whole log table: {grant} (as the table's owner; SELECT is all gigacheck needs).",
+           ("psql -d DB -c {grant}",),
+           ru=("Роль {who} подключается, но не может читать таблицу логов или часть её столбцов (permission denied, "
+               "SQLSTATE 42501).",
+               "Дайте ей право читать всю таблицу логов: {grant} (от владельца таблицы; gigacheck нужен только "
+               "SELECT)."))}),
     _c("LG003", "log table missing",
        "The table GIGACHECK_LOG_TABLE does not exist in that database, or this user may not read it.",
        "Run the site's migrations, or set GIGACHECK_LOG_TABLE to the right table.",
