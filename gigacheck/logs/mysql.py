@@ -225,8 +225,8 @@ class MySQLSource(SQLSource):
         lowered = f"LOWER({self._utf8(info.col('message'))})"
         if kind in ("saved", "attempt"):  # a few needles: LOCATE on the lowered bytes
             needles = SAVED_NEEDLES if kind == "saved" else ATTEMPT_NEEDLES
-            return (" OR ".join([f"LOCATE(%s, CONVERT({lowered} USING binary)) > 0"] * len(needles)),
-                    [n.encode("utf-8") for n in needles])
+            return ("(" + " OR ".join([f"LOCATE(%s, CONVERT({lowered} USING binary)) > 0"] * len(needles)) + ")",
+                    [n.encode("utf-8") for n in needles])  # parenthesized: it follows `window AND`
         if kind != "scan":
             return f"{lowered} REGEXP %s", ["|".join(NEEDLES)]
         errors = at_or_above("ERROR")

@@ -365,7 +365,7 @@ class SQLSource:
         holding its needles, Python decides on the first ones."""
         cond, extra = self._prefilter(info, "attempt")
         cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "message"))
-        sql = f"SELECT {cols} FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} AND {cond}"
+        sql = f"SELECT {cols} FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} AND ({cond})"
         for limit in (SAVED_BATCH, None):
             found = self._fetch(sql + (f" LIMIT {limit}" if limit else ""), list(plan.params) + extra)
             if any(self._in_window(stamp, window) is not None and attempts_image(message) for stamp, message in found):
