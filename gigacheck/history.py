@@ -96,6 +96,8 @@ def incidents_of(items, scrub: Callable[[str], str] = str) -> Tuple[dict, ...]:
     """SPEC's incident objects from whatever the run holds (dicts, dataclasses, objects with `as_json`);
     absent or unreadable: none.  Only SPEC's fields are kept, strings scrubbed."""
     out = []
+    if isinstance(items, dict):  # keyed by (code, first_seen), as the run collects them
+        items = list(items.values())
     for item in items or ():
         if not isinstance(item, dict):
             for name in ("as_json", "to_json", "as_dict", "to_dict"):

@@ -61,6 +61,8 @@ def test_incidents_are_stored_with_specs_fields_only_and_scrubbed():
     assert kept == ({"code": "LG015", "state": "ongoing", "first_seen": "2026-12-07T10:00:00",
                      "last_seen": "2026-12-07T10:20:00", "rows": 3, "resolved_by": None},)
     assert history.incidents_of(None) == ()
+    keyed = {("LG015", "2026-12-07T10:00:00"): {"code": "LG015", "state": "resolved", "rows": 2}}
+    assert history.incidents_of(keyed)[0]["state"] == "resolved"
 
 
 def test_two_processes_appending_at_once_both_land(tmp_path):
@@ -208,3 +210,12 @@ def test_the_history_command_lists_runs_newest_first(tmp_path, capsys):
     (tmp_path / "bad.sqlite3").write_bytes(b"garbage" * 200)
     assert main(["history", "--history", str(tmp_path / "bad.sqlite3")]) == 2
     assert "cannot be read" in capsys.readouterr().err
+
+
+def test_an_xdist_run_is_remembered_once_by_the_controller(run_checks, tmp_path):
+    path = tmp_path / "h.sqlite3"
+    result = run_checks("--mock=bad-key", "-m", "config or oauth", "-n", "2", "--history", str(path))
+    assert result.ret == 1
+    (stored,) = history.runs(path)  # the workers remember nothing of their own
+    assert stored.codes == ("GC023",) and stored.verdict == "failed"
+    assert result.json["changes"]["new"] == ["GC023"]
