@@ -65,6 +65,19 @@ def test_incidents_are_stored_with_specs_fields_only_and_scrubbed():
     assert history.incidents_of(keyed)[0]["state"] == "resolved"
 
 
+def test_a_code_is_fixed_only_where_this_run_looked(run_checks, tmp_path):
+    path = tmp_path / "h.sqlite3"
+    run_checks("--mock=bad-key", "-m", "config or oauth", "--history", str(path))
+    config_only = run_checks("--mock", "-m", "config", "--history", str(path))
+    assert config_only.json["changes"]["fixed"] == []  # OAuth was not checked: GC023 is not known to be fixed
+    full = run_checks("--mock", "-m", "config or oauth", "--history", str(path))
+    assert full.json["changes"]["fixed"] == []  # against the config-only run, which failed nothing
+    run_checks("--mock=bad-key", "-m", "config or oauth", "--history", str(path))
+    fixed = run_checks("--mock", "-m", "config or oauth", "--history", str(path))
+    assert fixed.json["changes"] == {"since": fixed.json["changes"]["since"], "previous_verdict": "failed",
+                                     "new": [], "fixed": ["GC023"]}
+
+
 def test_two_processes_appending_at_once_both_land(tmp_path):
     path = tmp_path / "h.sqlite3"
     script = textwrap.dedent(f"""
