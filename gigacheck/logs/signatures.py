@@ -167,7 +167,7 @@ SIGNATURES: Tuple[Signature, ...] = (
               ("404 Not Found", "No access token available", "OAuth failed with status", "401 (as a status)",
                "Authentication failed (401)", "AuthenticationError", "Invalid credentials format")),
     Signature("LG020", _status("500") + _status("502") + _status("503") + _status("504") + (
-        Rule("server error (", r"server error \(5\d\d\)"),  # the SDK: `Server error (502) from https://...`
+        Rule("server error", r"server error \(5\d\d\)"),  # the SDK: `Server error (502) from https://...`
         Rule("servererror"), Rule("bad gateway"), Rule("service unavailable"),
         Rule("gateway time", r"gateway time-?out")),
               ("Server error (5xx) from", "ServerError", "5xx (as a status)", "502 Bad Gateway",
