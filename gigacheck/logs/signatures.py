@@ -305,9 +305,9 @@ _OPENS = {n: tuple(pair for needle, pairs in _RULES.items() if n in needle for p
 # status the site answered its visitor, not one GigaChat answered the site.
 _ACCESS_LINE = re.compile(r'"(?:get|post|put|patch|delete|head|options)\s+\S*\s+http/[\d.]+"\s+\d{3}(?:\s+(?:\d+|-))?')
 # The SDK's retry notice (gigachat/retry.py, DEBUG): `Retry attempt 1/3 after 0.50s due to ReadTimeout(...)`,
-# `Retry stream attempt ...`. A retry is no failure by itself: when the retries run out the SDK raises, and
+# `Retry stream attempt ...`, `Retry async (stream) attempt ...`. A retry is no failure by itself: when the retries run out the SDK raises, and
 # the site logs that.
-_RETRY_NOTICE = re.compile(r"\s*retry (?:stream )?attempt \d+/\d+ after [\d.]+s due to ")
+_RETRY_NOTICE = re.compile(r"\s*retry (?:async )?(?:stream )?attempt \d+/\d+ after [\d.]+s due to ")
 # httpx's request line (`HTTP Request: POST https://gigachat... "HTTP/1.1 200 OK"`): a transport record,
 # not the site using GigaChat (LG018 counts those). The SQL sources count the same way (`_gigachat`).
 HTTPX_REQUEST = "http request: "
@@ -335,9 +335,9 @@ def classify(level, message) -> Verdict:
     retry = bool(codes) and _RETRY_NOTICE.match(folded) is not None and not level_ok(level, "WARNING")
     if retry:
         codes = set()
-    elif gigachat and not codes and level_ok(level, BY_CODE["LG010"].min_level):
+    used = gigachat and HTTPX_REQUEST not in folded  # httpx's request lines: no GigaChat use, no GigaChat error
+    if not retry and used and not codes and level_ok(level, BY_CODE["LG010"].min_level):
         codes.add("LG010")
-    used = gigachat and HTTPX_REQUEST not in folded
     return Verdict(frozenset(codes), used, saved, bool(codes) or saved or _TOPIC in found)
 
 
