@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import requests
 
 from gigacheck.diagnosis import Finding
 from gigacheck.logs import questions, signatures, viewer as logview
@@ -157,11 +156,13 @@ def _closed_port() -> int:
 
 
 def test_a_refused_connection_as_httpx_and_requests_raise_it_is_lg022_naming_host_and_port():
+    import httpx, requests  # noqa: E401  the modules as they are now (a test of the suite may import them afresh)
     port = _closed_port()
-    with pytest.raises(httpx.ConnectError) as by_httpx:
+    with pytest.raises(Exception) as by_httpx:
         httpx.post(f"https://127.0.0.1:{port}/api/v2/oauth", timeout=2)
-    with pytest.raises(requests.exceptions.ConnectionError) as by_requests:
+    with pytest.raises(Exception) as by_requests:
         requests.post(f"https://127.0.0.1:{port}/api/v2/oauth", timeout=2)
+    assert (type(by_httpx.value).__name__, type(by_requests.value).__name__) == ("ConnectError", "ConnectionError")
     rows = [f"httpx.ConnectError: {by_httpx.value}", f"GigaChat error: {by_httpx.value}",
             f"requests.exceptions.ConnectionError: {by_requests.value}"]
     for message in rows:
@@ -254,5 +255,5 @@ def test_one_row_at_a_time_and_all_together_the_summary_counts_them_and_search_f
            "GIGACHECK_LOG_TABLE": "together"}
     counts = {c: n for c, n in json.loads(view("--summary", "--json", env=env)[1])["counts"].items() if n}
     assert counts == everything and set(everything) >= {"LG014", "LG019", "LG020", "LG021", "LG022"}
-    shown = view("--limit", "1000", env=env)[1]
+    shown = view("--limit", "0", env=env)[1]
     assert all(m in shown for _, m, want in lines if want)
