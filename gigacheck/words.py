@@ -271,6 +271,8 @@ WORDS = {
                       "ru": "; задано, но httpx в SDK это не читает: {names}"},
     "trust.not_read": {"en": "{name} is set, but the SDK's httpx does not read it",
                        "ru": "{name} задан, но httpx в SDK его не читает"},
+    "header.proxy": {"en": "proxy, as the SDK's httpx picks it (HTTPS_PROXY, ALL_PROXY, NO_PROXY): {proxies}",
+                     "ru": "прокси, как его выбирает httpx в SDK (HTTPS_PROXY, ALL_PROXY, NO_PROXY): {proxies}"},
     "header.trust": {"en": "TLS trust store, as the SDK's httpx reads it: {store}",
                      "ru": "доверенные сертификаты, как их читает httpx в SDK: {store}"},
     "http.too_large": {"en": "the answer from {url} is larger than {kib} KiB; read no further",
@@ -667,7 +669,8 @@ WORDS = {
 # Between deploys (between.py, history.py, prometheus.py, notify.py): a block of its own, so the helpers
 # adding words elsewhere in WORDS meet no conflict here
 WORDS.update({
-    "help.history": {"en": "the history file of runs (SQLite; default for a live run: reports/gigacheck-history.sqlite3;"
+    "help.history": {"en": "the history file of runs (SQLite; default for a live run: "
+                           "reports/gigacheck-history.sqlite3;"
                            " a mock run is remembered only with this option; 'off': remember nothing)",
                      "ru": "файл истории запусков (SQLite; для настоящего запуска по умолчанию "
                            "reports/gigacheck-history.sqlite3; запуск с --mock запоминается только с этой опцией; "
@@ -720,7 +723,8 @@ WORDS.update({
                     "ru": "оповещение: вердикт теперь «{verdict}», отправлено по адресам: {n}"},
     "notify.unsent": {"en": "alert: not sent ({why})", "ru": "оповещение: не отправлено ({why})"},
     "notify.why.missing": {"en": "Apprise is not installed: pip install 'gigacheck[notify]'",
-                           "ru": "библиотека Apprise не установлена, её ставит команда pip install 'gigacheck[notify]'"},
+                           "ru": "библиотека Apprise не установлена, её ставит команда "
+                                 "pip install 'gigacheck[notify]'"},
     "notify.why.timeout": {"en": "no answer within {seconds} s", "ru": "нет ответа за {seconds} с"},
     "notify.why.refused": {"en": "Apprise does not understand URL no. {urls} of {n}",
                            "ru": "Apprise не понимает адрес № {urls} из {n}"},
