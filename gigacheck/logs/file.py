@@ -153,6 +153,17 @@ class FileSource:
         scan.notes = notes
         return scan
 
+    def successes(self, window: Window, hosts, wanted=None) -> dict:
+        """kind -> the newest record of the window showing that kind of work succeeding (success.py)."""
+        from .incidents import Success
+        from .success import kinds_of
+        found: dict = {}
+        for key, stamp, level, message in self._window_records(window, []):
+            for kind in kinds_of(message, hosts):
+                if kind not in found or stamp >= found[kind].at:
+                    found[kind] = Success(kind, stamp, Row(stamp, level, message[:200], len(message)).line(200))
+        return found
+
     def rows(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> List[Row]:
         out = Newest(flt.limit)
         for key, stamp, level, message in self._window_records(window, []):
