@@ -572,8 +572,8 @@ WORDS = {
     "term.requests.unspent": {"en": " (no --spend: nothing spent)", "ru": " (без --spend: токены не потрачены)"},
     "term.report": {"en": "report: {paths}", "ru": "отчёт: {paths}"},
     # incidents (SPEC "Verdicts over time"): logs/questions.py, timeline.py, the viewer's summary
-    "logs.ongoing": {"en": "ongoing since {since} ({zone}), {entries}; no success logged since (last row {last}){resolved}",
-                     "ru": "продолжается с {since} ({zone}), {entries}; успешной работы с тех пор в логе нет "
+    "logs.ongoing": {"en": ", ongoing since {since} ({zone}): {entries}, no success logged since (last row {last}){resolved}",
+                     "ru": ", продолжается с {since} ({zone}): {entries}, успешной работы с тех пор в логе нет "
                            "(последняя запись {last}){resolved}"},
     "logs.ongoing.resolved": {"en": "; {n} earlier incident(s) of it resolved",
                               "ru": "; прошлых инцидентов, уже завершённых: {n}"},

@@ -254,8 +254,8 @@ class LogChecks:
                     import pytest  # only a check gets here, as in database()
                     pytest.skip(skip_reason("GC014", say("skip.logs_gigachat_off", code=code,
                                                          rows=count(n, "n.entries"))))
-                detail = self._ongoing_detail(going, incidents) if incidents else self._detail(n, limit)
-                raise Finding(code, detail, self._incident_lines(incidents) + self.evidence(scan, code, n))
+                detail = self._detail(n, limit) + (self._ongoing_detail(going, incidents) if incidents else "")
+                raise Finding(code, detail, self.evidence(scan, code, n) + self._incident_lines(incidents))
         for f in scan.broken:  # nothing found, but not everything could be read
             raise replace(f, evidence=tuple(f.evidence))  # a fresh copy, its situation kept
 
