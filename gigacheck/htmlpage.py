@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from .diagnosis import CATALOG
-from .report import MARKS, CheckRecord, area_states, counts_of, counts_text, headline, mode_line, verdict_of
+from .report import (MARKS, VERDICT_MARKS, CheckRecord, area_states, counts_of, counts_text, headline,
+                     mode_line, verdict_of, verdict_text)
 from .words import plural, say
 
 NO_LOG = "No log output captured."  # pytest-html's placeholder for a row with no output
@@ -31,7 +32,7 @@ _EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u231a\u231b\u23e9-\u23ec\u23f0\u2
                        "\u26ea\u26f2\u26f3\u26f5\u26fa\u26fd\u2705\u270a\u270b\u2728\u274c\u274e\u2753-\u2755"
                        "\u2757\u2795-\u2797\u27b0\u27bf\u2b1b\u2b1c\u2b50\u2b55\ufe0f]")
 
-COLOURS = {"failed": "#c62828", "warnings": "#f0a500", "passed": "#2e7d32"}  # the banner, by verdict
+COLOURS = {"failed": "#c62828", "warnings": "#f0a500", "passed": "#2e7d32", "nothing-checked": "#616161"}  # the banner, by verdict
 MIN_PICTURE_PX = 192  # a 48x48 test picture is scaled up by whole steps, never stretched
 
 
@@ -78,6 +79,7 @@ class PageFacts:
     hosts: Dict[str, str]
     notes: List[str] = field(default_factory=list)
     pictures: List[Picture] = field(default_factory=list)
+    why: str = ""  # why nothing was checked, when that is the verdict (report.nothing_checked_why)
     incidents: List[dict] = field(default_factory=list)  # timeline.incidents_json, scrubbed
     timeline: Optional[dict] = None                      # timeline.timeline_json
 
@@ -100,12 +102,12 @@ def incidents(facts: PageFacts) -> str:
 
 def banner(records: List[CheckRecord], facts: PageFacts) -> str:
     verdict = verdict_of(records)
-    mark = {"failed": MARKS["failed"], "warnings": MARKS["warning"], "passed": MARKS["passed"]}[verdict]
+    mark = VERDICT_MARKS[verdict]
     notes = "".join(f"<p class='gc-note'>{_e(n)}</p>" for n in facts.notes)
     return (f"<div id='gigacheck-banner' class='gc-banner gc-{verdict}' data-verdict='{verdict}' "
             f"style='background:{COLOURS[verdict]}'>"
             f"<p class='gc-title'>{_e(say('html.heading', facts.lang))}</p>"
-            f"<p class='gc-verdict'><span class='gc-mark'>{mark}</span> {_e(say('verdict.' + verdict, facts.lang))}</p>"
+            f"<p class='gc-verdict'><span class='gc-mark'>{mark}</span> {_e(verdict_text(records, facts.lang, facts.why))}</p>"
             f"<p class='gc-mode'>{_mode_html(facts)}</p>"
             f"<p class='gc-counts'>{_e(counts_text(counts_of(records), facts.lang))}</p>{notes}</div>")
 

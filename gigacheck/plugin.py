@@ -78,6 +78,7 @@ class Run:
 
 RUN_KEY = pytest.StashKey[Run]()
 FINDING_KEY = pytest.StashKey["Finding"]()
+SKIPPED_BY_KEY = pytest.StashKey["Finding"]()  # a finding another check reported first: this one skips
 WARNED_KEY = pytest.StashKey[list]()  # the codes a check warned (diagnosis.warn), for its report's Code column
 LANG_TOKEN_KEY = pytest.StashKey[object]()
 
@@ -175,14 +176,31 @@ def pytest_configure(config):
     if report_json and Path(config.invocation_params.dir, report_json).is_dir():
         raise pytest.UsageError(say("usage.report_json_dir", path=report_json,
                                     example=Path(report_json, "gigachat-health.json")))
-    config.pluginmanager.register(Collector(run), "gigacheck-collector")
-    _refill_metadata(config, run)
+    html_default = False
     if hasattr(config.option, "htmlpath"):
         if not config.option.htmlpath:
             default = MOCK_HTML.format(scenario=scenario) if scenario else DEFAULT_HTML
             config.option.htmlpath = str(config.invocation_params.dir / default)
+            html_default = True
         config.option.self_contained_html = True
+    _check_report_paths(config, run, html_default)
+    config.pluginmanager.register(Collector(run), "gigacheck-collector")
+    _refill_metadata(config, run)
     _junit_properties(config, run)
+
+
+def _check_report_paths(config, run, html_default: bool) -> None:
+    """Every report's path, before the run (reportpaths.py): a usage error (exit 4) that names the option."""
+    from .reportpaths import problems
+    base = config.invocation_params.dir
+    html = getattr(config.option, "htmlpath", None)
+    if html and html_default:  # as the user would write it: the default, relative to where pytest started
+        html = _shown_path(Path(html), base)
+    reports = [("--html", html), ("--junitxml", getattr(config.option, "xmlpath", None)),
+               ("--report-json", config.getoption("gigacheck_report_json"))]
+    found = problems(reports, base, run.lang)
+    if found:
+        raise pytest.UsageError("\n".join(found))
 
 
 def _junit_properties(config, run):
@@ -451,6 +469,7 @@ def conclude(item, finding: Finding):
         first = causes.explaining(finding.code, run.causes) or first
     if first != item.nodeid:
         run.causes.setdefault(finding.code, first)  # its own consequences point to the same check
+        item.stash[SKIPPED_BY_KEY] = finding  # the skip shows the same situated remedy as the failure
         try:
             pytest.skip(run.scrub(say("skip.reported_by", run.lang, headline=finding.headline_in(run.lang),
                                       first=first)))
@@ -485,8 +504,8 @@ def pytest_runtest_makereport(item, call):
         return report
     from . import sinks
     sinks.scrub_report(report, run.scrub)
-    if report.when == "call" or report.outcome != "passed":
-        payload = _payload(item, report)
+    if report.when in ("setup", "call") or report.outcome != "passed":  # setup too: the area of a check whose
+        payload = _payload(item, report)                                # body never runs (--setup-only)
         payload["requests"] = _requests_delta(run)
         # the summary quotes the finding's detail, which may quote the peer's answer (an echoed header)
         payload["summary"] = run.scrub(payload["summary"])
@@ -549,7 +568,13 @@ def _situated(item, report, codes: List[str], lang: str) -> dict:
     finding = item.stash.get(FINDING_KEY, None)
     if report.passed or not codes:
         return {"remedy": None, "cause": None, "commands": []}
-    entry = finding.entry if finding is not None and report.failed else CATALOG.get(codes[0])
+    skipped_by = item.stash.get(SKIPPED_BY_KEY, None) if report.skipped else None
+    if finding is not None and report.failed:
+        entry = finding.entry
+    elif skipped_by is not None and skipped_by.code == codes[0]:
+        entry = skipped_by.entry  # the remedy the failing check shows (its situation), not the catalog's generic
+    else:
+        entry = CATALOG.get(codes[0])
     if entry is None:
         return {"remedy": None, "cause": None, "commands": []}
     text = entry.text(lang)
@@ -650,12 +675,17 @@ class Collector:
         return incidents_json(self.run.incidents.values())
 
     def _write_block(self, tr) -> None:
-        from .report import terminal_lines
+        from .report import VERDICT_MARKS, terminal_lines, verdict_of, verdict_text
         from .timeline import terminal_lines as terminal_incidents
         from .words import say
         run, lang = self.run, self.run.lang
         tr.section(f"gigacheck {run.mode.upper()}" + (f" ({run.mock_scenario})" if run.mock_scenario else ""),
                    sep="=", bold=True, yellow=run.mode == "mock")
+        records = list(run.records.values())
+        verdict = verdict_of(records)
+        colour = {"passed": "green", "failed": "red", "warnings": "yellow"}.get(verdict)
+        tr.write_line(f" {VERDICT_MARKS[verdict]} {verdict_text(records, lang, _why(run))}", bold=True,
+                      **({colour: True} if colour else {}))
         width = max([len(area) for _, area, _ in terminal_lines(list(run.records.values()), lang)] + [0])
         for mark, area, text in terminal_lines(list(run.records.values()), lang):
             color = {"✓": "green", "✗": "red", "!": "yellow"}.get(mark)
@@ -724,7 +754,7 @@ class Collector:
                  say("html.log_source.mock" if run.mock_scenario else "html.log_source.none", lang)}
         notes = [] if s.verify_ssl else [say("html.tls_off", lang)]
         facts = PageFacts(run.mode, run.mock_scenario, lang, run.started_at, hosts, notes, run.pictures,
-                          self.incidents(), run.timeline)
+                          why=_why(run), incidents=self.incidents(), timeline=run.timeline)
         prefix.append(page_prefix(list(run.records.values()), facts))
 
     @pytest.hookimpl(optionalhook=True)
@@ -740,6 +770,13 @@ class Collector:
     def pytest_html_results_table_html(self, report, data):
         from .htmlpage import row_log
         row_log(data, report.outcome, self.run.records.get(report.nodeid), self.run.lang)
+
+
+def _why(run: Run) -> str:
+    """Why no check body ran (shown only with the verdict `nothing-checked`)."""
+    from .report import nothing_checked_why
+    return nothing_checked_why(list(run.records.values()), lambda name: getattr(run.config.option, name, False),
+                               run.lang)
 
 
 def _shown_path(path: Path, base: Path) -> str:

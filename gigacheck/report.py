@@ -15,13 +15,17 @@ from .words import current_lang, plural, say
 
 AREAS = ("config", "network", "oauth", "api", "generation", "logs")
 MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "-"}
-VERDICTS = ("passed", "warnings", "failed")
+VERDICTS = ("passed", "warnings", "failed", "nothing-checked")
+VERDICT_MARKS = {"passed": MARKS["passed"], "warnings": MARKS["warning"], "failed": MARKS["failed"],
+                 "nothing-checked": MARKS["skipped"]}
 
 
 @dataclass
 class CheckRecord:
     id: str
-    outcome: str = "passed"
+    # "skipped" until the check's body has run (its call report): a check that only had its fixtures set up
+    # (--setup-only, --setup-plan) checked nothing and must never count as passed
+    outcome: str = "skipped"
     codes: List[str] = field(default_factory=list)
     summary: str = ""
     remedy: Optional[str] = None
@@ -73,11 +77,32 @@ def evidence_of(message: str) -> List[str]:
 
 
 def verdict_of(records: List[CheckRecord]) -> str:
+    """failed > nothing-checked > warnings > passed. `nothing-checked` where no check body passed: nothing
+    selected (`-m`/`-k`), only fixtures set up (`--setup-only`, `--setup-plan`), every check skipped; a green
+    word there would tell an operator the integration works when nothing looked at it (SPEC)."""
     if any(r.outcome == "failed" for r in records):
         return "failed"
+    if not any(r.outcome == "passed" for r in records):
+        return "nothing-checked"
     if any(r.warnings for r in records):
         return "warnings"
     return "passed"
+
+
+def nothing_checked_why(records: List[CheckRecord], option, lang: str) -> str:
+    """Why no check body ran, for the `nothing-checked` verdict's line; `option(name)` reads pytest's options."""
+    if option("collectonly"):
+        return say("verdict.why.collect", lang)
+    if option("setupplan") or option("setuponly"):
+        return say("verdict.why.setup", lang, option="--setup-plan" if option("setupplan") else "--setup-only")
+    return say("verdict.why.none" if not records else "verdict.why.skipped", lang)
+
+
+def verdict_text(records: List[CheckRecord], lang: str, why: str = "") -> str:
+    """The verdict as one sentence, with why nothing was checked when that is the verdict."""
+    verdict = verdict_of(records)
+    text = say("verdict." + verdict, lang)
+    return f"{text} ({why})" if why and verdict == "nothing-checked" else text
 
 
 def counts_of(records: List[CheckRecord]) -> Dict[str, int]:

@@ -29,6 +29,8 @@ WORDS = {
     "label.evidence": {"en": "Evidence:", "ru": "Подтверждение:"},
     "codes.table.head": {"en": "| code | finding | severity | remedy |",
                          "ru": "| код | что не так | уровень | что сделать |"},
+    # README's compact table (the front door): the remedies are in docs/codes.md
+    "codes.compact.head": {"en": "| code | finding |", "ru": "| код | что не так |"},
     "severity.fail": {"en": "fail", "ru": "ошибка"},
     "severity.warn": {"en": "warn", "ru": "предупреждение"},
     # skip reasons (after `[CODE] `)
@@ -134,10 +136,16 @@ WORDS = {
                          "ru": "gigacheck: проверки интеграции с GigaChat (сами проверки запускает `pytest checks/`)"},
     "codes.help": {"en": "print the table of diagnosis codes (Markdown)",
                    "ru": "напечатать таблицу кодов диагностики (Markdown)"},
-    "codes.help.readme": {"en": "rewrite the tables between {start} and {end} (and the Russian one's markers) in "
-                                "PATH instead",
-                          "ru": "вместо этого переписать таблицы между {start} и {end} (и метками русской) "
-                                "в файле PATH"},
+    "codes.help.readme": {"en": "rewrite README's compact table between {start} and {end} in PATH instead, and "
+                                "the full tables of docs/codes.md beside it",
+                          "ru": "вместо этого переписать краткую таблицу README между {start} и {end} в PATH, "
+                                "а рядом с ним и полные таблицы docs/codes.md"},
+    "codes.help.docs": {"en": "rewrite the full tables (English and Russian) of the codes reference PATH "
+                              "(docs/codes.md) instead",
+                        "ru": "вместо этого переписать полные таблицы (английскую и русскую) справочника кодов "
+                              "PATH (docs/codes.md)"},
+    "codes.help.compact": {"en": "print README's compact table (code and finding)",
+                           "ru": "напечатать краткую таблицу README (код и что не так)"},
     "codes.help.lang": {"en": "print the table in this language (default en)",
                         "ru": "напечатать таблицу на этом языке (по умолчанию en)"},
     # python -m gigacheck logs
@@ -225,9 +233,15 @@ WORDS = {
                             "логин и пароль прокси"},
     "net.proxy_status": {"en": "the proxy {variable} ({proxy}) refused the tunnel: {status}",
                          "ru": "прокси {variable} ({proxy}) не открыл туннель: {status}"},
+    "net.proxy_target": {"en": ", on the way to {host}", "ru": ", по пути к {host}"},
     "net.via_proxy": {"en": " (through the proxy {variable}, {proxy})", "ru": " (через прокси {variable}, {proxy})"},
+    "net.tls_failed": {"en": "the TLS handshake failed ({reason})", "ru": "TLS-рукопожатие не удалось ({reason})"},
+    "net.not_tls": {"en": "what answers on this port does not speak TLS ({reason}): plain HTTP or another service",
+                    "ru": "на этом порту отвечают не по TLS ({reason}): обычный HTTP или другая служба"},
     "net.tls_closed": {"en": "the connection was closed during the TLS handshake",
                        "ru": "соединение закрыто во время TLS-рукопожатия"},
+    "trust.names": {"en": "; the certificate presented is for {names}", "ru": "; предъявленный сертификат выдан на {names}"},
+    "trust.names_unknown": {"en": "other names", "ru": "другие имена"},
     "trust.lacks": {"en": "the server presented a certificate issued by {issuer}, which {store} does not hold",
                     "ru": "сервер предъявил сертификат, выданный {issuer}, а в {store} такого нет"},
     "trust.issuer_unknown": {"en": "for GigaChat's hosts: the Russian Trusted Root CA",
@@ -534,6 +548,16 @@ WORDS = {
     "verdict.passed": {"en": "Passed: the integration works", "ru": "Всё в порядке: интеграция работает"},
     "verdict.warnings": {"en": "Passed with warnings", "ru": "Работает, но есть предупреждения"},
     "verdict.failed": {"en": "Failed: the integration needs fixing", "ru": "Есть ошибки: интеграцию нужно чинить"},
+    "verdict.nothing-checked": {"en": "Nothing checked: no check ran, so this run says nothing about the integration",
+                                "ru": "Ничего не проверено: ни одна проверка не выполнялась, этот запуск ничего не "
+                                      "говорит об интеграции"},
+    "verdict.why.setup": {"en": "only the fixtures were set up, {option}",
+                          "ru": "только подготовлены фикстуры, {option}"},
+    "verdict.why.collect": {"en": "the checks were only collected, --collect-only",
+                            "ru": "проверки только собраны, --collect-only"},
+    "verdict.why.none": {"en": "no check was selected: see -m, -k and the paths given",
+                         "ru": "не выбрано ни одной проверки: см. -m, -k и указанные пути"},
+    "verdict.why.skipped": {"en": "every selected check was skipped", "ru": "все выбранные проверки пропущены"},
     "mode.live": {"en": "LIVE run against the configured GigaChat hosts",
                   "ru": "LIVE: проверка настоящих серверов GigaChat"},
     "mode.mock": {"en": "MOCK run, scenario {scenario}: answers come from fixtures/, nothing was sent to GigaChat",
@@ -608,6 +632,16 @@ WORDS = {
     # issue 9: files read with bounds, refusals that keep secrets in, peer text cut
     "usage.report_json_dir": {"en": "--report-json {path}: is a directory; name a file, e.g. {example}",
                               "ru": "--report-json {path}: это папка; укажите файл, например {example}"},
+    "usage.report_is_dir": {"en": "{option} {path}: is a folder; name a file in it, e.g. {path}/report",
+                            "ru": "{option} {path}: это папка; укажите файл в ней, например {path}/report"},
+    "usage.report_under_file": {"en": "{option} {path}: cannot be written, {file} is a file, not a folder; "
+                                      "move that file away or name another path",
+                                "ru": "{option} {path}: не записать, {file} — это файл, а не папка; "
+                                      "уберите этот файл или укажите другой путь"},
+    "usage.report_same_path": {"en": "{option} {path}: {other} writes the same file, so one report would be lost; "
+                                     "give each report its own path",
+                               "ru": "{option} {path}: в этот же файл пишет {other}, и один отчёт пропал бы; "
+                                     "укажите каждому отчёту свой путь"},
     "file.missing": {"en": "no such file", "ru": "нет такого файла"},
     "file.is_dir": {"en": "is a directory", "ru": "это папка, а не файл"},
     "file.not_regular": {"en": "is not a regular file (a FIFO, socket or device)",

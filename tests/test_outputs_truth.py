@@ -1,0 +1,93 @@
+"""Issue 22, "Outputs that lie": a run in which no check body ran is `nothing-checked` (never "Passed"), and
+report paths that cannot be written, or two reports on one path, are usage errors before the run (exit 4)."""
+
+import pytest
+
+from gigacheck.report import CheckRecord, verdict_of
+
+NOT_PASSED = "Passed: the integration works"
+
+
+def _verdict_line(stdout: str) -> str:
+    lines = stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "gigacheck MOCK" in line or "gigacheck LIVE" in line)
+    return lines[at + 1]
+
+
+def test_verdict_of_records_that_never_ran_a_body():
+    assert verdict_of([]) == "nothing-checked"
+    assert verdict_of([CheckRecord("a")]) == "nothing-checked"  # set up only: no call report
+    assert verdict_of([CheckRecord("a", "skipped"), CheckRecord("b", "skipped")]) == "nothing-checked"
+    assert verdict_of([CheckRecord("a", "skipped"), CheckRecord("b", "passed")]) == "passed"
+    assert verdict_of([CheckRecord("a", "skipped"), CheckRecord("b", "failed")]) == "failed"
+    warned = CheckRecord("b", "passed", warnings=["[GC011] off"])
+    assert verdict_of([warned]) == "warnings"
+
+
+@pytest.mark.parametrize("args, why", [
+    (("--mock=bad-key", "--setup-only"), "--setup-only"),
+    (("--mock=bad-key", "--setup-plan"), "--setup-plan"),
+    (("--mock=bad-key", "-m", "no_such_marker"), "no check was selected"),
+    (("--mock", "-k", "does_every_model_in_the_priority_list_answer"), "every selected check was skipped"),
+])
+def test_a_run_where_no_check_body_ran_is_nothing_checked(run_checks, args, why):
+    result = run_checks(*args)
+    assert result.json["verdict"] == "nothing-checked"
+    assert result.json["counts"]["passed"] == 0 and result.json["counts"]["failed"] == 0
+    assert NOT_PASSED not in result.stdout + result.html
+    line = _verdict_line(result.stdout)
+    assert line.startswith(" - Nothing checked") and why in line, line
+    assert "data-verdict='nothing-checked'" in result.html
+    # pytest's exit codes (SPEC): 5 where nothing was selected, else 0 (no check failed)
+    assert result.ret == (5 if "-m" in args else 0)
+
+
+def test_a_failing_scenario_says_failed_first(run_checks):
+    result = run_checks("--mock=bad-key", "-m", "config or oauth")
+    assert result.ret == 1 and result.json["verdict"] == "failed"
+    assert _verdict_line(result.stdout).startswith(" ✗ Failed")
+
+
+def test_a_healthy_run_says_passed(run_checks):
+    result = run_checks("--mock", "-m", "config")
+    assert result.json["verdict"] == "passed" and _verdict_line(result.stdout) == f" ✓ {NOT_PASSED}"
+
+
+def _usage_error(result, *words):
+    assert result.ret == 4, result.stdout[-1500:] + result.stderr[-1500:]
+    text = result.stdout + result.stderr
+    assert "INTERNALERROR" not in text and "Traceback" not in text
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+def test_a_reports_file_where_the_folder_goes_is_a_usage_error(run_checks, pytester):
+    (pytester.path / "reports").write_text("not a folder\n")
+    _usage_error(run_checks("--mock", "-m", "config"), "--html", "reports is a file")
+    assert (pytester.path / "reports").read_text() == "not a folder\n"  # left as it was
+
+
+def test_an_html_folder_that_is_a_file_is_a_usage_error(run_checks, pytester):
+    (pytester.path / "out").write_text("x")
+    _usage_error(run_checks("--mock", "-m", "config", "--html=out/health.html"), "--html out/health.html",
+                 "is a file")
+
+
+def test_report_json_under_a_file_is_a_usage_error(run_checks, pytester):
+    (pytester.path / "notes").write_text("x")
+    _usage_error(run_checks("--mock", "-m", "config", "--report-json", "notes/summary.json"),
+                 "--report-json notes/summary.json", "notes is a file")
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--html=same.html", "--report-json", "same.html"), ("--report-json same.html", "--html")),
+    (("--report-json", "junit.xml"), ("--report-json junit.xml", "--junitxml")),
+    (("--html=./junit.xml",), ("--html", "--junitxml", "the same file")),
+])
+def test_two_reports_on_one_path_are_a_usage_error(run_checks, args, words):
+    _usage_error(run_checks("--mock", "-m", "config", *args), *words)
+
+
+def test_report_paths_that_work_are_left_alone(run_checks, pytester):
+    result = run_checks("--mock", "-m", "config", "--html=new/deeper/health.html")
+    assert result.ret == 0 and (pytester.path / "new" / "deeper" / "health.html").is_file()
