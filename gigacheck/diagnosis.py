@@ -741,6 +741,18 @@ CATALOG = {c.code: c for c in [
            "База не успела прочитать окно за gigacheck_log_query_timeout: сервер занят или окно очень большое.",
            "Сократите --hours, добавьте индекс на timestamp (LG005), если его нет, или увеличьте "
            "gigacheck_log_query_timeout в pytest.ini.")),
+    _c("LG023", "the log file's window is larger than the scan limit: only its newest part was read",
+       "GIGACHECK_LOG_FILE holds more than 512 MB in the window (--hours): gigacheck reads the newest 512 MB, "
+       "the rows that say whether the site works now, and leaves the older ones of the window uncounted.",
+       "Rotate the site's log (logrotate, or RotatingFileHandler/TimedRotatingFileHandler in LOGGING) so a day "
+       "fits in the limit, or shorten --hours; lower the level of chatty loggers (httpx DEBUG) to write less.",
+       severity=WARN, area="logs",
+       ru=("окно в файле лога больше предела чтения: прочитана только его новейшая часть",
+           "В GIGACHECK_LOG_FILE за окно (--hours) больше 512 МБ: gigacheck читает последние 512 МБ — строки, по "
+           "которым видно, работает ли сайт сейчас, — а более старые строки окна не учитывает.",
+           "Настройте ротацию лога сайта (logrotate или RotatingFileHandler/TimedRotatingFileHandler в LOGGING), "
+           "чтобы сутки укладывались в предел, или сократите --hours; понизьте уровень болтливых логгеров "
+           "(httpx DEBUG), чтобы писать меньше.")),
     _c("LG010", "ERROR or CRITICAL entries mention GigaChat",
        "The site logged errors about GigaChat in the window.", "Read the rows below; they name the failing call.",
        area="logs",

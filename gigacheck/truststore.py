@@ -1,6 +1,7 @@
 """The trust store the site's client verifies GigaChat with, so that gigacheck verifies with the same one.
 
-The official SDK talks over httpx: `GIGACHAT_CA_BUNDLE_FILE` when set (`verify=<path>`), else httpx's
+The official SDK talks over httpx: `GIGACHAT_CA_BUNDLE_FILE` when set (`verify=<path>`, even with
+GIGACHAT_VERIFY_SSL_CERTS=false: the SDK sets the bundle after the flag), else httpx's
 own default, which honours `SSL_CERT_FILE`, then `SSL_CERT_DIR`, then certifi's bundle
 (httpx `create_default_context`, 0.28+).  httpx never reads `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE`;
 requests does (from the environment, `trust_env`), so gigacheck hands requests the store explicitly.
@@ -34,6 +35,7 @@ class Store:
     variable: Optional[str]        # where it comes from; None: certifi's bundle, the default
     path: Optional[str]            # the file or folder; None when verification is off
     ignored: Tuple[Tuple[str, str], ...] = ()  # (variable, value) set, yet not used by this client
+    off_not_applied: bool = False  # GIGACHAT_VERIFY_SSL_CERTS=false, overridden by GIGACHAT_CA_BUNDLE_FILE (the SDK's order)
 
     @property
     def off(self) -> bool:
@@ -52,6 +54,8 @@ class Store:
             else say("trust.certifi", lang, path=self.path)
         if self.ignored and not brief:
             where += say("trust.ignored", lang, names=", ".join(name for name, _ in self.ignored))
+        if self.off_not_applied and not brief:
+            where += say("trust.off_not_applied", lang)
         return where
 
 
@@ -73,7 +77,7 @@ def httpx_store(settings) -> Store:
             break
     path = chosen or certifi_bundle()
     ignored = tuple((n, _value(settings, n)) for n in REQUESTS_ONLY if _value(settings, n))
-    return Store(chosen_var, path, ignored)
+    return Store(chosen_var, path, ignored, off_not_applied=settings.verify_off_not_applied)
 
 
 def requests_store(settings) -> Store:

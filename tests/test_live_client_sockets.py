@@ -115,6 +115,21 @@ def test_a_bundle_without_the_issuer_shows_the_issuer(in_process, fake, giga_ca,
     assert ca_name(giga_ca) in text and "does not hold" in text
 
 
+def test_verification_off_with_a_bundle_still_verifies_as_the_sdk_does(in_process, fake, canaries, monkeypatch,
+                                                                          tmp_path):
+    """GIGACHAT_VERIFY_SSL_CERTS=false beside a GIGACHAT_CA_BUNDLE_FILE: the SDK verifies with the bundle anyway."""
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(other), GIGACHAT_VERIFY_SSL_CERTS="false")
+    failure = sdk_get_models(monkeypatch, env)
+    assert failure is not None and "CERTIFICATE_VERIFY_FAILED" in str(failure)
+    result, _ = in_process.run("off-with-bundle", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC022"]], result.stdout[-3000:]
+    assert "GIGACHAT_VERIFY_SSL_CERTS=false is not applied" in failure_text(result)
+    assert "TLS VERIFICATION IS OFF" not in result.stdout
+    assert result.check("test_is_tls_verification_on")["codes"] == []  # no GC011: the site's client verifies
+
+
 # --- empty values: set, and a refused setting never sent -------------------------------------------------
 
 def test_an_empty_scope_is_gc008_alone_and_never_sent(in_process, fake, giga_ca_file, canaries, monkeypatch):

@@ -114,6 +114,28 @@ def test_gigachat_ca_bundle_file_wins_as_in_the_sdk_and_tls_off_is_off():
     assert off.verify is False and "off" in off.describe("en")
 
 
+@pytest.mark.parametrize("env", [
+    {"GIGACHAT_VERIFY_SSL_CERTS": "false", "GIGACHAT_CA_BUNDLE_FILE": "/tmp/giga.pem"},
+    {"GIGACHAT_VERIFY_SSL_CERTS": "false", "GIGACHAT_CA_BUNDLE_FILE": ""},
+    {"GIGACHAT_VERIFY_SSL_CERTS": "false"},
+    {"GIGACHAT_VERIFY_SSL_CERTS": "true", "GIGACHAT_CA_BUNDLE_FILE": "/tmp/giga.pem"},
+])
+def test_a_ca_bundle_verifies_even_with_verification_off_as_in_the_sdk(bare_env, env):
+    """The SDK builds its client with verify=verify_ssl_certs, then verify=ca_bundle_file when one is set:
+    GIGACHAT_VERIFY_SSL_CERTS=false does not turn a set bundle off (its own _get_kwargs is the oracle)."""
+    from gigachat.client import _get_auth_kwargs, _get_kwargs
+    for k, v in env.items():
+        bare_env.setenv(k, v)
+    theirs = _get_kwargs(sdk_settings.Settings())["verify"]
+    assert _get_auth_kwargs(sdk_settings.Settings())["verify"] == theirs  # OAuth alike
+    s = load(env)
+    store = truststore.httpx_store(s)
+    assert store.verify == (theirs if theirs is not True else truststore.certifi_bundle())
+    assert rules.tls_verification_off(s) is (theirs is False)  # GC011 only where the SDK does not verify
+    not_applied = "GIGACHAT_VERIFY_SSL_CERTS=false is not applied" in store.describe("en")
+    assert not_applied is (env["GIGACHAT_VERIFY_SSL_CERTS"] == "false" and theirs is not False)
+
+
 def test_the_fallback_keeps_requests_own_store(bare_env):
     import requests
     env = {"REQUESTS_CA_BUNDLE": "/tmp/rq.pem", "SSL_CERT_FILE": "/tmp/ssl.pem"}

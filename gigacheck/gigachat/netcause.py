@@ -129,7 +129,8 @@ def _situate(code, detail, exc, url, proxy, store, timeout) -> Cause:
         said = say("trust.lacks", issuer=shown, store=store.describe(brief=True)) if issuer else \
             say("trust.lacks_unread", store=store.describe(brief=True))
         if store.variable:  # a bundle is set for the site's client, and it lacks the issuer
-            return Cause(code, f"{detail}; {said}", "bundle_lacks", fields)
+            off = say("trust.off_not_applied") if store.off_not_applied else ""  # the user thought TLS was off
+            return Cause(code, f"{detail}; {said}{off}", "bundle_lacks", fields)
         if store.ignored:  # requests' bundle is set, and the SDK's httpx ignores it
             name, value = store.ignored[0]
             fields.update(ignored=name, ignored_path=value)
