@@ -253,6 +253,10 @@ WORDS = {
     "trust.lacks_unread": {"en": "{store} does not hold the issuer of the server's certificate",
                            "ru": "в {store} нет издателя сертификата сервера"},
     "ca.no_dir": {"en": "is not a folder", "ru": "не папка"},
+    "ca.no_hash": {"en": "is a folder without OpenSSL's hash names (<hash>.0, made by openssl rehash): no certificate "
+                         "in it can be found",
+                   "ru": "папка без хеш-имён OpenSSL (<хеш>.0, их создаёт openssl rehash): ни один сертификат в ней не "
+                         "найдётся"},
     "trust.off": {"en": "none: TLS verification is off", "ru": "нет: проверка TLS отключена"},
     "trust.from": {"en": "{variable} ({path})", "ru": "{variable} ({path})"},
     "trust.certifi": {"en": "certifi's bundle ({path}), httpx's default",
@@ -414,6 +418,14 @@ WORDS = {
                         "ru": "запрос к {label} не уложился в лимит {limit} с ({said}): сервер занят или окно очень "
                               "большое"},
     "logs.no_db_file": {"en": "{label}: no such database file", "ru": "{label}: файла базы нет"},
+    # a user that may not read the log table (logs/grants.py), a view as the log table
+    "logs.denied": {"en": "{label}: {who} may not read {what}", "ru": "{label}: {who} не может читать {what}"},
+    "logs.denied_columns": {"en": "column(s) {columns} of {table}", "ru": "столбцы {columns} таблицы {table}"},
+    "logs.denied_table": {"en": "the table {table}", "ru": "таблицу {table}"},
+    "skip.view_no_index": {"en": "the log table {table} is a view: an index on timestamp belongs on the table "
+                                 "under it",
+                           "ru": "таблица логов {table} — представление (view): индекс на timestamp создаётся на "
+                                 "таблице под ним"},
     # the log file's scan limit (logs/file.py): said wherever the limit cut the window
     "logs.file_newest": {"en": "{label}: the window holds more than the scan limit of {limit} MB: only its newest "
                                "{limit} MB were read (older rows of the window are not counted)",
