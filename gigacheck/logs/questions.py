@@ -66,7 +66,8 @@ class LogChecks:
                               store.SETTINGS_SUBJECT)
         self._db = Cached(self._open_database)
         self._info = Cached(lambda: self._db.get().table_info(), "LG003", store.TABLE_SUBJECT)
-        self._file = Cached(lambda: sources.FileSource(settings.log_file) if settings.log_file else None, "LG001",
+        self._file = Cached(lambda: sources.FileSource(settings.log_file, self._hosts()) if settings.log_file
+                            else None, "LG001",
                             store.FILE_SUBJECT)
         self._scan = Cached(self._scan_all)
         self._incidents = Cached(self._build_incidents)
@@ -225,10 +226,14 @@ class LogChecks:
         return build(times, successes, since=window.since_local, live=live_resolver(self.live_passed),
                      tz=window.tz)
 
+    def _hosts(self):
+        """GigaChat's hosts: whose httpx `200 OK` shows the work succeeding (success.py)."""
+        from .success import hosts_of
+        return hosts_of(self.settings.base_url, self.settings.auth_url)
+
     def _successes(self, window, wanted) -> dict:
         """kind -> the newest success of that kind over the sources that could be read."""
-        from .success import hosts_of
-        hosts = hosts_of(self.settings.base_url, self.settings.auth_url)
+        hosts = self._hosts()
         found: dict = {}
         for configured, source in ((self.db_configured or not self.settings.log_file, self.table_source),
                                    (bool(self.settings.log_file), self.file_source)):
