@@ -63,6 +63,10 @@ class Run:
         self.incidents: Dict[tuple, dict] = {}    # (code, first_seen) -> the incident's JSON (timeline.py)
         self.timeline: Optional[dict] = None      # the log window and its hourly counts, for the HTML timeline
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.history_path: Optional[Path] = None   # between.py: where this run is remembered
+        self.prometheus_path: Optional[Path] = None
+        self.notify_urls: List[str] = []
+        self.after = None                          # between.Outcome, once the checks have run
         self.t0 = time.monotonic()
 
     @property
@@ -104,6 +108,14 @@ def pytest_addoption(parser):
     group.addoption("--lang", dest="gigacheck_lang", metavar="LANG", default=None, choices=("ru", "en"),
                     help=say("lang.help", lang))
     parser.addini("gigacheck_lang", default="", help=say("lang.help", lang))
+    # between deploys (between.py): the history, the Prometheus textfile, the alert
+    group.addoption("--history", dest="gigacheck_history", metavar="PATH", default=None,
+                    help=say("help.history", lang))
+    group.addoption("--prometheus", dest="gigacheck_prometheus", metavar="PATH", default=None,
+                    help=say("help.prometheus", lang))
+    group.addoption("--notify", dest="gigacheck_notify", metavar="URL", action="append", default=[],
+                    help=say("help.notify", lang))
+    parser.addini("gigacheck_history", default="", help=say("help.history_ini", lang))
 
 
 def _checks_dirs(config) -> List[Path]:
@@ -172,6 +184,7 @@ def pytest_configure(config):
     fill_database_url(run.settings, config.getoption("gigacheck_ds", None) or config.getoption("ds", None),
                       [config.invocation_params.dir, env_file.parent])
     run.redactor = run.settings.redactor()
+    _between_deploys(config, run)
     report_json = config.getoption("gigacheck_report_json")
     if report_json and Path(config.invocation_params.dir, report_json).is_dir():
         raise pytest.UsageError(say("usage.report_json_dir", path=report_json,
@@ -189,6 +202,21 @@ def pytest_configure(config):
     _junit_properties(config, run)
 
 
+def _between_deploys(config, run) -> None:
+    """Where this run is remembered, its textfile, its alert URLs (whose tokens the redactor learns now)."""
+    from . import history, notify
+    base = config.invocation_params.dir
+    ini_base = config.inipath.parent if config.inipath else config.rootpath
+    run.history_path = history.resolve(config.getoption("gigacheck_history"), config.getini("gigacheck_history"),
+                                       base, ini_base, run.mode)
+    prom = config.getoption("gigacheck_prometheus")  # its path is checked with the reports' (reportpaths.py)
+    run.prometheus_path = Path(base, os.path.expanduser(prom)) if prom else None
+    run.notify_urls = notify.urls_of(config.getoption("gigacheck_notify"), run.settings.get(notify.ENV))
+    for url in run.notify_urls:
+        for secret in notify.url_secrets(url):
+            run.redactor.add(secret)
+
+
 def _check_report_paths(config, run, html_default: bool) -> None:
     """Every report's path, before the run (reportpaths.py): a usage error (exit 4) that names the option."""
     from .reportpaths import problems
@@ -197,7 +225,8 @@ def _check_report_paths(config, run, html_default: bool) -> None:
     if html and html_default:  # as the user would write it: the default, relative to where pytest started
         html = _shown_path(Path(html), base)
     reports = [("--html", html), ("--junitxml", getattr(config.option, "xmlpath", None)),
-               ("--report-json", config.getoption("gigacheck_report_json"))]
+               ("--report-json", config.getoption("gigacheck_report_json")),
+               ("--prometheus", config.getoption("gigacheck_prometheus"))]
     found = problems(reports, base, run.lang)
     if found:
         raise pytest.UsageError("\n".join(found))
@@ -697,6 +726,8 @@ class Collector:
                           mock=say("term.requests.mock", lang) if run.mock_scenario else "",
                           spent="" if run.config.getoption("gigacheck_spend") else
                           say("term.requests.unspent", lang)))
+        for line in (run.after.lines if run.after is not None else []):
+            tr.write_line(run.scrub(line.text), **({"yellow": True} if line.kind == "warning" else {}))
         paths = self.report_paths()
         if paths:
             tr.write_line(say("term.report", lang, paths=", ".join(paths)))
@@ -711,6 +742,38 @@ class Collector:
         if js:
             paths.append(_shown_path(Path(base, js), base))
         return paths
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session):
+        """Every check has reported (on the xdist controller too): the run is remembered now, before the
+        reports that say what changed are written."""
+        try:
+            return (yield)
+        finally:
+            if not hasattr(session.config, "workerinput") and not session.config.option.collectonly:
+                self.remember()
+
+    def remember(self):
+        if self.run.after is not None:
+            return self.run.after
+        from .between import RunFacts, after_run
+        from .report import verdict_of
+        from .words import say
+        run = self.run
+        if run.mock is not None:  # every check is done: the mock's `responses` would answer the alert too
+            run.mock.stop()  # stopping twice is harmless (sessionfinish stops it again); its calls stay readable
+        records = list(run.records.values())
+        facts = RunFacts(started_at=run.started_at, verdict=verdict_of(records), mode=run.mode,
+                         scenario=run.mock_scenario, duration_s=time.monotonic() - run.t0, finished_at=time.time(),
+                         records=records, incidents=self.incidents(), lang=run.lang)
+        why = "" if run.history_path is not None else say(
+            "history.not_kept.mock" if run.mock_scenario and not self.run.config.getoption("gigacheck_history")
+            else "history.not_kept.off", run.lang)
+        base = run.config.invocation_params.dir
+        run.after = after_run(facts, history_path=run.history_path, why_not_kept=why,
+                              prometheus_path=run.prometheus_path, notify_urls=run.notify_urls, scrub=run.scrub,
+                              shown=lambda p: _shown_path(Path(p), base))
+        return run.after
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session):
@@ -727,6 +790,11 @@ class Collector:
             data = summary_json(list(run.records.values()), mode=run.mode, scenario=run.mock_scenario,
                                 lang=run.lang, started_at=run.started_at, duration_s=time.monotonic() - run.t0,
                                 requests=run.requests, scrub=run.scrub, incidents=self.incidents())
+            if run.after is not None:
+                data["changes"] = run.after.changes
+            else:  # the checks never ran (a collection error): nothing is remembered
+                from .history import changes, failing_codes
+                data["changes"] = changes(None, failing_codes(run.records.values()))
             write_json(Path(session.config.invocation_params.dir, path), data)
 
     def pytest_unconfigure(self, config):
@@ -754,7 +822,7 @@ class Collector:
                  say("html.log_source.mock" if run.mock_scenario else "html.log_source.none", lang)}
         notes = [] if s.verify_ssl else [say("html.tls_off", lang)]
         facts = PageFacts(run.mode, run.mock_scenario, lang, run.started_at, hosts, notes, run.pictures,
-                          why=_why(run), incidents=self.incidents(), timeline=run.timeline)
+                          why=_why(run), after=run.after, incidents=self.incidents(), timeline=run.timeline)
         prefix.append(page_prefix(list(run.records.values()), facts))
 
     @pytest.hookimpl(optionalhook=True)
