@@ -224,6 +224,7 @@ def test_no_proxy_is_honoured_as_the_sdk_does(in_process, fake, giga_ca_file, ca
         assert sdk_get_models(monkeypatch, env) is None
         result, _ = in_process.run("no-proxy", GIGACHAT_ONLY, env)
     assert gigachat_failures(result) == {}, result.stdout[-3000:]
+    assert "proxy, as the SDK's httpx picks it" not in result.stdout  # NO_PROXY exempts both hosts
 
 
 def test_a_working_proxy_carries_every_call(in_process, fake, giga_ca_file, canaries, monkeypatch):
@@ -234,6 +235,7 @@ def test_a_working_proxy_carries_every_call(in_process, fake, giga_ca_file, cana
         result, _ = in_process.run("proxy-works", GIGACHAT_ONLY, env)
         tunnels = list(proxy.tunnels)
     assert gigachat_failures(result) == {}, result.stdout[-3000:]
+    assert f"HTTPS_PROXY ({proxy.url}) -> OAuth, API" in result.stdout and "Proxy" in result.html
     assert through_sdk >= 1 and len(tunnels) > through_sdk
     assert set(tunnels) == {f"127.0.0.1:{fake.port}"}
 
@@ -254,6 +256,9 @@ def test_a_407_asks_for_proxy_credentials_and_masks_them(in_process, fake, giga_
     assert "407 Proxy Authentication Required" in text and "proxy credentials" in text
     assert f"user and password in HTTPS_PROXY (http://user:password@127.0.0.1:{proxy.port}" in text
     assert "site:****@" in text
+    # the header names the proxy the site's client takes, its password masked
+    assert f"proxy, as the SDK's httpx picks it (HTTPS_PROXY, ALL_PROXY, NO_PROXY): HTTPS_PROXY " \
+           f"(http://site:****@127.0.0.1:{proxy.port}) -> OAuth, API" in result.stdout
     assert wrong not in result.everything() and right not in good.everything()
     assert gigachat_failures(good) == {}, good.stdout[-3000:]
 
