@@ -637,6 +637,11 @@ WORDS = {
                                "ru": "GigaChat выключен (ENABLE_GIGACHAT=false): {rows} {code} в окне — это история, "
                                      "сейчас ничего не ломается"},
     "incident.ongoing": {"en": "ongoing", "ru": "продолжается"},
+    "success.image": {"en": "image saved", "ru": "изображение сохранено"},
+    "success.answer": {"en": "answer received", "ru": "ответ получен"},
+    "success.api": {"en": "API answered 200 OK", "ru": "API ответил 200 OK"},
+    "success.token": {"en": "access obtained", "ru": "доступ получен"},
+    "success.live": {"en": "live check {check} passed", "ru": "живая проверка {check} прошла"},
     "incident.resolved": {"en": "resolved", "ru": "завершён"},
     "incident.line": {"en": "[{code}] {finding} {state}: {span}, {rows}{tail}",
                       "ru": "[{code}] {finding} — {state}: {span}, {rows}{tail}"},

@@ -192,7 +192,7 @@ class FileSource:
         scan.notes = notes
         return scan
 
-    def successes(self, window: Window, hosts, wanted=None) -> dict:
+    def successes(self, window: Window, hosts, wanted=None, enough=None) -> dict:
         """kind -> the newest record of the window showing that kind of work succeeding (success.py)."""
         from .incidents import Success
         from .success import kinds_of

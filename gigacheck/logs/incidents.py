@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from ..words import say
 from .success import LIVE_NEEDS, resolving_kinds
 
 GAP = timedelta(minutes=30)
@@ -94,17 +95,27 @@ def build(all_times: Iterable[Times], successes: Mapping[str, Success], *, since
             state, by, at = ONGOING, None, None
             after = [s for k in resolving_kinds(times.code) for s in [successes.get(k)] if s and s.at > last]
             if after:
-                s = min(after, key=lambda s: s.at)  # the first kind that came back
+                s = max(after, key=lambda s: s.at)  # the newest evidence that the work succeeds
                 state, at = RESOLVED, s.at
-                by = f"{s.kind}: {s.line}" if s.line else s.kind
+                by = say(f"success.{s.kind}") + (f": {s.line}" if s.line else "")
             else:
                 check = live(times.code)
                 if check:
-                    state, by = RESOLVED, f"live check {check} passed"
+                    state, by = RESOLVED, say("success.live", check=check)
             out.append(Incident(times.code, first, last, n, state, by, at,
                                 since is not None and first - since < gap, tz))
     out.sort(key=lambda i: (i.first, i.code))
     return out
+
+
+def enough_for(all_times: Sequence[Times]) -> Callable[[Mapping[str, Success]], bool]:
+    """Whether the successes found so far resolve every code's newest incident: then the older success rows
+    cannot change any state (an older incident ends before the newest one's last row)."""
+    last = {t.code: t.stamps[-1] for t in all_times if t.stamps}
+
+    def enough(found: Mapping[str, Success]) -> bool:
+        return all(any(k in found and found[k].at > at for k in resolving_kinds(code)) for code, at in last.items())
+    return enough
 
 
 def ongoing(incidents: Sequence[Incident], code: Optional[str] = None) -> List[Incident]:

@@ -218,12 +218,12 @@ class LogChecks:
 
     def incidents_of(self, scan: store.Scan) -> List[Incident]:
         """The incidents of a scan of this window (the viewer's summary passes its own)."""
-        from .incidents import Times, build, live_resolver
+        from .incidents import Times, build, enough_for, live_resolver
         from .success import resolving_kinds
         window = self.window
         times = [Times.of(code, stamps) for code, stamps in sorted(scan.times.items()) if stamps]
         wanted = {k for t in times for k in resolving_kinds(t.code)}
-        successes = self._successes(window, wanted) if times else {}
+        successes = self._successes(window, wanted, enough_for(times)) if times else {}
         return build(times, successes, since=window.since_local, live=live_resolver(self.live_passed),
                      tz=window.tz)
 
@@ -232,7 +232,7 @@ class LogChecks:
         from .success import hosts_of
         return hosts_of(self.settings.base_url, self.settings.auth_url)
 
-    def _successes(self, window, wanted) -> dict:
+    def _successes(self, window, wanted, enough=None) -> dict:
         """kind -> the newest success of that kind over the sources that could be read."""
         hosts = self._hosts()
         found: dict = {}
@@ -241,7 +241,7 @@ class LogChecks:
             if not configured:
                 continue
             try:
-                got = source().successes(window, hosts, wanted)
+                got = source().successes(window, hosts, wanted, enough)
             except Finding:
                 continue  # that source's own check reports it; no success read there
             for kind, s in got.items():

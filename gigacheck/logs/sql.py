@@ -334,10 +334,10 @@ class SQLSource:
                               f"table was read (add the index: {self.create_index_sql(info)})")
         return scan
 
-    def successes(self, window: Window, hosts, wanted=None) -> Dict[str, "Success"]:
+    def successes(self, window: Window, hosts, wanted=None, enough=None) -> Dict[str, "Success"]:
         """kind -> the newest row of the window showing that kind of work succeeding (success.py). SQL keeps
         the rows holding a success needle, the newest batch first (on a busy site it shows every kind), all of
-        them only when a kind `wanted` is still missing; Python decides."""
+        them only when a kind `wanted` is still missing and `enough(found)` is not true; Python decides."""
         from .incidents import Success
         from .success import KINDS, kinds_of
         info = self.table_info()
@@ -346,7 +346,11 @@ class SQLSource:
         cond, extra = self._prefilter(info, "success")
         ts = self.quote(info.col("timestamp").name)
         cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "level", "message"))
-        sql = f"SELECT {cols} FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} AND {cond} ORDER BY {ts} DESC"
+        # newest first: by the index on timestamp, else by the id a key-range plan read (ids follow time there:
+        # read backwards, the batch stops early), else sorted
+        order = self.quote(info.pk) if plan.key_range is not None and not info.indexed else ts
+        sql = (f"SELECT {cols} FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} AND {cond} "
+               f"ORDER BY {order} DESC")
         wanted = set(KINDS if wanted is None else wanted)
         found: Dict[str, Success] = {}
         for limit in (SUCCESS_BATCH, None):
@@ -360,8 +364,8 @@ class SQLSource:
                     if kind not in found or shown > found[kind].at:
                         found[kind] = Success(kind, shown, Row(shown, as_text(level).strip(), text[:200],
                                                                len(text)).line(200))
-            if len(rows) < SUCCESS_BATCH or wanted <= set(found):
-                break
+            if len(rows) < SUCCESS_BATCH or wanted <= set(found) or (enough is not None and enough(found)):
+                break  # the newest batch showed what the incidents ask (`enough`): the older rows cannot change it
         return found
 
     def _image_saved(self, info: TableInfo, plan: "Plan", window: Window) -> int:
