@@ -163,8 +163,10 @@ WORDS = {
     "viewer.help.hours": {"en": "the last H hours (0.5 is 30 minutes; default 24)",
                           "ru": "последние H часов (0.5 это 30 минут; по умолчанию 24)"},
     "viewer.help.level": {"en": "this level and above: {levels}", "ru": "этот уровень и выше: {levels}"},
-    "viewer.help.limit": {"en": "at most N rows, newest first (default 50)",
-                          "ru": "не больше N строк, сначала новые (по умолчанию 50)"},
+    "viewer.help.limit": {"en": "at most N rows, newest first (default 50; 0: every row of the window); the rows "
+                                "left out are counted on stderr",
+                          "ru": "не больше N строк, сначала новые (по умолчанию 50; 0 — все строки окна); сколько "
+                                "строк не показано, пишется в stderr"},
     "viewer.help.env_file": {"en": "env file with DATABASE_URL etc. (default ./.env when it exists; "
                                    "the environment wins)",
                              "ru": "env-файл с DATABASE_URL и другими настройками (по умолчанию ./.env, если он "
@@ -180,6 +182,10 @@ WORDS = {
                     "ru": "MOCK: строки лога сценария '{scenario}' из fixtures/, а не сайта"},
     "viewer.error": {"en": "gigacheck logs: error: {message}", "ru": "gigacheck logs: ошибка: {message}"},
     "viewer.unexpected": {"en": "unexpected {kind}: {message}", "ru": "непредвиденная ошибка {kind}: {message}"},
+    "viewer.cut": {"en": "{shown} of the {total} matching rows of the last {hours} h shown, {left} left out by --limit: "
+                         "--limit 0 shows every row (or --limit {total})",
+                   "ru": "показано {shown} из {total} подходящих строк за последние {hours} ч, {left} не показано "
+                         "из-за --limit: --limit 0 покажет все строки (или --limit {total})"},
     "viewer.no_rows": {"en": "no matching log rows in the last {hours} h",
                        "ru": "за последние {hours} ч подходящих строк лога нет"},
     "logs.no_source": {"en": "DATABASE_URL is not set (nor GIGACHECK_LOG_FILE): there is no log to read",

@@ -6,6 +6,7 @@ unread, and every output says so (the checks' evidence, a warning, the viewer's 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -107,6 +108,8 @@ class FileSource:
                 if not raw:
                     break
                 read += len(raw)
+                if raw[:1] == b"\0":  # a hole (a crash, a sparse file): the line begins after its NULs
+                    raw = raw.lstrip(b"\0")
                 if read > MAX_SCAN_BYTES + MAX_LINE:  # the file grew while it was read: the rest is newer still
                     notes.append(say("logs.file_grew", label=self.label, limit=MAX_SCAN_BYTES >> 20))
                     break
@@ -161,7 +164,7 @@ class FileSource:
             if not raw:
                 return None
             budget -= len(raw)
-            head = parse_head(raw[:HEAD_BYTES].decode("utf-8", "replace"))
+            head = parse_head(raw.lstrip(b"\0")[:HEAD_BYTES].decode("utf-8", "replace"))
             if head and head[0]:
                 return parse_timestamp(head[0], tz)
         return None
@@ -191,6 +194,12 @@ class FileSource:
             if (topics is None or classify(level, message).topic) and flt.accepts(level, fold(message)):
                 out.add(Row(stamp, level, message, len(message), key))
         return out.rows()
+
+    def stream(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> Iterator[Row]:
+        """The viewer's rows, every one of the window, newest first: the file's window is bounded by the
+        scan limit already (MAX_SCAN_BYTES), so it is sorted here."""
+        rows = self.rows(window, replace(flt, limit=1 << 62), topics)
+        yield from rows
 
     def close(self) -> None:
         pass

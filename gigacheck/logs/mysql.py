@@ -13,7 +13,7 @@ from ..words import say
 from . import grants
 from .sql import Column, Plan, SQLSource, TableInfo, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
-from .signatures import NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
+from .signatures import HTTPX_REQUEST, NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
 
 # A derived table with a LIMIT is materialized, not merged into the outer query: each message is
 # lowered once, not once per LOCATE.
@@ -237,7 +237,9 @@ class MySQLSource(SQLSource):
                 ["|".join(SCAN_NEEDLES), *errors])
 
     def _gigachat(self, info) -> str:
-        return f"(LOCATE('gigachat', LOWER({self._utf8(info.col('message'))})) > 0)"
+        # httpx's request lines are no use of GigaChat (signatures.HTTPX_REQUEST)
+        m = f"LOWER({self._utf8(info.col('message'))})"
+        return f"(LOCATE('gigachat', {m}) > 0 AND LOCATE('{HTTPX_REQUEST}', {m}) = 0)"
 
     def _gigachat_in_pass(self, info) -> bool:
         return bool(info.pk)
@@ -263,7 +265,8 @@ class MySQLSource(SQLSource):
                    f"FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} {NO_MERGE}")
         # the flags materialized too: merged, each use of `c` would run every LOCATE again
         sql = (f"SELECT COALESCE(SUM(c), 0), GROUP_CONCAT(IF(c, id, NULL)), COALESCE(SUM(g), 0) FROM "
-               f"(SELECT id, ({cond}) AS c, LOCATE('gigachat', m) > 0 AS g FROM ({derived}) AS w {NO_MERGE}) AS x")
+               f"(SELECT id, ({cond}) AS c, LOCATE('gigachat', m) > 0 AND LOCATE('{HTTPX_REQUEST}', m) = 0 AS g "
+               f"FROM ({derived}) AS w {NO_MERGE}) AS x")
         def part(source: "MySQLSource", bounds: list):
             """One part's pass, then its picked rows read by key on the same connection: (rows or
             None when the ids were cut by max_allowed_packet, GigaChat rows)."""

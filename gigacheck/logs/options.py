@@ -15,7 +15,7 @@ from .signatures import CODES, parse_level
 from ..words import say
 
 MAX_HOURS = 24 * 366 * 20   # beyond this a window bound is not a date any more
-MAX_LIMIT = 10_000
+MAX_LIMIT = 1_000_000_000  # 0 is every row; the viewer streams, so a big --limit costs no memory
 
 
 @dataclass(frozen=True)
