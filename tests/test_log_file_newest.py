@@ -30,8 +30,8 @@ def line(minutes_ago: float, level: str, message: str) -> str:
 
 OLD = [line(600, "INFO", "GigaChat: ответ получен"), line(590, "ERROR", "GigaChat error: Payment Required (402)")]
 NEWEST_SICK = [line(30, "INFO", "GigaChat: ответ получен"),
-               line(20, "ERROR", "❌ GigaChat error: 429 Too Many Requests"),
-               line(10, "INFO", "Изображение сохранено: media/a.jpg")]
+               line(20, "INFO", "Изображение сохранено: media/a.jpg"),
+               line(10, "ERROR", "❌ GigaChat error: 429 Too Many Requests")]  # the newest: still going on
 NEWEST_HEALTHY = [line(30, "INFO", "GigaChat: ответ получен"), line(10, "INFO", "Изображение сохранено: media/a.jpg")]
 
 
@@ -64,6 +64,19 @@ def test_the_pass_starts_at_the_end_minus_the_limit(big_sick):
     scan = source.scan(window, Filter())
     assert scan.counts["LG014"] == 1 and scan.counts["LG015"] == 0  # the newest rows read, the oldest not
     assert any("newest 512 MB" in n for n in scan.notes) and "newest 512 MB" in scan.plan
+
+
+def test_lines_written_right_after_a_hole_are_read(tmp_path, monkeypatch):
+    # `truncate -s 600M app.log` then lines appended: the first one follows the NULs on the same "line"
+    # (a smaller limit and hole: the same rule, a cheaper pass)
+    monkeypatch.setattr(logfile, "MAX_SCAN_BYTES", 16 << 20)
+    path = tmp_path / "app.log"
+    with open(path, "wb") as f:
+        f.truncate(24 << 20)
+        f.seek(0, 2)
+        f.write(line(5, "ERROR", "❌ GigaChat error: 429 Too Many Requests").encode("utf-8"))
+    scan = logfile.FileSource(str(path)).scan(Window.last(24), Filter())
+    assert scan.counts["LG014"] == 1 and scan.notes
 
 
 def test_a_window_that_fits_starts_at_the_window_not_the_end(tmp_path, monkeypatch):

@@ -59,7 +59,9 @@ class FileSource:
 
     kind = "file"
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, hosts=None):
+        from .success import DEFAULT_HOSTS
+        self.hosts = hosts or DEFAULT_HOSTS  # whose httpx `200 OK` is GigaChat's (success.py)
         self.path = Path(path).expanduser()
         self.label = f"log file {path}"
         self._clock = None  # (window, Clock) of the last pass
@@ -110,6 +112,8 @@ class FileSource:
                 if not raw:
                     break
                 read += len(raw)
+                if raw[:1] == b"\0":  # a hole (a crash, a sparse file): the line begins after its NULs
+                    raw = raw.lstrip(b"\0")
                 if read > MAX_SCAN_BYTES + MAX_LINE:  # the file grew while it was read: the rest is newer still
                     notes.append(say("logs.file_grew", label=self.label, limit=MAX_SCAN_BYTES >> 20))
                     break
@@ -164,7 +168,7 @@ class FileSource:
             if not raw:
                 return None
             budget -= len(raw)
-            head = parse_head(raw[:HEAD_BYTES].decode("utf-8", "replace"))
+            head = parse_head(raw.lstrip(b"\0")[:HEAD_BYTES].decode("utf-8", "replace"))
             if head and head[0]:
                 return parse_timestamp(head[0], tz)
         return None
@@ -191,17 +195,39 @@ class FileSource:
         return found
 
     def scan(self, window: Window, flt: Filter) -> Scan:
+        from .success import kinds_of
         notes: List[str] = []
         tally = Tally(flt)
-        found = Clock()
-        for key, stamp, level, message in self._window_records(window, notes, found):
+        found: dict = {}  # the success evidence of the same pass (successes()): a big file is read once
+        ahead = Clock()
+        for key, stamp, level, message in self._window_records(window, notes, ahead):
             tally.add(stamp, level, message, key)
-        self._clock = (window, found)  # the same pass answers the clock check
+            for kind in kinds_of(message, self.hosts):
+                if kind not in found or stamp >= found[kind][0]:
+                    found[kind] = (stamp, level, message)
+        self._found = (window, found)
+        self._clock = (window, ahead)  # the same pass answers the clock check
         plan = (f"file read from its newest {MAX_SCAN_BYTES >> 20} MB (the window holds more)" if notes
                 else "file read from the window's start")
         scan = tally.scan(self.label, plan)
         scan.notes = notes
         return scan
+
+    def successes(self, window: Window, hosts, wanted=None, enough=None) -> dict:
+        """kind -> the newest record of the window showing that kind of work succeeding (success.py)."""
+        from .incidents import Success
+        from .success import kinds_of
+        done = getattr(self, "_found", None)
+        if done is not None and done[0] is window and hosts == self.hosts:
+            found = done[1]
+        else:
+            found = {}
+            for key, stamp, level, message in self._window_records(window, []):
+                for kind in kinds_of(message, hosts):
+                    if kind not in found or stamp >= found[kind][0]:
+                        found[kind] = (stamp, level, message)
+        return {kind: Success(kind, stamp, Row(stamp, level, message[:200], len(message)).line(200))
+                for kind, (stamp, level, message) in found.items()}
 
     def rows(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> List[Row]:
         """The viewer's rows; `self.notes` then says what the pass could not read (the viewer's stderr)."""

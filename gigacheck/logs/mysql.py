@@ -237,6 +237,10 @@ class MySQLSource(SQLSource):
             needles = SAVED_NEEDLES if kind == "saved" else ATTEMPT_NEEDLES
             return ("(" + " OR ".join([f"LOCATE(%s, CONVERT({lowered} USING binary)) > 0"] * len(needles)) + ")",
                     [n.encode("utf-8") for n in needles])  # parenthesized: it follows `window AND`
+        if kind == "success":  # success.py's needles, as the saved one
+            from .success import SUCCESS_NEEDLES
+            return ("(" + " OR ".join([f"LOCATE(%s, CONVERT({lowered} USING binary)) > 0"] * len(SUCCESS_NEEDLES))
+                    + ")", [n.encode("utf-8") for n in SUCCESS_NEEDLES])
         if kind != "scan":
             return f"{lowered} REGEXP %s", ["|".join(NEEDLES)]
         errors = at_or_above("ERROR")

@@ -226,6 +226,9 @@ class PostgresSource(SQLSource):
             return f"{msg} ~* {self.ph}", [needle_pattern(SAVED_NEEDLES)]
         if kind == "attempt":
             return f"{msg} ~* {self.ph}", [needle_pattern(ATTEMPT_NEEDLES)]
+        if kind == "success":
+            from .success import SUCCESS_NEEDLES
+            return f"{msg} ~* {self.ph}", [needle_pattern(SUCCESS_NEEDLES)]
         if kind != "scan":
             return f"{msg} ~* {self.ph}", [needle_pattern(NEEDLES)]
         errors = list(at_or_above("ERROR"))

@@ -76,7 +76,7 @@ def _run(args, environ, stdout: TextIO, stderr: TextIO) -> int:
                 zone = sources.checks.zone
                 if not args.json:
                     stderr.write(zone.describe() + "\n")
-                _print_summary(scan, opts.hours, args.json, stdout, zone.as_json())
+                _print_summary(scan, opts.hours, args.json, stdout, sources.checks.incidents_of(scan), zone.as_json())
                 notes = scan.notes
             else:
                 rows = newest_first([source.stream(sources.window, opts.filter) for source in sources])
@@ -195,13 +195,19 @@ def _print_rows(rows: Iterable[store.Row], window, as_json: bool, limit: int, ou
         err.write(say("viewer.no_rows", hours=f"{hours:g}") + "\n")
 
 
-def _print_summary(scan, hours: float, as_json: bool, out: TextIO, log_timezone: dict = None) -> None:
+def _print_summary(scan, hours: float, as_json: bool, out: TextIO, incidents=(), log_timezone: dict = None) -> None:
+    from ..timeline import incidents_json, summary_lines
     counts = codes_summary(scan.counts)
+    listed = incidents_json(incidents)
     if as_json:
-        data = {"window_hours": hours, "counts": counts}
+        data = {"window_hours": hours, "counts": counts, "incidents": listed}
         if log_timezone is not None:
             data["log_timezone"] = log_timezone
         out.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
     for code, n in counts.items():
         out.write(f"{code} {n:>6}  {CATALOG[code].text(current_lang()).finding}\n")
+    lang = current_lang()
+    out.write((say("viewer.incidents") if listed else say("viewer.no_incidents")) + "\n")
+    for line in summary_lines(listed, lang):
+        out.write(f"  {line}\n")
