@@ -639,7 +639,7 @@ class Collector:
         return result
 
     def _write_block(self, tr) -> None:
-        from .report import VERDICT_MARKS, terminal_lines, verdict_of, verdict_text
+        from .report import VERDICT_MARKS, terminal_lines, verdict_of, verdict_text, wrap
         from .words import say
         run, lang = self.run, self.run.lang
         tr.section(f"gigacheck {run.mode.upper()}" + (f" ({run.mock_scenario})" if run.mock_scenario else ""),
@@ -647,20 +647,25 @@ class Collector:
         records = list(run.records.values())
         verdict = verdict_of(records)
         colour = {"passed": "green", "failed": "red", "warnings": "yellow"}.get(verdict)
-        tr.write_line(f" {VERDICT_MARKS[verdict]} {verdict_text(records, lang, _why(run))}", bold=True,
-                      **({colour: True} if colour else {}))
-        width = max([len(area) for _, area, _ in terminal_lines(list(run.records.values()), lang)] + [0])
-        for mark, area, text in terminal_lines(list(run.records.values()), lang):
-            color = {"✓": "green", "✗": "red", "!": "yellow"}.get(mark)
-            tr.write_line(f" {mark} {area:<{width}}  {run.scrub(text)}", **({color: True} if color else {}))
+        # scrubbed whole, then wrapped: a secret split over two lines would slip past the redactor
+        for line in wrap(f" {VERDICT_MARKS[verdict]} ", run.scrub(verdict_text(records, lang, _why(run)))):
+            tr.write_line(line, bold=True, **({colour: True} if colour else {}))
+        lines = terminal_lines(records, lang)
+        width = max([len(area) for _, area, _ in lines] + [0])
+        for mark, area, text in lines:
+            colour = {"✓": "green", "✗": "red", "!": "yellow"}.get(mark)
+            for line in wrap(f" {mark} {area:<{width}}  ", run.scrub(text)):
+                tr.write_line(line, **({colour: True} if colour else {}))
         sent = run.requests
-        tr.write_line(say("term.requests", lang, oauth=sent["oauth"], chat=sent["chat"], files=sent["files"],
-                          mock=say("term.requests.mock", lang) if run.mock_scenario else "",
-                          spent="" if run.config.getoption("gigacheck_spend") else
-                          say("term.requests.unspent", lang)))
+        text = say("term.requests", lang, oauth=sent["oauth"], chat=sent["chat"], files=sent["files"],
+                   mock=say("term.requests.mock", lang) if run.mock_scenario else "",
+                   spent="" if run.config.getoption("gigacheck_spend") else say("term.requests.unspent", lang))
+        for line in wrap("", text):
+            tr.write_line(line)
         paths = self.report_paths()
         if paths:
-            tr.write_line(say("term.report", lang, paths=", ".join(paths)))
+            for line in wrap("", say("term.report", lang, paths=", ".join(paths))):
+                tr.write_line(line)
 
     def report_paths(self):
         base = self.run.config.invocation_params.dir
