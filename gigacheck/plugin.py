@@ -165,9 +165,10 @@ def pytest_configure(config):
             mock_scenario=scenario)
     except settings_mod.EnvFileError as exc:
         raise pytest.UsageError(str(exc)) from None
-    from .logs.django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
-    fill_database_url(run.settings, config.getoption("gigacheck_ds", None) or config.getoption("ds", None),
-                      [config.invocation_params.dir, env_file.parent])
+    if not scenario:  # a mock run reads the scenario's own rows, never the site's database (SPEC)
+        from .logs.django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
+        fill_database_url(run.settings, config.getoption("gigacheck_ds", None) or config.getoption("ds", None),
+                          [config.invocation_params.dir, env_file.parent])
     run.redactor = run.settings.redactor()
     report_json = config.getoption("gigacheck_report_json")
     if report_json and Path(config.invocation_params.dir, report_json).is_dir():
@@ -225,6 +226,8 @@ def pytest_report_header(config):
     lines.append("gigacheck: " + say("header.auth_method", run.lang, method=say("auth." + s.auth_method, run.lang)))
     if s.env_file:
         lines.append("gigacheck: " + say("header.env_file", run.lang, path=s.env_file))
+    if run.mock_scenario:
+        lines.append("gigacheck: " + mock_logs_line(run))
     if not s.verify_ssl:
         lines.append("gigacheck: " + say("header.tls_off", run.lang))
     elif not run.mock_scenario:  # which CAs the site's SDK trusts (truststore.py): gigacheck verifies with the same
@@ -233,6 +236,20 @@ def pytest_report_header(config):
     lines.extend(f"gigacheck: {p}" for p in s.problems)
     lines.append(spend_header(run))
     return [run.scrub(line) for line in lines]
+
+
+MOCK_IGNORED = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "GIGACHECK_LOG_FILE", "GIGACHECK_LOG_TABLE",
+                "GIGACHECK_LOG_TIMEZONE")  # the log settings a mock run does not read (logs/questions.py)
+
+
+def mock_logs_line(run: Run) -> str:
+    """What a mock run's log checks read, and the site's log settings it leaves alone."""
+    from .words import say
+    names = [n for n in MOCK_IGNORED if run.settings.get(n)]
+    if run.config.getoption("gigacheck_ds", None) or run.config.getoption("ds", None):
+        names.append("--ds")
+    ignored = say("header.mock_logs.ignored", run.lang, names=", ".join(names)) if names else ""
+    return say("header.mock_logs", run.lang, ignored=ignored)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -716,8 +733,8 @@ class Collector:
         s = run.settings
         hosts = {"OAuth": run.scrub(s.auth_url), "API": run.scrub(s.base_url),
                  say("html.models", lang): ", ".join(s.models),
-                 say("html.log_source", lang): "DATABASE_URL" if s.database_url else
-                 say("html.log_source.mock" if run.mock_scenario else "html.log_source.none", lang)}
+                 say("html.log_source", lang): say("html.log_source.mock", lang) if run.mock_scenario else
+                 "DATABASE_URL" if s.database_url else say("html.log_source.none", lang)}
         notes = [] if s.verify_ssl else [say("html.tls_off", lang)]
         facts = PageFacts(run.mode, run.mock_scenario, lang, run.started_at, hosts, notes, run.pictures,
                           why=_why(run))

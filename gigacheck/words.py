@@ -77,6 +77,12 @@ WORDS = {
     "header.hosts": {"en": "auth {auth} · api {api} · models {models}",
                      "ru": "авторизация {auth} · API {api} · модели {models}"},
     "header.env_file": {"en": "env file {path}", "ru": "env-файл {path}"},
+    "header.mock_logs": {"en": "log checks: the scenario's own rows (an embedded SQLite seeded from fixtures/), "
+                               "never the site's log{ignored}",
+                         "ru": "проверки логов: собственные строки сценария (встроенная SQLite из fixtures/), "
+                               "а не лог сайта{ignored}"},
+    "header.mock_logs.ignored": {"en": "; not read in a mock run: {names}",
+                                 "ru": "; в mock-прогоне не читаются: {names}"},
     "header.tls_off": {"en": "TLS VERIFICATION IS OFF (GIGACHAT_VERIFY_SSL_CERTS=false)",
                        "ru": "ПРОВЕРКА TLS-СЕРТИФИКАТОВ ОТКЛЮЧЕНА (GIGACHAT_VERIFY_SSL_CERTS=false)"},
     "settings.not_a_number": {"en": "{name}={value} is not a number; ignored",

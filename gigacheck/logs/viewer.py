@@ -108,8 +108,9 @@ def _settings(args, environ):
                                      mock_scenario=args.mock)
     except settings_mod.EnvFileError as exc:
         raise ConfigError(str(exc)) from None
-    from .django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
-    fill_database_url(settings, getattr(args, "ds", None), [Path.cwd(), env_file.parent])
+    if not settings.mock:  # a mock run reads the scenario's rows, never the site's database
+        from .django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
+        fill_database_url(settings, getattr(args, "ds", None), [Path.cwd(), env_file.parent])
     for problem in settings.problems:
         if problem.startswith("DATABASE_URL from"):
             raise ConfigError(problem)
@@ -124,7 +125,7 @@ class Sources:
         from ..scenarios import fixtures_dir
         self.settings, self.opts = settings, opts
         self._tmp = None
-        if settings.mock and settings.database_url is None:  # the embedded database of mock mode
+        if settings.mock:  # the embedded database of mock mode, whatever DATABASE_URL says (LogChecks)
             import tempfile
             self._tmp = tempfile.TemporaryDirectory(prefix="gigacheck-logs-")
         self.checks = LogChecks(settings, opts, settings.mock_scenario, fixtures_dir(),
@@ -133,13 +134,13 @@ class Sources:
 
     def __enter__(self):
         try:
-            if not (self.checks.db_configured or self.settings.log_file):
+            if not (self.checks.db_configured or self.checks.log_file):
                 raise Finding("LG001", say("logs.no_source"),
                               subject=store.DB_SUBJECT)
             self.window = self.checks.window
             if self.checks.db_configured:
                 self.items.append(self.checks.table_source())
-            if self.settings.log_file:
+            if self.checks.log_file:
                 self.items.append(self.checks.file_source())
         except BaseException:
             self.__exit__()
