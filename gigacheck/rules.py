@@ -274,6 +274,19 @@ def sdk_refusals(settings: Settings) -> Optional[Finding]:
                    [r.describe() + f" ({settings.source.get(r.variable, '?')})" for r in found], subject="sdk_settings")
 
 
+def unread_lines(settings: Settings) -> Optional[Finding]:
+    """GC018: env-file lines python-dotenv skips (an unclosed quote, bad syntax), for the variables whose
+    own checks do not judge them (the key's and the scope's do): the site never gets those values, so
+    neither do the other checks; each is named with its line."""
+    from .settings import JUDGED_AS_WRITTEN
+    lines = [f"{name}: {where}" for name, where in settings.broken.items()
+             if name not in JUDGED_AS_WRITTEN and settings.source.get(name) != "environment"]
+    if not lines:
+        return None
+    names = ", ".join(line.split(":", 1)[0] for line in lines)
+    return Finding("GC018", say("env.unread_lines", names=names), lines, subject="env_file")
+
+
 def client_cert_problem(settings: Settings) -> Optional[Finding]:
     """GC016: the mTLS certificate and key are readable PEM files that belong together."""
     cert, key = settings.cert_file, settings.key_file
@@ -327,7 +340,7 @@ def all_static(settings: Settings) -> List[Finding]:
     """Every static finding, for the summary and the CLI."""
     found = list(key_analysis(settings).findings.values())
     for rule in (keys_agree, scope_problem, auth_url_problem, base_url_problem, ca_bundle_problem,
-                 model_names_problem, sdk_refusals, client_cert_problem):
+                 model_names_problem, sdk_refusals, unread_lines, client_cert_problem):
         f = rule(settings)
         if f:
             found.append(f)

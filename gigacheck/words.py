@@ -77,6 +77,10 @@ WORDS = {
     "header.hosts": {"en": "auth {auth} · api {api} · models {models}",
                      "ru": "авторизация {auth} · API {api} · модели {models}"},
     "header.env_file": {"en": "env file {path}", "ru": "env-файл {path}"},
+    "env.unread_lines": {"en": "{names}: the env file's line cannot be read, so the site never gets this value "
+                               "(the checks use none either)",
+                         "ru": "{names}: строку env-файла нельзя прочитать, поэтому сайт не получает это значение "
+                               "(проверки его тоже не используют)"},
     "header.mock_logs": {"en": "log checks: the scenario's own rows (an embedded SQLite seeded from fixtures/), "
                                "never the site's log{ignored}",
                          "ru": "проверки логов: собственные строки сценария (встроенная SQLite из fixtures/), "
@@ -190,6 +194,13 @@ WORDS = {
                            "ru": "{n} запись о GigaChat|{n} записи о GigaChat|{n} записей о GigaChat"},
     "logs.no_image_saved": {"en": "{entries} in the last {hours} h and no `Изображение сохранено`",
                             "ru": "{entries} за последние {hours} ч и ни одного `Изображение сохранено`"},
+    "logs.index_field_generic": {
+        "en": "Django, Asistent/models.py, class SystemLog: add db_index=True to the arguments {column} already has, "
+              "keeping each of them (auto_now_add=True stays): {column} = models.DateTimeField(<its arguments>, "
+              "db_index=True)",
+        "ru": "Django, Asistent/models.py, class SystemLog: добавьте db_index=True к уже заданным аргументам {column}, "
+              "не меняя их (auto_now_add=True остаётся): {column} = models.DateTimeField(<его аргументы>, "
+              "db_index=True)"},
     "logs.no_index": {"en": "{column} has no index: the site's own log queries (view_gigachat_logs, the admin) read "
                             "the whole table; {ours}",
                       "ru": "у {column} нет индекса: собственные запросы сайта к логам (view_gigachat_logs, "

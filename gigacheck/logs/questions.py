@@ -7,6 +7,7 @@ Shared by the log checks' pytest wiring (`plugin`, the `log_window` fixture) and
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from dataclasses import replace
 from typing import List, Optional
 
@@ -156,10 +157,17 @@ class LogChecks:
         ts = info.col("timestamp").name
         ours = say("logs.ours_by_pk") if info.pk else say("logs.ours_scan")
         warn("LG005", say("logs.no_index", column=f"{info.name}.{ts}", ours=ours),
-             evidence=[source.create_index_sql(info),
-                       f"Django, Asistent/models.py, SystemLog: {ts} = models.DateTimeField(default=timezone.now, "
-                       f"db_index=True)",
+             evidence=[source.create_index_sql(info), self.index_field_line(ts),
                        "then: python manage.py makemigrations Asistent && python manage.py migrate Asistent"])
+
+    def index_field_line(self, column: str) -> str:
+        """The site's own field with db_index=True added (fieldline.py), never a field written anew."""
+        from .fieldline import field_line
+        env_file = self.settings.env_file
+        line = field_line(column, [Path.cwd(), Path(env_file).absolute().parent if env_file else None])
+        if line:
+            return f"Django, Asistent/models.py, class SystemLog: {line}"
+        return say("logs.index_field_generic", column=column)
 
     @property
     def window(self) -> store.Window:
