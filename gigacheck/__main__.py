@@ -11,25 +11,45 @@ from pathlib import Path
 from typing import List, Optional
 
 START, END = "<!-- codes:start -->", "<!-- codes:end -->"
-# the README's table in each language: its markers (the Russian section has its own)
-MARKERS = {"en": (START, END), "ru": ("<!-- codes-ru:start -->", "<!-- codes-ru:end -->")}
+# docs/codes.md, the full reference: one table per language, each between its own markers
+DOC_TABLES = {"en": "codes-en", "ru": "codes-ru"}
+CODES_DOC = Path("docs") / "codes.md"  # beside README.md
+
+
+def _between(name: str) -> "re.Pattern":
+    return re.compile(re.escape(f"<!-- {name}:start -->") + r"\n.*?" + re.escape(f"<!-- {name}:end -->"), re.S)
+
+
+def refresh(path: Path, tables: dict) -> bool:
+    """Put each table between its markers in `path`; False (and a message) when a pair is missing."""
+    text = path.read_text(encoding="utf-8")
+    for name, table in tables.items():
+        pattern = _between(name)
+        if not pattern.search(text):
+            print(f"gigacheck codes: error: {path} has no <!-- {name}:start --> ... <!-- {name}:end --> markers",
+                  file=sys.stderr)
+            return False
+        text = pattern.sub(lambda m: f"<!-- {name}:start -->\n{table}\n<!-- {name}:end -->", text, count=1)
+    path.write_text(text, encoding="utf-8")
+    return True
 
 
 def codes(args) -> int:
-    from .diagnosis import markdown_table
+    from .diagnosis import compact_table, markdown_table
+    full = {name: markdown_table(lang) for lang, name in DOC_TABLES.items()}
+    if args.docs:
+        return 0 if refresh(Path(args.docs), full) else 2
     if not args.readme:
-        print(markdown_table(args.lang or "en"))
+        print(compact_table(args.lang or "en") if args.compact else markdown_table(args.lang or "en"))
         return 0
-    path = Path(args.readme)
-    text = path.read_text(encoding="utf-8")
-    for lang, (start, end) in MARKERS.items():
-        pattern = re.compile(re.escape(start) + r"\n.*?" + re.escape(end), re.S)
-        if not pattern.search(text):
-            print(f"gigacheck codes: error: {path} has no {start} ... {end} markers", file=sys.stderr)
-            return 2
-        table = markdown_table(lang)
-        text = pattern.sub(lambda m: f"{start}\n{table}\n{end}", text, count=1)
-    path.write_text(text, encoding="utf-8")
+    # README holds the compact table; the reference beside it (docs/codes.md) the full ones, so one
+    # command (the one land.sh and contributors run) keeps both current
+    readme = Path(args.readme)
+    if not refresh(readme, {"codes": compact_table("en")}):
+        return 2
+    doc = readme.parent / CODES_DOC
+    if doc.exists() and not refresh(doc, full):
+        return 2
     return 0
 
 
@@ -57,6 +77,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.set_defaults(func=check)
     p = sub.add_parser("codes", help=say("codes.help", lang))
     p.add_argument("--readme", metavar="PATH", help=say("codes.help.readme", lang, start=START, end=END))
+    p.add_argument("--docs", metavar="PATH", help=say("codes.help.docs", lang))
+    p.add_argument("--compact", action="store_true", help=say("codes.help.compact", lang))
     p.add_argument("--lang", choices=("en", "ru"), default=None, help=say("codes.help.lang", lang))
     p.set_defaults(func=codes)
     args = parser.parse_args(argv)

@@ -881,11 +881,24 @@ def skip_reason(code_id: str, why: str) -> str:
 
 
 def markdown_table(lang: str = "en") -> str:
-    """The README's table of codes, in `lang`."""
+    """The full table of codes in `lang` (docs/codes.md): finding, severity and remedy."""
     head = say("codes.table.head", lang)
     rows = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for c in CATALOG.values():
         text = c.text(lang)
         cells = (c.code, text.finding, say(f"severity.{c.severity}", lang), text.remedy)
         rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows)
+
+
+def compact_table(lang: str = "en") -> str:
+    """README's table of codes: one short line each, a warning marked as such (the remedies live in
+    docs/codes.md), so the front door stays short while still listing every code."""
+    head = say("codes.compact.head", lang)
+    rows = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    for c in CATALOG.values():
+        finding = c.text(lang).finding
+        if c.severity == WARN:
+            finding += f" ({say('severity.warn', lang)})"
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in (c.code, finding)) + " |")
     return "\n".join(rows)

@@ -203,6 +203,17 @@ _USERINFO_RE = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*:/{1,3})(?P<user
 _PLACEHOLDERS = frozenset({"pass", "password", "<password>", "<pass>", "****"})
 _TOKEN_FIELD_RE = re.compile(r'("(?:access_token|api_key|apikey|password|secret|token)"\s*:\s*")'
                              r'((?:[^"\\]|\\.)+)(")', re.IGNORECASE)
+# A JWT (header.payload.signature) or JWE (five parts, the encrypted key may be empty: GigaChat's access
+# tokens are 1,200-character JWEs) that the site logged: its header is base64url JSON, so it starts `eyJ`.
+# Never inside a base64 run (a picture embedded in the HTML report): no base64 letter, `+` or `/` on either side.
+_JWT_RE = re.compile(r"(?<![A-Za-z0-9_\-+/])eyJ[A-Za-z0-9_\-]{12,}(?:\.[A-Za-z0-9_\-]*){0,4}(?![A-Za-z0-9_\-+/])")
+# The value after `access_token`, `refresh_token`, `id_token` or `token` in any quoting a log row holds:
+# `access_token=...`, `{'access_token': '...'}`, `"token": "..."` (JSON-escaped too), `token: ...`,
+# `&quot;token&quot;: ...` (HTML); `GIGACHAT_ACCESS_TOKEN=...` as well. Prose (`token: expired`) stays.
+_QUOTE = r"(?:\\{0,3}[\"']|&quot;|&#x27;|&#39;)?"
+_TOKEN_KV_RE = re.compile(r"(?<![A-Za-z0-9])(?P<name>(?:access[_\-]|refresh[_\-]|id[_\-]|auth[_\-])?token)"
+                          r"(?P<sep>" + _QUOTE + r"\s{0,3}[:=]\s{0,3}" + _QUOTE + r")"
+                          r"(?P<value>[^\s'\"\\<>&,;(){}\[\]]{8,})", re.IGNORECASE)
 
 
 class Redactor:
@@ -358,7 +369,19 @@ def _scrub_shapes(text: str) -> str:
         _keep_if_ours(m, f"{m.group('scheme')}{m.group('user')}:****@"), text)
     text = _TOKEN_FIELD_RE.sub(lambda m: m.group(0) if m.group(2).startswith("****") else
                                m.group(1) + mask(m.group(2)) + m.group(3), text)
+    if "eyJ" in text:
+        text = _JWT_RE.sub(lambda m: _keep_if_ours(m, mask(m.group(0))), text)
+    if "oken" in text or "OKEN" in text:
+        text = _TOKEN_KV_RE.sub(_token_value, text)
     return text
+
+
+def _token_value(m) -> str:
+    value = m.group("value")
+    if value.startswith("****") or value.isdigit() or (
+            value.isalpha() and len(value) < 16 and (value.islower() or value.istitle())):
+        return m.group(0)  # masked already, a count, or prose (`token: expired`, `token=None`)
+    return _keep_if_ours(m, m.group("name") + m.group("sep") + mask(value))
 
 
 class ScrubbingStream:
@@ -400,3 +423,33 @@ def peer_text(value, limit: int = PEER_LIMIT, scrub=None, oneline: bool = True) 
     if len(text) > limit:
         text = text[:limit] + say("peer.cut", n=len(text))
     return text
+
+
+# --- log rows: peer text shown whole, every control visible ------------------------------------------
+# A log row holds what users typed and what providers answered. Shown as it is, it could set the window's
+# title, clear the screen, colour the rest of the output, hide a link behind text (OSC 8), overwrite its own
+# line with a bare carriage return, or reverse what follows (bidi overrides). `shown_row` keeps every
+# character but shows those as text: ESC as `␛` (the sequence after it then prints harmlessly), the other C0
+# controls as their control pictures (`␀`, `␇`, `␍`), DEL as `␡`, C1 controls and the bidi/line-separator
+# characters as `\x9b` / `\u202e`. One table, applied with str.translate: linear, and the same on every way
+# out (evidence in the terminal, HTML and JUnit, the viewer's lines).
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029)
+_VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A)}
+_VISIBLE.update({0x7F: "\u2421", **{c: f"\\x{c:02x}" for c in range(0x80, 0xA0)},
+                 **{c: f"\\u{c:04x}" for c in _BIDI}})
+_VISIBLE_ONELINE = {**_VISIBLE, 0x09: " ", 0x0A: " "}
+# in JSON the same characters as JSON escapes: the text stays exact (json.loads gives it back), yet no raw
+# byte of it reaches a terminal that shows the JSON (json.dumps escapes only C0 with ensure_ascii=False)
+_JSON_ESCAPED = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), *_BIDI)}
+
+
+def shown_row(text, oneline: bool = False) -> str:
+    """A log row's text, safe to show (see above); `oneline`: line breaks and tabs as spaces."""
+    text = "" if text is None else str(text)
+    text = text.replace("\r\n", "\n")  # a Windows line end is no attack
+    return text.translate(_VISIBLE_ONELINE if oneline else _VISIBLE)
+
+
+def json_safe(dumped: str) -> str:
+    """JSON text (json.dumps(..., ensure_ascii=False)) with the characters a terminal acts on escaped."""
+    return dumped.translate(_JSON_ESCAPED)

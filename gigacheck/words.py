@@ -29,6 +29,8 @@ WORDS = {
     "label.evidence": {"en": "Evidence:", "ru": "Подтверждение:"},
     "codes.table.head": {"en": "| code | finding | severity | remedy |",
                          "ru": "| код | что не так | уровень | что сделать |"},
+    # README's compact table (the front door): the remedies are in docs/codes.md
+    "codes.compact.head": {"en": "| code | finding |", "ru": "| код | что не так |"},
     "severity.fail": {"en": "fail", "ru": "ошибка"},
     "severity.warn": {"en": "warn", "ru": "предупреждение"},
     # skip reasons (after `[CODE] `)
@@ -144,10 +146,16 @@ WORDS = {
                          "ru": "gigacheck: проверки интеграции с GigaChat (сами проверки запускает `pytest checks/`)"},
     "codes.help": {"en": "print the table of diagnosis codes (Markdown)",
                    "ru": "напечатать таблицу кодов диагностики (Markdown)"},
-    "codes.help.readme": {"en": "rewrite the tables between {start} and {end} (and the Russian one's markers) in "
-                                "PATH instead",
-                          "ru": "вместо этого переписать таблицы между {start} и {end} (и метками русской) "
-                                "в файле PATH"},
+    "codes.help.readme": {"en": "rewrite README's compact table between {start} and {end} in PATH instead, and "
+                                "the full tables of docs/codes.md beside it",
+                          "ru": "вместо этого переписать краткую таблицу README между {start} и {end} в PATH, "
+                                "а рядом с ним и полные таблицы docs/codes.md"},
+    "codes.help.docs": {"en": "rewrite the full tables (English and Russian) of the codes reference PATH "
+                              "(docs/codes.md) instead",
+                        "ru": "вместо этого переписать полные таблицы (английскую и русскую) справочника кодов "
+                              "PATH (docs/codes.md)"},
+    "codes.help.compact": {"en": "print README's compact table (code and finding)",
+                           "ru": "напечатать краткую таблицу README (код и что не так)"},
     "codes.help.lang": {"en": "print the table in this language (default en)",
                         "ru": "напечатать таблицу на этом языке (по умолчанию en)"},
     # python -m gigacheck logs

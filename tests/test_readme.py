@@ -1,11 +1,12 @@
-"""README stays true: its codes table is the catalog's, and its Quickstart is two commands."""
+"""README stays true: its codes table (and docs/codes.md's) is the catalog's, and its Quickstart is two commands."""
 
 import re
 
-from gigacheck.diagnosis import CATALOG, markdown_table
+from gigacheck.diagnosis import CATALOG, compact_table, markdown_table
 from tests.support.checksrun import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
+CODES_DOC = (REPO / "docs" / "codes.md").read_text(encoding="utf-8")
 SPEC_CODES = [f"GC{n:03d}" for n in list(range(1, 15)) + list(range(20, 35)) + list(range(40, 46))] + \
     [f"LG{n:03d}" for n in list(range(1, 6)) + list(range(10, 20))]
 # issue 12: the SDK's settings, other ways to authenticate, a stale preset token
@@ -18,20 +19,22 @@ LOGS_CODES = ["LG006", "LG007"]
 LIVE_CODES = ["GC047"]
 
 
-def between(name):
-    m = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", README, re.S)
-    assert m, f"README lacks the {name} markers"
+def between(name, text=README):
+    m = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", text, re.S)
+    assert m, f"lacks the {name} markers"
     return m.group(1).strip()
 
 
 def test_codes_table_is_generated_from_the_catalog():
-    # regenerate with: python -m gigacheck codes --readme README.md
-    assert between("codes") == markdown_table()
+    # regenerate with: python -m gigacheck codes --readme README.md (README's compact table and docs/codes.md's)
+    assert between("codes") == compact_table()
+    assert compact_table().count("\n| GC") + compact_table().count("\n| LG") == len(CATALOG)
 
 
-def test_russian_codes_table_is_generated_from_the_catalog():
-    # the same command regenerates it
-    assert between("codes-ru") == markdown_table("ru")
+def test_the_codes_reference_is_generated_from_the_catalog():
+    # the same command regenerates both languages' full tables in docs/codes.md
+    assert between("codes-en", CODES_DOC) == markdown_table("en")
+    assert between("codes-ru", CODES_DOC) == markdown_table("ru")
     assert markdown_table("ru").count("\n| GC") + markdown_table("ru").count("\n| LG") == len(CATALOG)
 
 
@@ -61,3 +64,23 @@ def test_quickstart_is_two_commands():
     # CI runs the suite's own tests as README tells a newcomer to (two xdist workers included)
     tests_command = blocks[1].strip().rsplit("&& ", 1)[-1]
     assert tests_command.startswith("pytest tests/") and tests_command in ci, tests_command
+
+
+def test_one_command_regenerates_readme_and_the_codes_reference(tmp_path, capsys):
+    """`python -m gigacheck codes --readme README.md` (what land.sh and contributors run) rewrites README's
+    compact table and docs/codes.md's full ones beside it; `--docs` the reference alone."""
+    from gigacheck.__main__ import main
+    (tmp_path / "docs").mkdir()
+    readme, doc = tmp_path / "README.md", tmp_path / "docs" / "codes.md"
+    readme.write_text("# x\n<!-- codes:start -->\nstale\n<!-- codes:end -->\ntail\n", encoding="utf-8")
+    doc.write_text("<!-- codes-en:start -->\n<!-- codes-en:end -->\n## По-русски\n"
+                   "<!-- codes-ru:start -->\nстарое\n<!-- codes-ru:end -->\n", encoding="utf-8")
+    assert main(["codes", "--readme", str(readme)]) == 0
+    assert between("codes", readme.read_text(encoding="utf-8")) == compact_table()
+    assert readme.read_text(encoding="utf-8").endswith("<!-- codes:end -->\ntail\n")
+    assert between("codes-en", doc.read_text(encoding="utf-8")) == markdown_table("en")
+    assert between("codes-ru", doc.read_text(encoding="utf-8")) == markdown_table("ru")
+    doc.write_text("no markers\n", encoding="utf-8")
+    assert main(["codes", "--docs", str(doc)]) == 2
+    assert "has no <!-- codes-en:start -->" in capsys.readouterr().err
+    assert main(["codes", "--compact"]) == 0 and capsys.readouterr().out.strip() == compact_table()

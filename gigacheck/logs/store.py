@@ -34,7 +34,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..diagnosis import Finding
-from ..redact import Redactor
+from ..redact import Redactor, shown_row
 from ..words import say
 from .signatures import LG018, SIGNATURES, as_text, classify, fold, level_ok, lg018_count, parse_level, search_matcher
 from .signatures import VIEWER_TOPICS  # noqa: F401  re-exported: callers pass store.VIEWER_TOPICS to rows()
@@ -120,12 +120,13 @@ class Row:
     def line(self, width: Optional[int] = None) -> str:
         """`YYYY-MM-DD HH:MM:SS [LEVEL] message`, as the site's viewer prints it."""
         when = self.timestamp.strftime("%Y-%m-%d %H:%M:%S") if self.timestamp else "????-??-?? ??:??:??"
-        text = self.message
+        # peer text (users' prompts, providers' bodies): escapes, controls and bidi overrides shown as text
+        text = shown_row(self.message, oneline=width is not None)
         if width is not None:
             text = " ".join(text.split())  # one line per row in evidence
             if len(text) > width or self.length > len(self.message):
                 text = text[:width] + f"… ({self.length} characters)"
-        return f"{when} [{self.level or '-'}] {text}"
+        return f"{when} [{shown_row(self.level, oneline=True) or '-'}] {text}"
 
     def as_json(self, tz: tzinfo) -> dict:
         stamp = self.timestamp.replace(tzinfo=tz).isoformat(timespec="seconds") if self.timestamp else None

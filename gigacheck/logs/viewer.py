@@ -17,7 +17,7 @@ from typing import List, TextIO
 
 from . import sources, store
 from ..diagnosis import CATALOG, Finding
-from ..redact import Redactor, ScrubbingStream
+from ..redact import Redactor, ScrubbingStream, json_safe
 from .options import options_from
 from .signatures import LEVELS, codes_summary
 from ..words import LANGS, current_lang, default_lang, say, speaking
@@ -158,7 +158,8 @@ class Sources:
 
 def _print_rows(rows, window, as_json: bool, out: TextIO, err: TextIO, hours: float) -> None:
     if as_json:
-        out.write(json.dumps([r.as_json(window.tz) for r in rows], ensure_ascii=False, indent=1) + "\n")
+        # exact (json.loads gives every row back) but with no raw escape or bidi character (redact.json_safe)
+        out.write(json_safe(json.dumps([r.as_json(window.tz) for r in rows], ensure_ascii=False, indent=1)) + "\n")
         return
     for row in rows:
         out.write(row.line() + "\n")

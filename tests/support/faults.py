@@ -1,6 +1,6 @@
 """Every way the fake GigaChat misbehaves, and the code the checks must answer with.
 
-The single source of the README's fault table (`markdown_table()`, checked by
+The single source of docs/troubleshooting.md's fault table (`markdown_table()`, checked by
 tests/test_faults.py) and of the fault matrix.  A fault is data: what the peer
 does, the expected code (None: the checks pass), the check that reports it,
 a phrase its summary must contain, and `apply(peer)`, which sets the fault up
@@ -289,7 +289,7 @@ BY_NAME = {f.name: f for f in FAULTS}
 
 
 def markdown_table() -> str:
-    """The README's troubleshooting table, between the faults markers."""
+    """docs/troubleshooting.md's table, between the faults markers."""
     rows = ["| the peer (GigaChat, a proxy, the network) | code | reported by |", "|---|---|---|"]
     for f in FAULTS:
         code = f.code or "none: accepted"
@@ -298,7 +298,7 @@ def markdown_table() -> str:
 
 
 def update_readme(path) -> bool:
-    """Put the table between the README's faults markers; True when it changed."""
+    """Put the table between the faults markers of `path` (docs/troubleshooting.md); True when it changed."""
     import re
     from pathlib import Path
     text = Path(path).read_text(encoding="utf-8")
@@ -309,6 +309,7 @@ def update_readme(path) -> bool:
     return new != text
 
 
-if __name__ == "__main__":  # python -m tests.support.faults: refresh README.md's fault table
+if __name__ == "__main__":  # python -m tests.support.faults: refresh docs/troubleshooting.md's fault table
     from tests.support.checksrun import REPO
-    print("README.md updated" if update_readme(REPO / "README.md") else "README.md already up to date")
+    page = REPO / "docs" / "troubleshooting.md"
+    print(f"{page.name} updated" if update_readme(page) else f"{page.name} already up to date")
