@@ -386,6 +386,10 @@ WORDS = {
                                 "and migrate",
                           "ru": "{create_index} либо укажите db_index=True у поля {column} модели и примените "
                                 "миграцию (makemigrations, затем migrate)"},
+    "django.index_hint.field": {"en": "{create_index} or, in Asistent/models.py, {field}, then manage.py "
+                                      "makemigrations and migrate",
+                                "ru": "{create_index} либо в Asistent/models.py {field}, затем миграция "
+                                      "(makemigrations, потом migrate)"},
     "django.help.database": {"en": "the DATABASES alias that holds the log table (default: default)",
                              "ru": "псевдоним в DATABASES, где лежит таблица логов (по умолчанию default)"},
     "django.help.gigacheck": {"en": "gigacheck's checks with this site's settings: manage.py gigacheck [pytest "
