@@ -7,6 +7,7 @@ without ever quoting a secret.
 from __future__ import annotations
 
 import base64
+import math
 import binascii
 import re
 import ssl
@@ -275,16 +276,33 @@ def sdk_refusals(settings: Settings) -> Optional[Finding]:
 
 
 def unread_lines(settings: Settings) -> Optional[Finding]:
-    """GC018: env-file lines python-dotenv skips (an unclosed quote, bad syntax), for the variables whose
-    own checks do not judge them (the key's and the scope's do): the site never gets those values, so
-    neither do the other checks; each is named with its line."""
-    from .settings import JUDGED_AS_WRITTEN
+    """GC018: settings whose written value is never used. Env-file lines python-dotenv skips (an unclosed
+    quote, bad syntax), for the variables whose own checks do not judge them (the key's and the scope's do):
+    the site never gets those values, so neither do the other checks. And values not in their form
+    (GIGACHECK_MIN_BALANCE not a number, the site's true/false flags): read as their default. Each is named
+    with its line or the form it takes."""
+    from .settings import FALSE, JUDGED_AS_WRITTEN, TRUE
     lines = [f"{name}: {where}" for name, where in settings.broken.items()
              if name not in JUDGED_AS_WRITTEN and settings.source.get(name) != "environment"]
+    balance = settings.get("GIGACHECK_MIN_BALANCE")
+    if balance and balance.strip() and not _is_number(balance):
+        lines.append(say("setting.form", name="GIGACHECK_MIN_BALANCE", value=repr(balance),
+                         form=say("form.tokens")))
+    for name, default in (("USE_MOCK_RESPONSES", "false"), ("ENABLE_GIGACHAT", "true")):
+        value = settings.get(name)
+        if value is not None and value.strip().strip("'\"").lower() not in TRUE | FALSE:
+            lines.append(say("setting.form", name=name, value=repr(value), form=say("form.bool", default=default)))
     if not lines:
         return None
-    names = ", ".join(line.split(":", 1)[0] for line in lines)
-    return Finding("GC018", say("env.unread_lines", names=names), lines, subject="env_file")
+    names = ", ".join(line.split(":", 1)[0].split("=", 1)[0] for line in lines)
+    return Finding("GC018", say("env.unread_lines", names=names), lines, subject="settings_form")
+
+
+def _is_number(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
 
 
 def client_cert_problem(settings: Settings) -> Optional[Finding]:

@@ -79,10 +79,15 @@ WORDS = {
     "header.hosts": {"en": "auth {auth} · api {api} · models {models}",
                      "ru": "авторизация {auth} · API {api} · модели {models}"},
     "header.env_file": {"en": "env file {path}", "ru": "env-файл {path}"},
-    "env.unread_lines": {"en": "{names}: the env file's line cannot be read, so the site never gets this value "
-                               "(the checks use none either)",
-                         "ru": "{names}: строку env-файла нельзя прочитать, поэтому сайт не получает это значение "
-                               "(проверки его тоже не используют)"},
+    "env.unread_lines": {"en": "{names}: the value written cannot be read, so it is never used (by the site "
+                               "nor by these checks)",
+                         "ru": "{names}: записанное значение нельзя прочитать, поэтому оно не используется (ни "
+                               "сайтом, ни этими проверками)"},
+    "setting.form": {"en": "{name}={value}: {form}", "ru": "{name}={value}: {form}"},
+    "form.tokens": {"en": "give a number of tokens, e.g. GIGACHECK_MIN_BALANCE=10000",
+                    "ru": "укажите число токенов, например GIGACHECK_MIN_BALANCE=10000"},
+    "form.bool": {"en": "write true or false (read as {default} until then)",
+                  "ru": "пишите true или false (до тех пор читается как {default})"},
     "header.mock_logs": {"en": "log checks: the scenario's own rows (an embedded SQLite seeded from fixtures/), "
                                "never the site's log{ignored}",
                          "ru": "проверки логов: собственные строки сценария (встроенная SQLite из fixtures/), "
@@ -103,6 +108,10 @@ WORDS = {
                     "ru": "--hours {hours}: укажите число часов больше 0 (0.5 — это 30 минут)"},
     "usage.limit": {"en": "--limit {limit}: give a whole number from 0 to {max}",
                     "ru": "--limit {limit}: укажите целое число от 0 до {max}"},
+    "usage.hours_form": {"en": "{value} is no number of hours: give a number above 0 (0.5 is 30 minutes)",
+                         "ru": "{value} — не число часов: укажите число больше 0 (0.5 — это 30 минут)"},
+    "usage.limit_form": {"en": "{value} is no whole number: give one from 0 to {max} (0: every row)",
+                         "ru": "{value} — не целое число: укажите число от 0 до {max} (0 — все строки)"},
     "usage.level": {"en": "unknown level {level}: use one of {levels}",
                     "ru": "неизвестный уровень {level}: используйте один из {levels}"},
     # gigacheck's pytest options (--help is built before the run's language is known: the locale's)

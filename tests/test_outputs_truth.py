@@ -139,3 +139,32 @@ def test_the_installed_checks_are_named_by_their_question_too(run_checks, pytest
     assert result.json["verdict"] == "failed"
     assert all(len(line) <= 100 for line in block) and "site-packages" not in "\n".join(block)
     assert "“Does the models list answer with the token?”" in " ".join(line.strip() for line in block)
+
+
+# --- every value that cannot be read names the setting and the form it takes ---
+
+@pytest.mark.parametrize("args, says", [
+    (("--hours", "abc"), "argument --hours: 'abc' is no number of hours: give a number above 0"),
+    (("--hours", "-2"), "--hours -2.0: give a number of hours above 0"),
+    (("--limit", "x"), "argument --limit: 'x' is no whole number: give one from 0 to 10000"),
+    (("--limit", "-5"), "--limit -5: give a whole number from 0 to 10000"),
+])
+def test_the_viewers_unreadable_options_name_the_form(tmp_path, monkeypatch, capsys, args, says):
+    from gigacheck.__main__ import main
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as done:
+        rc = main(["logs", "--mock", *args])
+        raise SystemExit(rc)
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and says in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("args, says", [
+    (("--hours", "1h"), "argument --hours: '1h' is no number of hours"),
+    (("--limit", "1.5"), "argument --limit: '1.5' is no whole number"),
+    (("-o", "gigacheck_log_query_timeout=abc"), "gigacheck_log_query_timeout = 'abc': give seconds above 0"),
+])
+def test_the_checks_unreadable_options_are_usage_errors_naming_the_form(run_checks, args, says):
+    result = run_checks("--mock", "-m", "logs", *args)
+    assert result.ret == 4 and says in result.stderr, result.stderr
+    assert "could not convert" not in result.stderr and "invalid float value" not in result.stderr

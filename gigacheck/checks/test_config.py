@@ -105,7 +105,7 @@ def test_does_the_official_sdk_accept_every_gigachat_variable(gigachat_settings)
     holds(rules.sdk_refusals, gigachat_settings)
 
 
-def test_can_python_dotenv_read_every_line_of_the_env_file(gigachat_settings):
+def test_can_every_setting_be_read(gigachat_settings):
     holds(rules.unread_lines, gigachat_settings)
 
 

@@ -15,7 +15,7 @@ from .signatures import CODES, parse_level
 from ..words import say
 
 MAX_HOURS = 24 * 366 * 20   # beyond this a window bound is not a date any more
-MAX_LIMIT = 10_000
+from . import MAX_LIMIT  # one bound for the parser's message and the range check
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import List, TextIO
 
-from . import sources, store
+from . import hours_arg, limit_arg, sources, store
 from ..diagnosis import CATALOG, Finding
 from ..redact import Redactor, ScrubbingStream, json_safe
 from .options import options_from
@@ -32,11 +32,12 @@ class ConfigError(Exception):
 def add_parser(subparsers) -> argparse.ArgumentParser:
     lang = default_lang()  # the help is built before --lang is parsed: the locale's language
     p = subparsers.add_parser("logs", help=say("viewer.help", lang), description=say("viewer.description", lang))
-    p.add_argument("--hours", type=float, default=24.0, metavar="H", help=say("viewer.help.hours", lang))
+    p.add_argument("--hours", type=hours_arg, default=24.0, metavar="H",
+                   help=say("viewer.help.hours", lang))
     p.add_argument("--level", default=None, metavar="LEVEL",
                    help=say("viewer.help.level", lang, levels=", ".join(LEVELS)))
     p.add_argument("--search", default=None, metavar="TEXT", help=say("help.search", lang))
-    p.add_argument("--limit", type=int, default=50, metavar="N", help=say("viewer.help.limit", lang))
+    p.add_argument("--limit", type=limit_arg, default=50, metavar="N", help=say("viewer.help.limit", lang))
     p.add_argument("--env-file", default=None, metavar="PATH", help=say("viewer.help.env_file", lang))
     p.add_argument("--ds", default=None, metavar="SETTINGS", help=say("help.ds", lang))
     p.add_argument("--json", action="store_true", help=say("viewer.help.json", lang))
