@@ -130,10 +130,46 @@ _WAY_VARIANTS = {
             "Отсутствующий корневой сертификат так не проявляется.",
             "Проверьте порт в {url} (у GigaChat 9443 для OAuth и 443 для API), исходящий файрвол и прокси с "
             "инспекцией TLS на пути к {host}; скачивание корневого сертификата здесь не поможет.")),
+    "not_tls": Variant(
+        "The TCP connection to {host}:{port} opened, but what answers there does not speak TLS ({reason}): plain "
+        "HTTP, another service on that port, or a proxy answering in its place. A missing CA does not do this.",
+        "Check the scheme and port in {url} (GigaChat: https, 9443 for OAuth, 443 for the API) and any proxy on the "
+        "way to {host}; downloading a CA does not help here.",
+        ("curl -sv http://{host}:{port}/ -o /dev/null",
+         "openssl s_client -connect {host}:{port} -servername {host} -brief </dev/null"),
+        ru=("TCP-соединение с {host}:{port} открылось, но там отвечают не по TLS ({reason}): обычный HTTP, другая "
+            "служба на этом порту или прокси вместо сервера. Отсутствующий корневой сертификат так не проявляется.",
+            "Проверьте схему и порт в {url} (у GigaChat https, 9443 для OAuth и 443 для API) и прокси на пути к "
+            "{host}; скачивание корневого сертификата здесь не поможет.")),
+    "tls_failed": Variant(
+        "The TLS handshake with {host}:{port} failed before any certificate was checked ({reason}): the two sides "
+        "share no protocol version or cipher, or a proxy or firewall on the way interferes with TLS.",
+        "Check the port in {url}, that this machine's OpenSSL speaks TLS 1.2 or later, and any TLS-inspecting "
+        "proxy or firewall on the way to {host}; downloading a CA does not help here.",
+        ("openssl s_client -connect {host}:{port} -servername {host} -brief </dev/null",),
+        ru=("TLS-рукопожатие с {host}:{port} не удалось ещё до проверки сертификата ({reason}): у сторон нет общей "
+            "версии протокола или шифра, или TLS мешает прокси либо файрвол на пути.",
+            "Проверьте порт в {url}, что OpenSSL этой машины поддерживает TLS 1.2 или новее, и прокси с инспекцией "
+            "TLS или файрвол на пути к {host}; скачивание корневого сертификата здесь не поможет.")),
 }
 
 # The trust store of the site's client (truststore.py): which one failed, and the issuer it lacks.
 _STORE_VARIANTS = {
+    "other_host": Variant(
+        "The certificate {host}:{port} presented is valid for {names}, not for {host}, the host in the URL: the URL "
+        "names the server by an IP address or an alias, or something on the way (a proxy, a load balancer) "
+        "answers with its own certificate. A trusted CA does not make a name match.",
+        "Put a host name the certificate is for in the URL ({url}), not an IP address or an alias (GigaChat: "
+        "ngw.devices.sberbank.ru for OAuth, gigachat.devices.sberbank.ru or api.giga.chat for the API); "
+        "downloading a CA does not fix a name mismatch.",
+        ("openssl s_client -connect {host}:{port} -servername {host} </dev/null 2>/dev/null | openssl x509 -noout "
+         "-subject -ext subjectAltName",),
+        ru=("Сертификат, который предъявил {host}:{port}, выдан на {names}, а не на {host} из адреса: в адресе IP "
+            "или другое имя сервера, или на пути (прокси, балансировщик) отвечают своим сертификатом. Доверенный "
+            "корневой сертификат не делает имя совпадающим.",
+            "Укажите в адресе ({url}) имя хоста, на которое выдан сертификат, а не IP или другое имя (у GigaChat "
+            "ngw.devices.sberbank.ru для OAuth, gigachat.devices.sberbank.ru или api.giga.chat для API); "
+            "скачивание корневого сертификата несовпадение имени не исправит.")),
     "bundle_lacks": Variant(
         "{variable} ({path}) is the trust store of the site's client, and it does not hold the CA that issued "
         "the server's certificate ({issuer}).",
@@ -722,6 +758,18 @@ CATALOG = {c.code: c for c in [
            "База не успела прочитать окно за gigacheck_log_query_timeout: сервер занят или окно очень большое.",
            "Сократите --hours, добавьте индекс на timestamp (LG005), если его нет, или увеличьте "
            "gigacheck_log_query_timeout в pytest.ini.")),
+    _c("LG023", "the log file's window is larger than the scan limit: only its newest part was read",
+       "GIGACHECK_LOG_FILE holds more than 512 MB in the window (--hours): gigacheck reads the newest 512 MB, "
+       "the rows that say whether the site works now, and leaves the older ones of the window uncounted.",
+       "Rotate the site's log (logrotate, or RotatingFileHandler/TimedRotatingFileHandler in LOGGING) so a day "
+       "fits in the limit, or shorten --hours; lower the level of chatty loggers (httpx DEBUG) to write less.",
+       severity=WARN, area="logs",
+       ru=("окно в файле лога больше предела чтения: прочитана только его новейшая часть",
+           "В GIGACHECK_LOG_FILE за окно (--hours) больше 512 МБ: gigacheck читает последние 512 МБ — строки, по "
+           "которым видно, работает ли сайт сейчас, — а более старые строки окна не учитывает.",
+           "Настройте ротацию лога сайта (logrotate или RotatingFileHandler/TimedRotatingFileHandler в LOGGING), "
+           "чтобы сутки укладывались в предел, или сократите --hours; понизьте уровень болтливых логгеров "
+           "(httpx DEBUG), чтобы писать меньше.")),
     _c("LG010", "ERROR or CRITICAL entries mention GigaChat",
        "The site logged errors about GigaChat in the window.", "Read the rows below; they name the failing call.",
        area="logs",

@@ -76,6 +76,7 @@ class Run:
 
 RUN_KEY = pytest.StashKey[Run]()
 FINDING_KEY = pytest.StashKey["Finding"]()
+SKIPPED_BY_KEY = pytest.StashKey["Finding"]()  # a finding another check reported first: this one skips
 WARNED_KEY = pytest.StashKey[list]()  # the codes a check warned (diagnosis.warn), for its report's Code column
 LANG_TOKEN_KEY = pytest.StashKey[object]()
 
@@ -483,6 +484,7 @@ def conclude(item, finding: Finding):
         first = causes.explaining(finding.code, run.causes) or first
     if first != item.nodeid:
         run.causes.setdefault(finding.code, first)  # its own consequences point to the same check
+        item.stash[SKIPPED_BY_KEY] = finding  # the skip shows the same situated remedy as the failure
         try:
             pytest.skip(run.scrub(say("skip.reported_by", run.lang, headline=finding.headline_in(run.lang),
                                       first=first)))
@@ -564,7 +566,13 @@ def _situated(item, report, codes: List[str], lang: str) -> dict:
     finding = item.stash.get(FINDING_KEY, None)
     if report.passed or not codes:
         return {"remedy": None, "cause": None, "commands": []}
-    entry = finding.entry if finding is not None and report.failed else CATALOG.get(codes[0])
+    skipped_by = item.stash.get(SKIPPED_BY_KEY, None) if report.skipped else None
+    if finding is not None and report.failed:
+        entry = finding.entry
+    elif skipped_by is not None and skipped_by.code == codes[0]:
+        entry = skipped_by.entry  # the remedy the failing check shows (its situation), not the catalog's generic
+    else:
+        entry = CATALOG.get(codes[0])
     if entry is None:
         return {"remedy": None, "cause": None, "commands": []}
     text = entry.text(lang)

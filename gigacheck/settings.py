@@ -270,10 +270,22 @@ class Settings:
 
     @property
     def verify_ssl(self) -> bool:
-        # as the SDK reads it; a value it refuses fails GC015, and verification stays on
+        """Does the site's SDK verify TLS?  As it builds its httpx client (`_get_kwargs`): verify=verify_ssl_certs,
+        then verify=GIGACHAT_CA_BUNDLE_FILE whenever one is set, so a bundle verifies whatever
+        GIGACHAT_VERIFY_SSL_CERTS says."""
+        return self.verify_ssl_asked or self.ca_bundle is not None
+
+    @property
+    def verify_ssl_asked(self) -> bool:
+        # GIGACHAT_VERIFY_SSL_CERTS as the SDK reads it; a value it refuses fails GC015, and verification stays on
         value = self.raw.get("GIGACHAT_VERIFY_SSL_CERTS")
         parsed = sdkenv.parse_bool(value) if value is not None else None
         return True if parsed is None else parsed
+
+    @property
+    def verify_off_not_applied(self) -> bool:
+        """GIGACHAT_VERIFY_SSL_CERTS=false, and the SDK verifies anyway: GIGACHAT_CA_BUNDLE_FILE is set."""
+        return not self.verify_ssl_asked and self.ca_bundle is not None
 
     @property
     def ca_bundle(self) -> Optional[str]:

@@ -1,6 +1,7 @@
 """The trust store the site's client verifies GigaChat with, so that gigacheck verifies with the same one.
 
-The official SDK talks over httpx: `GIGACHAT_CA_BUNDLE_FILE` when set (`verify=<path>`), else httpx's
+The official SDK talks over httpx: `GIGACHAT_CA_BUNDLE_FILE` when set (`verify=<path>`, even with
+GIGACHAT_VERIFY_SSL_CERTS=false: the SDK sets the bundle after the flag), else httpx's
 own default, which honours `SSL_CERT_FILE`, then `SSL_CERT_DIR`, then certifi's bundle
 (httpx `create_default_context`, 0.28+).  httpx never reads `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE`;
 requests does (from the environment, `trust_env`), so gigacheck hands requests the store explicitly.
@@ -34,6 +35,7 @@ class Store:
     variable: Optional[str]        # where it comes from; None: certifi's bundle, the default
     path: Optional[str]            # the file or folder; None when verification is off
     ignored: Tuple[Tuple[str, str], ...] = ()  # (variable, value) set, yet not used by this client
+    off_not_applied: bool = False  # GIGACHAT_VERIFY_SSL_CERTS=false, overridden by GIGACHAT_CA_BUNDLE_FILE (the SDK's order)
 
     @property
     def off(self) -> bool:
@@ -52,6 +54,8 @@ class Store:
             else say("trust.certifi", lang, path=self.path)
         if self.ignored and not brief:
             where += say("trust.ignored", lang, names=", ".join(name for name, _ in self.ignored))
+        if self.off_not_applied and not brief:
+            where += say("trust.off_not_applied", lang)
         return where
 
 
@@ -73,7 +77,7 @@ def httpx_store(settings) -> Store:
             break
     path = chosen or certifi_bundle()
     ignored = tuple((n, _value(settings, n)) for n in REQUESTS_ONLY if _value(settings, n))
-    return Store(chosen_var, path, ignored)
+    return Store(chosen_var, path, ignored, off_not_applied=settings.verify_off_not_applied)
 
 
 def requests_store(settings) -> Store:
@@ -104,47 +108,116 @@ def _tlv(data: bytes, i: int) -> Tuple[int, int, int]:
     return tag, i, i + length
 
 
-def issuer_of(der: bytes) -> Optional[str]:
-    """The issuer of a DER certificate, as `CN=..., O=...`; None when it cannot be read.
-    (The standard library reads a peer's names only from a verified certificate.)"""
-    try:
-        _, start, _ = _tlv(der, 0)            # Certificate
-        _, i, _ = _tlv(der, start)            # tbsCertificate
-        tag, _, end = _tlv(der, i)
-        if tag == 0xA0:                       # [0] version
-            i = end
-        _, _, i = _tlv(der, i)                # serialNumber
-        _, _, i = _tlv(der, i)                # signature
-        _, j, name_end = _tlv(der, i)         # issuer Name: SETs of (OID, value)
-        parts = []
-        while j < name_end:
-            _, k, set_end = _tlv(der, j)
-            while k < set_end:
-                _, a, attr_end = _tlv(der, k)
-                _, o, oid_end = _tlv(der, a)
-                vtag, v, v_end = _tlv(der, oid_end)
-                name = _NAMES.get(der[o:oid_end])
-                if name and vtag in _STRINGS:
-                    parts.append((name, der[v:v_end].decode(_STRINGS[vtag], "replace")))
-                k = attr_end
-            j = set_end
-    except (IndexError, ValueError):
-        return None
+def _name(der: bytes, j: int, name_end: int) -> Optional[str]:
+    """A DER Name (SETs of (OID, value)) as `CN=..., O=...`; None when it holds none of those."""
+    parts = []
+    while j < name_end:
+        _, k, set_end = _tlv(der, j)
+        while k < set_end:
+            _, a, attr_end = _tlv(der, k)
+            _, o, oid_end = _tlv(der, a)
+            vtag, v, v_end = _tlv(der, oid_end)
+            name = _NAMES.get(der[o:oid_end])
+            if name and vtag in _STRINGS:
+                parts.append((name, der[v:v_end].decode(_STRINGS[vtag], "replace")))
+            k = attr_end
+        j = set_end
     order = {"CN": 0, "O": 1, "OU": 2, "C": 3}
     shown = ", ".join(f"{n}={v}" for n, v in sorted(parts, key=lambda p: order[p[0]]))
     return shown or None
 
 
-def presented_issuer(host: str, port: int, timeout: float) -> Optional[str]:
-    """Who issued the certificate `host:port` presents: one handshake without verification, nothing
-    sent after it.  None when it cannot be had (the connection fails, no certificate)."""
+def _tbs_fields(der: bytes):
+    """The (tag, start, end) of each field of a DER certificate's tbsCertificate, version included."""
+    _, start, _ = _tlv(der, 0)                # Certificate
+    _, i, tbs_end = _tlv(der, start)          # tbsCertificate
+    fields = []
+    while i < tbs_end and len(fields) < 12:
+        tag, s, e = _tlv(der, i)
+        fields.append((tag, s, e))
+        i = e
+    if fields and fields[0][0] == 0xA0:       # [0] version: v3 certificates have it, v1 do not
+        fields = fields[1:]
+    return fields                             # serial, signature, issuer, validity, subject, key, [1] [2] [3]
+
+
+def issuer_of(der: bytes) -> Optional[str]:
+    """The issuer of a DER certificate, as `CN=..., O=...`; None when it cannot be read.
+    (The standard library reads a peer's names only from a verified certificate.)"""
+    try:
+        _, j, name_end = _tbs_fields(der)[2]
+        return _name(der, j, name_end)
+    except (IndexError, ValueError):
+        return None
+
+
+_SAN = b"\x55\x1d\x11"  # subjectAltName
+
+
+def names_of(der: bytes) -> Tuple[str, ...]:
+    """The names a DER certificate is valid for: its subjectAltName DNS names and IP addresses (what TLS
+    clients match), else its subject CN; () when none can be read."""
+    import ipaddress
+    try:
+        fields = _tbs_fields(der)
+        names = []
+        for tag, s, e in fields[6:]:
+            if tag != 0xA3:                   # [3] extensions
+                continue
+            _, i, ext_end = _tlv(der, s)      # SEQUENCE OF Extension
+            while i < ext_end:
+                _, k, one_end = _tlv(der, i)
+                _, o, oid_end = _tlv(der, k)
+                if der[o:oid_end] == _SAN:
+                    vtag, v, v_end = _tlv(der, oid_end)
+                    if vtag == 0x01:          # critical BOOLEAN
+                        vtag, v, v_end = _tlv(der, v_end)
+                    _, g, g_end = _tlv(der, v)  # the OCTET STRING holds SEQUENCE OF GeneralName
+                    while g < g_end and len(names) < 20:
+                        gtag, gs, ge = _tlv(der, g)
+                        if gtag == 0x82:      # dNSName
+                            names.append(der[gs:ge].decode("ascii", "replace"))
+                        elif gtag == 0x87 and ge - gs in (4, 16):  # iPAddress
+                            names.append(str(ipaddress.ip_address(der[gs:ge])))
+                        g = ge
+                i = one_end
+        if names:
+            return tuple(names)
+        subject = _name(der, *fields[4][1:]) or ""
+        cn = [p[3:] for p in subject.split(", ") if p.startswith("CN=")]
+        return tuple(cn)
+    except (IndexError, ValueError):
+        return ()
+
+
+@dataclass(frozen=True)
+class Presented:
+    """What a server's certificate says, read without verifying it."""
+    issuer: Optional[str]
+    names: Tuple[str, ...]
+
+
+def presented_certificate(host: str, port: int, timeout: float) -> Optional[Presented]:
+    """The issuer and names of the certificate `host:port` presents: one handshake without verification,
+    nothing sent after it.  None when it cannot be had (the connection fails, no certificate)."""
+    der = _peer_der(host, port, timeout)
+    return Presented(issuer_of(der), names_of(der)) if der else None
+
+
+def _peer_der(host: str, port: int, timeout: float) -> Optional[bytes]:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     try:
         with socket.create_connection((host, port), timeout=timeout) as raw, \
                 ctx.wrap_socket(raw, server_hostname=host) as tls:
-            der = tls.getpeercert(binary_form=True)
+            return tls.getpeercert(binary_form=True)
     except (OSError, ValueError):
         return None
+
+
+def presented_issuer(host: str, port: int, timeout: float) -> Optional[str]:
+    """Who issued the certificate `host:port` presents: one handshake without verification, nothing
+    sent after it.  None when it cannot be had (the connection fails, no certificate)."""
+    der = _peer_der(host, port, timeout)
     return issuer_of(der) if der else None

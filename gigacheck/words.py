@@ -259,9 +259,19 @@ WORDS = {
                             "логин и пароль прокси"},
     "net.proxy_status": {"en": "the proxy {variable} ({proxy}) refused the tunnel: {status}",
                          "ru": "прокси {variable} ({proxy}) не открыл туннель: {status}"},
+    "net.proxy_target": {"en": ", on the way to {host}", "ru": ", по пути к {host}"},
     "net.via_proxy": {"en": " (through the proxy {variable}, {proxy})", "ru": " (через прокси {variable}, {proxy})"},
+    "net.tls_failed": {"en": "the TLS handshake failed ({reason})", "ru": "TLS-рукопожатие не удалось ({reason})"},
+    "net.not_tls": {"en": "what answers on this port does not speak TLS ({reason}): plain HTTP or another service",
+                    "ru": "на этом порту отвечают не по TLS ({reason}): обычный HTTP или другая служба"},
     "net.tls_closed": {"en": "the connection was closed during the TLS handshake",
                        "ru": "соединение закрыто во время TLS-рукопожатия"},
+    "trust.off_not_applied": {"en": "; GIGACHAT_VERIFY_SSL_CERTS=false is not applied: the SDK verifies with "
+                                    "GIGACHAT_CA_BUNDLE_FILE whenever it is set",
+                              "ru": "; GIGACHAT_VERIFY_SSL_CERTS=false не действует: SDK проверяет сертификаты по "
+                                    "GIGACHAT_CA_BUNDLE_FILE, если он задан"},
+    "trust.names": {"en": "; the certificate presented is for {names}", "ru": "; предъявленный сертификат выдан на {names}"},
+    "trust.names_unknown": {"en": "other names", "ru": "другие имена"},
     "trust.lacks": {"en": "the server presented a certificate issued by {issuer}, which {store} does not hold",
                     "ru": "сервер предъявил сертификат, выданный {issuer}, а в {store} такого нет"},
     "trust.issuer_unknown": {"en": "for GigaChat's hosts: the Russian Trusted Root CA",
@@ -434,6 +444,13 @@ WORDS = {
                         "ru": "запрос к {label} не уложился в лимит {limit} с ({said}): сервер занят или окно очень "
                               "большое"},
     "logs.no_db_file": {"en": "{label}: no such database file", "ru": "{label}: файла базы нет"},
+    # the log file's scan limit (logs/file.py): said wherever the limit cut the window
+    "logs.file_newest": {"en": "{label}: the window holds more than the scan limit of {limit} MB: only its newest "
+                               "{limit} MB were read (older rows of the window are not counted)",
+                         "ru": "{label}: в окне больше предела чтения {limit} МБ: прочитаны только последние {limit} "
+                               "МБ (более старые строки окна не учтены)"},
+    "logs.file_grew": {"en": "{label}: the file grew while it was read; read {limit} MB of it",
+                       "ru": "{label}: файл рос во время чтения; прочитано {limit} МБ"},
     "logs.db_not_file": {"en": "{label}: not a file", "ru": "{label}: это не файл"},
     "logs.silent_server": {"en": "{label}: the server accepted the connection but did not answer within {seconds} s "
                                  "({text})",

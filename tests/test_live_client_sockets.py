@@ -9,8 +9,8 @@ import os
 import pytest
 
 from tests.support.faultrun import base_env
-from tests.support.fakegiga import ClosedPort, FakeGigaChat
-from tests.support.netpeers import ConnectProxy, HangUp
+from tests.support.fakegiga import ClosedPort, FakeGigaChat, Reply, _chat
+from tests.support.netpeers import ConnectProxy, HangUp, PlainHTTP
 
 gigachat = pytest.importorskip("gigachat", reason="the official SDK is a test extra: pip install -e '.[test]'")
 trustme = pytest.importorskip("trustme")
@@ -86,6 +86,11 @@ def test_only_requests_ca_bundle_fails_as_the_sdk_fails(in_process, fake, giga_c
     assert "REQUESTS_CA_BUNDLE" in text and f"GIGACHAT_CA_BUNDLE_FILE={giga_ca_file}" in text
     assert ca_name(giga_ca) in text  # the issuer the server presented
     assert "certifi" in result.stdout and "not read by the SDK's httpx: REQUESTS_CA_BUNDLE" in result.stdout
+    # the checks that skip naming the failure show its remedy, not the catalog's "download the Russian CA"
+    failed = [c for c in result.checks if c["outcome"] == "failed"][0]
+    skipped = [c for c in result.checks if c["outcome"] == "skipped" and c["codes"] == ["GC022"]]
+    assert skipped and {c["remedy"] for c in skipped} == {failed["remedy"]}
+    assert "Download the Russian" not in json.dumps(skipped)
 
 
 def test_only_ssl_cert_file_works_as_the_sdk_works(in_process, fake, giga_ca_file, canaries, monkeypatch):
@@ -108,6 +113,21 @@ def test_a_bundle_without_the_issuer_shows_the_issuer(in_process, fake, giga_ca,
     text = failure_text(result)
     assert f"GIGACHAT_CA_BUNDLE_FILE ({other}) is the trust store of the site's client" in text
     assert ca_name(giga_ca) in text and "does not hold" in text
+
+
+def test_verification_off_with_a_bundle_still_verifies_as_the_sdk_does(in_process, fake, canaries, monkeypatch,
+                                                                          tmp_path):
+    """GIGACHAT_VERIFY_SSL_CERTS=false beside a GIGACHAT_CA_BUNDLE_FILE: the SDK verifies with the bundle anyway."""
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(other), GIGACHAT_VERIFY_SSL_CERTS="false")
+    failure = sdk_get_models(monkeypatch, env)
+    assert failure is not None and "CERTIFICATE_VERIFY_FAILED" in str(failure)
+    result, _ = in_process.run("off-with-bundle", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC022"]], result.stdout[-3000:]
+    assert "GIGACHAT_VERIFY_SSL_CERTS=false is not applied" in failure_text(result)
+    assert "TLS VERIFICATION IS OFF" not in result.stdout
+    assert result.check("test_is_tls_verification_on")["codes"] == []  # no GC011: the site's client verifies
 
 
 # --- empty values: set, and a refused setting never sent -------------------------------------------------
@@ -145,6 +165,10 @@ def test_a_refused_proxy_is_named(in_process, fake, giga_ca_file, canaries, monk
     assert list(gigachat_failures(result).values()) == [["GC020"]], result.stdout[-3000:]  # one cause: the proxy
     text = failure_text(result)
     assert f"the proxy {variable} (127.0.0.1:{closed.port}) cannot be used: the connection was refused" in text
+    # the finding leads with the proxy, and the GigaChat host comes after it: that host was never reached
+    summary = [c["summary"] for c in result.checks if c["outcome"] == "failed"][0]
+    assert summary.startswith(f"[GC020] host cannot be resolved or connected to: the proxy {variable} ")
+    assert summary.endswith(f", on the way to 127.0.0.1:{fake.port}")
     assert "NO_PROXY" in text and fake.seen == []
 
 
@@ -215,3 +239,76 @@ def test_a_silent_proxy_is_named_with_the_timeout(in_process, fake, giga_ca, gig
     assert len(failed) == 1, result.stdout[-3000:]
     assert list(failed.values()) == [["GC021"]]
     assert f"through the proxy HTTPS_PROXY, 127.0.0.1:{silent.port}" in failure_text(result)
+
+
+# --- TLS failures that are no missing CA --------------------------------------------------------------------
+
+def test_a_certificate_for_another_name_shows_the_names(in_process, giga_ca, giga_ca_file, canaries, monkeypatch):
+    """The CA is trusted, the name is not the one in the URL: GC022 naming what the certificate is for, and a
+    remedy about the URL's host name, never a CA download."""
+    with FakeGigaChat(giga_ca, key=canaries.key, cert="wrong-host") as other:
+        env = live_env(other, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file))
+        failure = sdk_get_models(monkeypatch, env)
+        assert failure is not None and "CERTIFICATE_VERIFY_FAILED" in str(failure) and "mismatch" in str(failure)
+        result, _ = in_process.run("wrong-name", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC022"]], result.stdout[-3000:]
+    text = failure_text(result)
+    assert "the certificate presented is for gigachat.example.org" in text
+    assert "downloading a CA does not fix a name mismatch" in text
+    assert "Download the Russian" not in text and "gu-st.ru" not in text
+
+
+def test_a_port_that_speaks_plain_http_is_no_missing_ca(in_process, fake, canaries, monkeypatch):
+    with PlainHTTP() as peer:
+        origin = f"https://127.0.0.1:{peer.port}"
+        env = live_env(fake, canaries, GIGACHAT_AUTH_URL=origin + "/api/v2/oauth", GIGACHAT_BASE_URL=origin + "/api/v1")
+        failure = sdk_get_models(monkeypatch, env)
+        assert failure is not None and "WRONG_VERSION_NUMBER" in str(failure)
+        result, _ = in_process.run("plain-http", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC020"]], result.stdout[-3000:]
+    text = failure_text(result)
+    assert "does not speak TLS (WRONG_VERSION_NUMBER" in text and "downloading a CA does not help" in text
+    assert "Download the Russian" not in text and "GC022" not in text
+
+
+# --- GC047: a request GigaChat refuses as invalid, with --spend ----------------------------------------------
+
+def _functions_refused(seen, fake):
+    """A model without functions: a drawing request (function_call) is refused, a plain chat answered."""
+    body = json.loads(seen.body or b"{}")
+    if "function_call" in body or "functions" in body:
+        return Reply(422, json={"status": 422, "message": "Requested model does not support functions"})
+    return _chat(seen, fake)
+
+
+def test_functions_refused_is_gc047_about_functions(in_process, fake, giga_ca_file, canaries):
+    fake.on("POST", "/api/v1/chat/completions", _functions_refused)
+    env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file))
+    result, _ = in_process.run("functions-refused", (*GIGACHAT_ONLY, "--spend"), env)
+    assert gigachat_failures(result) == {"checks/test_generation.py::test_can_the_site_generate_an_image": ["GC047"]}
+    image = result.check("test_can_the_site_generate_an_image")
+    assert "Requested model does not support functions" in image["summary"]
+    assert image["remedy"].startswith("Send functions only to a model that supports them")
+    assert "move the model down" not in failure_text(result)
+
+
+@pytest.mark.parametrize("status, message, remedy", [
+    (413, "Payload too large", "Shorten the request: measure the chat with POST /tokens/count"),
+    (400, "Invalid JSON: Unexpected character at position 1", "Fix the request: valid JSON"),
+])
+def test_a_request_refused_as_invalid_is_one_gc047(in_process, fake, giga_ca_file, canaries, status, message, remedy):
+    """The request, not the model: every model refuses it alike, so one failure, the others skip naming it."""
+    refused = Reply(status, json={"status": status, "message": message})
+    for path in ("/api/v1/chat/completions", "/api/v2/chat/completions"):
+        fake.on("POST", path, refused)
+    env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file))
+    result, _ = in_process.run(f"refused-{status}", (*GIGACHAT_ONLY, "--spend"), env)
+    failed = gigachat_failures(result)
+    assert list(failed.values()) == [["GC047"]], result.stdout[-3000:]
+    first = next(iter(failed))
+    assert sum(c["codes"] == ["GC047"] for c in result.checks) == 5  # 2 models x 2 chat APIs, and the picture
+    for check in result.checks:
+        if check["id"] != first and check["codes"] == ["GC047"]:
+            assert check["outcome"] == "skipped" and first.split("/")[-1] in check["summary"], check
+    assert all(c["remedy"].startswith(remedy) for c in result.checks if c["codes"] == ["GC047"])
+    assert "move the model down" not in json.dumps(result.checks)

@@ -114,6 +114,28 @@ def test_gigachat_ca_bundle_file_wins_as_in_the_sdk_and_tls_off_is_off():
     assert off.verify is False and "off" in off.describe("en")
 
 
+@pytest.mark.parametrize("env", [
+    {"GIGACHAT_VERIFY_SSL_CERTS": "false", "GIGACHAT_CA_BUNDLE_FILE": "/tmp/giga.pem"},
+    {"GIGACHAT_VERIFY_SSL_CERTS": "false", "GIGACHAT_CA_BUNDLE_FILE": ""},
+    {"GIGACHAT_VERIFY_SSL_CERTS": "false"},
+    {"GIGACHAT_VERIFY_SSL_CERTS": "true", "GIGACHAT_CA_BUNDLE_FILE": "/tmp/giga.pem"},
+])
+def test_a_ca_bundle_verifies_even_with_verification_off_as_in_the_sdk(bare_env, env):
+    """The SDK builds its client with verify=verify_ssl_certs, then verify=ca_bundle_file when one is set:
+    GIGACHAT_VERIFY_SSL_CERTS=false does not turn a set bundle off (its own _get_kwargs is the oracle)."""
+    from gigachat.client import _get_auth_kwargs, _get_kwargs
+    for k, v in env.items():
+        bare_env.setenv(k, v)
+    theirs = _get_kwargs(sdk_settings.Settings())["verify"]
+    assert _get_auth_kwargs(sdk_settings.Settings())["verify"] == theirs  # OAuth alike
+    s = load(env)
+    store = truststore.httpx_store(s)
+    assert store.verify == (theirs if theirs is not True else truststore.certifi_bundle())
+    assert rules.tls_verification_off(s) is (theirs is False)  # GC011 only where the SDK does not verify
+    not_applied = "GIGACHAT_VERIFY_SSL_CERTS=false is not applied" in store.describe("en")
+    assert not_applied is (env["GIGACHAT_VERIFY_SSL_CERTS"] == "false" and theirs is not False)
+
+
 def test_the_fallback_keeps_requests_own_store(bare_env):
     import requests
     env = {"REQUESTS_CA_BUNDLE": "/tmp/rq.pem", "SSL_CERT_FILE": "/tmp/ssl.pem"}
@@ -312,3 +334,59 @@ def test_a_test_doubles_tls_error_opens_no_second_connection(monkeypatch):
     with pytest.raises(Finding) as info:
         c.probe_auth()
     assert info.value.code == "GC022" and "Russian Trusted Root CA" in info.value.remedy
+
+
+def test_the_names_are_read_as_cryptography_reads_them():
+    """The names a certificate is for (its subjectAltName, else its CN), for a name mismatch's finding."""
+    trustme = pytest.importorskip("trustme")
+    from cryptography import x509
+    ca = trustme.CA()
+    for names in [("127.0.0.1", "localhost"), ("gigachat.example.org",), ("*.devices.sberbank.ru", "::1")]:
+        cert = x509.load_pem_x509_certificate(ca.issue_cert(*names).cert_chain_pems[0].bytes())
+        der = cert.public_bytes(serialization_der())
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        theirs = [str(n.value) for n in san]
+        assert list(truststore.names_of(der)) == theirs == list(names)
+    ca_der = x509.load_pem_x509_certificate(ca.cert_pem.bytes()).public_bytes(serialization_der())
+    assert truststore.names_of(ca_der) == ()  # a CA without a CN or alternative names: none, no exception
+    assert truststore.names_of(b"\x30\x03\x02") == ()
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)", "not_tls"),
+    ("[SSL: HTTP_REQUEST] http request (_ssl.c:1006)", "not_tls"),
+    ("[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure (_ssl.c:1006)", "tls_failed"),
+    ("[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version (_ssl.c:1006)", "tls_failed"),
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate", None),
+    ("_ssl.c:1006: The handshake operation timed out", None),
+])
+def test_a_handshake_that_failed_before_any_certificate_is_no_gc022(text, kind):
+    import requests
+    from gigacheck.gigachat import netcause
+    from gigacheck.gigachat.client import describe_transport_error
+    exc = requests.exceptions.SSLError(f"HTTPSConnectionPool(host='h', port=443): Max retries exceeded "
+                                       f"(Caused by SSLError(SSLError(1, '{text}')))")
+    failed = netcause.tls_failure(exc, str(exc))
+    assert (failed[0] if failed else None) == kind
+    code, detail = describe_transport_error(exc)
+    expected = {"not_tls": "GC020", "tls_failed": "GC020", None: "GC022" if "verify" in text else "GC021"}[kind]
+    assert code == expected, detail
+
+
+@responses.activate
+def test_a_name_mismatch_from_a_test_double_opens_no_connection_and_is_not_a_ca_download(monkeypatch):
+    import requests
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("a certificate read for a test double")
+    monkeypatch.setattr(truststore, "presented_certificate", no_network)
+    responses.head("https://ngw.devices.sberbank.ru:9443/", body=requests.exceptions.SSLError(
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid "
+        "for 'ngw.devices.sberbank.ru'. (_ssl.c:1006)"))
+    with pytest.raises(Finding) as info:
+        client().probe_auth()
+    f = info.value
+    assert (f.code, f.situation) == ("GC022", "other_host")
+    assert "Hostname mismatch, certificate is not valid for 'ngw.devices.sberbank.ru'" in f.detail
+    assert "does not fix a name mismatch" in f.remedy and "Download" not in f.remedy
+    assert "скачивание корневого сертификата несовпадение имени не исправит" in f.render("ru")

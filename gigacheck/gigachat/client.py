@@ -143,13 +143,16 @@ def describe_transport_error(exc: BaseException) -> (str, str):
         return "GC020", say("net.proxy")
     if netcause.is_tls_closed(text):  # the peer hung up mid-handshake: a proxy, a firewall, a wrong port; no CA
         return "GC020", say("net.tls_closed")
-    if isinstance(exc, requests.exceptions.SSLError) or "certificate_verify_failed" in low or "ssl" in low and \
-            "handshake" in low:
-        m = re.search(r"certificate verify failed: ([^'\")(]+)", text)
-        reason = m.group(1).strip() if m else say("net.tls_handshake")
-        if "hostname" in low or "doesn't match" in low or "not valid for" in low:
+    if "certificate_verify_failed" in low or "certificate verify failed" in low:  # GC022: the certificate itself
+        m = re.search(r"certificate verify failed: (.+?)\s*(?:\(_ssl\.c|['\"]\)|$)", text)
+        reason = m.group(1).strip().rstrip(".") if m else say("net.tls_handshake")
+        if "hostname" in low or "doesn't match" in low or "not valid for" in low or "mismatch" in low:
             reason = say("net.other_host") + (f" ({reason})" if m else "")
         return "GC022", f"CERTIFICATE_VERIFY_FAILED: {reason}" if m else reason
+    failed = netcause.tls_failure(exc, text)  # a handshake that failed before any certificate: no CA helps
+    if failed is not None:
+        kind, reason = failed
+        return "GC020", say("net.not_tls" if kind == "not_tls" else "net.tls_failed", reason=reason)
     if isinstance(exc, (requests.exceptions.Timeout,)) or "timed out" in low or "timeout" in low:
         phase = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) or "connect timeout" in low \
             else "answer"
@@ -301,7 +304,9 @@ class GigaChatClient:
             if cause.situation:
                 where = {"situation": cause.situation,
                          "fields": dict(where.get("fields", {}), **cause.fields)}
-            finding = Finding(cause.code, f"{host}: {ex.error}", [ex.render()],
+            # a failing proxy leads the finding: GigaChat's host was never reached (the host said after it)
+            said = ex.error + say("net.proxy_target", host=host) if cause.subject == "proxy" else f"{host}: {ex.error}"
+            finding = Finding(cause.code, said, [ex.render()],
                               subject=cause.subject or _subject(cause.code, host), **where)
             self._host_failures[host] = finding
             raise finding from None
@@ -645,7 +650,10 @@ def refused_request(ans: Answer, said: str, ev, subject: str) -> Optional[Findin
         return None
     low = _message(ans.json(lenient=True)).lower()
     situation = "too_large" if ans.status == 413 else "functions" if "function" in low else ""
-    return Finding("GC047", said, ev, subject=subject, situation=situation)
+    # functions are refused per model (one supports them, another not); the rest is the request itself, the
+    # same for every model: one cause, one failure (the other models' checks skip naming the first)
+    return Finding("GC047", said, ev, subject=subject if situation == "functions" else "request",
+                   situation=situation)
 
 
 def api_error(ans: Answer, path: str, subject: str = "api", situation: str = "issued") -> Finding:

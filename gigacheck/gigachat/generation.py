@@ -313,8 +313,9 @@ def generate_image(client: GigaChatClient, models: Sequence[str], prompt: str = 
     said = ", ".join(f"{m} {f.code}" for m, f in tried)
     evidence = [line for _, f in tried for line in f.evidence]
     # the first model's cause names the finding, so the same cause seen by the chat check counts once
+    # and its situation: a request refused for its functions keeps the remedy about functions
     raise Finding(first.code, say("gen.nobody_drew", tried=said, detail=first.detail),
-                  evidence, subject=first.subject)
+                  evidence, subject=first.subject, situation=first.situation, fields=first.fields)
 
 
 # --- balance ---------------------------------------------------------------------------------------

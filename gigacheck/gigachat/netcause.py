@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
 from .. import truststore
@@ -33,6 +33,26 @@ def is_tls_closed(text: str) -> bool:
     low = text.lower()
     return "unexpected_eof_while_reading" in low or "eof occurred in violation of protocol" in low or \
         ("ssl" in low and ("reset by peer" in low or "connection aborted" in low))
+
+
+# OpenSSL's reasons when what answers is not TLS at all (plain HTTP, another protocol on the port)
+_NOT_TLS = ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "HTTPS_PROXY_REQUEST", "PACKET_LENGTH_TOO_LONG",
+            "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE")
+
+
+def tls_failure(exc: BaseException, text: str) -> Optional[Tuple[str, str]]:
+    """A TLS handshake that failed before any certificate was verified, as ("not_tls" | "tls_failed",
+    OpenSSL's reason); None for anything else (a verification failure is GC022, a timeout GC021)."""
+    import requests
+    low = text.lower()
+    if "certificate verify failed" in low or "certificate_verify_failed" in low or "certificate required" in low \
+            or "certificate_required" in low or "timed out" in low or "timeout" in low:
+        return None
+    if not (isinstance(exc, requests.exceptions.SSLError) or ("ssl" in low and "handshake" in low)):
+        return None
+    m = re.search(r"\[SSL: ([A-Z0-9_]+)\] ([^'\"(]+)", text)
+    reason = f"{m.group(1)}: {m.group(2).strip()}" if m else say("net.tls_handshake")
+    return ("not_tls" if m and m.group(1) in _NOT_TLS else "tls_failed"), peer_text(reason, 160)
 
 
 def _from_a_real_handshake(exc: BaseException) -> bool:
@@ -93,15 +113,24 @@ def _situate(code, detail, exc, url, proxy, store, timeout) -> Cause:
                      "proxy", fields, subject="proxy")
     if is_tls_closed(text):
         return Cause("GC020", say("net.tls_closed"), "tls_closed", dict(where, url=url))
+    failed = tls_failure(exc, text) if code == "GC020" else None
+    if failed is not None:  # the handshake failed before any certificate: the port, the protocol, a proxy
+        return Cause("GC020", detail, failed[0], dict(where, url=url, reason=failed[1]))
+    real = proxy is None and where["port"] != "?" and _from_a_real_handshake(exc)  # never a mock's error
+    if code == "GC022" and say("net.other_host") in detail:  # a name mismatch: no CA download fixes it
+        seen = truststore.presented_certificate(host, int(where["port"]), timeout) if real else None
+        names = ", ".join(peer_text(n, 100) for n in seen.names[:6]) if seen and seen.names else None
+        fields = dict(where, url=url, names=names or say("trust.names_unknown"))
+        return Cause(code, detail + (say("trust.names", names=names) if names else ""), "other_host", fields)
     if code == "GC022" and not store.off and say("net.other_host") not in detail:
-        issuer = truststore.presented_issuer(host, int(where["port"]), timeout) \
-            if proxy is None and where["port"] != "?" and _from_a_real_handshake(exc) else None
+        issuer = truststore.presented_issuer(host, int(where["port"]), timeout) if real else None
         shown = peer_text(issuer, 200) if issuer else say("trust.issuer_unknown")
         fields = dict(where, issuer=shown, path=store.path or "", variable=store.variable or "certifi")
         said = say("trust.lacks", issuer=shown, store=store.describe(brief=True)) if issuer else \
             say("trust.lacks_unread", store=store.describe(brief=True))
         if store.variable:  # a bundle is set for the site's client, and it lacks the issuer
-            return Cause(code, f"{detail}; {said}", "bundle_lacks", fields)
+            off = say("trust.off_not_applied") if store.off_not_applied else ""  # the user thought TLS was off
+            return Cause(code, f"{detail}; {said}{off}", "bundle_lacks", fields)
         if store.ignored:  # requests' bundle is set, and the SDK's httpx ignores it
             name, value = store.ignored[0]
             fields.update(ignored=name, ignored_path=value)

@@ -1,5 +1,7 @@
 """The site's log file (GIGACHECK_LOG_FILE): records of Python logging's usual formats, read
-from the window's start."""
+from the window's start, or, when the window holds more than the scan limit, from its newest end:
+the newest rows are the ones that say whether the site works now, so the oldest part is what goes
+unread, and every output says so (the checks' evidence, a warning, the viewer's stderr)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ MAX_MESSAGE = 1 << 20       # a record's message is kept up to this many charact
 MAX_SCAN_BYTES = 512 << 20  # one pass reads at most this much of the file
 BISECT_BYTES = 8 << 20      # files bigger than this are bisected to the window's start
 BISECT_GRAIN = 64 << 10     # ... to within this many bytes
+PROBE_BYTES = 1 << 20       # a bisection probe looks this far for a record's time
+HEAD_BYTES = 512            # a record's head (time, level) lies in its line's first bytes
 
 
 def parse_head(line: str) -> Optional[Tuple[Optional[str], str, str]]:
@@ -67,13 +71,32 @@ class FileSource:
             raise Finding("LG001", say("logs.file_unreadable", path=path, error=exc.strerror),
                           subject=FILE_SUBJECT) from None
 
+    def start(self, window: Window) -> Tuple[int, bool]:
+        """Where a pass over `window` starts reading: the window's start (bisected), or the later
+        offset `size - MAX_SCAN_BYTES` (at a line's start) when the window holds more than the
+        limit; and whether the limit cut the window."""
+        size = self.path.stat().st_size
+        with open(self.path, "rb") as f:
+            start = self._seek(f, size, window.since_local - BISECT_SLACK, window.tz) if size > BISECT_BYTES else 0
+            if size - start <= MAX_SCAN_BYTES:
+                return start, False
+            f.seek(size - MAX_SCAN_BYTES)
+            f.readline(MAX_LINE)  # the rest of a line cut in two
+            return f.tell(), True
+
+    def limit_note(self, window: Window) -> Optional[str]:
+        """The sentence every output carries when the scan limit cut the window, else None."""
+        _, cut = self.start(window)
+        return say("logs.file_newest", label=self.label, limit=MAX_SCAN_BYTES >> 20) if cut else None
+
     def _records(self, window: Window, notes: List[str]) -> Iterator[Tuple[int, Optional[datetime], str, str]]:
         tz = window.tz
         stat = self.path.stat()
         fallback = datetime.fromtimestamp(stat.st_mtime, timezone.utc).astimezone(tz).replace(tzinfo=None)
-        since = window.since_local
+        start, cut = self.start(window)
+        if cut:
+            notes.append(say("logs.file_newest", label=self.label, limit=MAX_SCAN_BYTES >> 20))
         with open(self.path, "rb") as f:
-            start = self._seek(f, stat.st_size, since - BISECT_SLACK, tz) if stat.st_size > BISECT_BYTES else 0
             f.seek(start)
             current = None
             last_time = None
@@ -84,14 +107,14 @@ class FileSource:
                 if not raw:
                     break
                 read += len(raw)
-                if read > MAX_SCAN_BYTES:
-                    notes.append(f"{self.label}: read only {MAX_SCAN_BYTES >> 20} MB of the window")
+                if read > MAX_SCAN_BYTES + MAX_LINE:  # the file grew while it was read: the rest is newer still
+                    notes.append(say("logs.file_grew", label=self.label, limit=MAX_SCAN_BYTES >> 20))
                     break
+                if skipping and parse_head(raw[:HEAD_BYTES].decode("utf-8", "replace")) is None:
+                    continue  # the rest of a record cut by the start (or a hole of NULs): not even decoded
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 head = parse_head(line)
                 if head is None:
-                    if skipping:
-                        continue
                     if current is not None:
                         if len(current[3]) < MAX_MESSAGE:
                             current[3] += "\n" + line
@@ -127,13 +150,18 @@ class FileSource:
 
     @staticmethod
     def _time_after(f, offset: int, tz) -> Optional[datetime]:
+        """The time of the first record after `offset`, looking at most 200 lines and PROBE_BYTES on (a
+        hole of NULs, a huge HTML body): None when there is none, and the bisection then looks earlier."""
         f.seek(offset)
-        f.readline(MAX_LINE)
+        budget = PROBE_BYTES - len(f.readline(min(MAX_LINE, PROBE_BYTES)))
         for _ in range(200):
-            raw = f.readline(MAX_LINE)
+            if budget <= 0:
+                return None
+            raw = f.readline(min(MAX_LINE, budget))
             if not raw:
                 return None
-            head = parse_head(raw.decode("utf-8", "replace"))
+            budget -= len(raw)
+            head = parse_head(raw[:HEAD_BYTES].decode("utf-8", "replace"))
             if head and head[0]:
                 return parse_timestamp(head[0], tz)
         return None
@@ -149,13 +177,17 @@ class FileSource:
         tally = Tally(flt)
         for key, stamp, level, message in self._window_records(window, notes):
             tally.add(stamp, level, message, key)
-        scan = tally.scan(self.label, "file read from the window's start")
+        plan = (f"file read from its newest {MAX_SCAN_BYTES >> 20} MB (the window holds more)" if notes
+                else "file read from the window's start")
+        scan = tally.scan(self.label, plan)
         scan.notes = notes
         return scan
 
     def rows(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> List[Row]:
+        """The viewer's rows; `self.notes` then says what the pass could not read (the viewer's stderr)."""
         out = Newest(flt.limit)
-        for key, stamp, level, message in self._window_records(window, []):
+        self.notes: List[str] = []
+        for key, stamp, level, message in self._window_records(window, self.notes):
             if (topics is None or classify(level, message).topic) and flt.accepts(level, fold(message)):
                 out.add(Row(stamp, level, message, len(message), key))
         return out.rows()

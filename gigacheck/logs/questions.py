@@ -133,7 +133,9 @@ class LogChecks:
         if url is not None:
             store.parse_database_url(url.reveal())  # LG001 when it is not understood
         if self.log_file:
-            self._file.get()  # LG001 when it cannot be read
+            note = self._file.get().limit_note(self.window)  # LG001 when it cannot be read
+            if note:  # read, but not all of the window: said here too, so a green run says it
+                warn("LG023", note)
         if url is None and not self.mock_scenario and not self.log_file:
             self._db.get()  # LG001: nothing to read at all
 

@@ -72,12 +72,17 @@ def _run(args, environ, stdout: TextIO, stderr: TextIO) -> int:
                 counting = store.Filter(limit=0)  # counts only: no rows to fetch
                 scan = store.Scan.merge([s.scan(sources.window, counting) for s in sources], 0)
                 _print_summary(scan, opts.hours, args.json, stdout)
+                notes = scan.notes
             else:
                 newest = store.Newest(opts.limit)
+                notes = []
                 for source in sources:
                     for row in source.rows(sources.window, opts.filter):
                         newest.add(row)
+                    notes += getattr(source, "notes", [])  # what a pass could not read (the file's scan limit)
                 _print_rows(newest.rows(), sources.window, args.json, stdout, stderr, opts.hours)
+            for note in notes:  # on stderr: stdout stays the rows (or the JSON) alone
+                stderr.write(note + "\n")
     except (ValueError, ConfigError) as exc:
         stderr.write(say("viewer.error", message=exc) + "\n")
         return EXIT_CONFIG

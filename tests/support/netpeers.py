@@ -4,6 +4,7 @@
         env["HTTPS_PROXY"] = proxy.url
     with ConnectProxy(credentials=("user", "pw")) as p:  # 407 unless Proxy-Authorization is that Basic pair
     with HangUp() as port:                              # accepts TCP, reads the ClientHello, closes
+    with PlainHTTP() as port:                           # answers in plain HTTP where TLS is expected
 
 Bounded: a socket timeout on every connection, tunnels only to loopback, at most `max_connections`
 handled, and the server stops itself after `lifetime` seconds.  Threads, no asyncio: readable.
@@ -84,6 +85,19 @@ class HangUp(_Server):
 
     def handle(self, conn):
         conn.recv(65536)
+        conn.shutdown(socket.SHUT_RDWR)
+
+
+class PlainHTTP(_Server):
+    """A port that speaks plain HTTP where the client expects TLS: a wrong port or scheme, an HTTP-only service.
+    It answers whatever arrives (a ClientHello) with an HTTP 400, as web servers do."""
+
+    def __init__(self, lifetime: float = 60.0):
+        super().__init__(lifetime, io_timeout=5.0, max_connections=50)
+
+    def handle(self, conn):
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         conn.shutdown(socket.SHUT_RDWR)
 
 
