@@ -1,4 +1,5 @@
-"""`python -m gigacheck logs ...` (the log viewer), `python -m gigacheck codes` (the codes table) and
+"""`python -m gigacheck logs ...` (the log viewer), `python -m gigacheck codes` (the codes table),
+`python -m gigacheck history` (the remembered runs) and
 `gigacheck check ...` (the installed checks: `pytest --pyargs gigacheck.checks ...`)."""
 
 from __future__ import annotations
@@ -53,6 +54,32 @@ def codes(args) -> int:
     return 0
 
 
+def history(args) -> int:
+    """The remembered runs, newest first: one line each, or SPEC's JSON list."""
+    import json
+    from . import history as hist
+    from .between import VERDICT_WORDS, shown_time
+    from .words import default_lang, say
+    lang = args.lang or default_lang()
+    path = Path(args.history)
+    try:
+        entries = hist.runs(path, limit=args.limit or None)
+    except hist.HistoryError as exc:
+        print(f"gigacheck history: {say('history.unreadable', lang, path=path, why=exc)}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([e.as_json() for e in entries], ensure_ascii=False, indent=2))
+        return 0
+    if not entries:
+        print(say("history.none", lang, path=path), file=sys.stderr)
+        return 0
+    for e in entries:
+        mode = e.mode + (f" ({e.scenario})" if e.scenario else "")
+        verdict = say("verdict.word." + e.verdict, lang) if e.verdict in VERDICT_WORDS else e.verdict
+        print(f"{shown_time(e.started_at)}  {mode}  {verdict}  {' '.join(e.codes) or '-'}")
+    return 0
+
+
 def check(args) -> int:
     """The installed checks from the site's own folder, with pytest's options passed through.  A fresh
     interpreter: in this one gigacheck is already imported, too early for pytest's assertion rewriting."""
@@ -75,6 +102,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     p = sub.add_parser("check", help=say("check.help", lang), add_help=False)
     p.add_argument("pytest_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=check)
+    from .history import DEFAULT_PATH
+    p = sub.add_parser("history", help=say("history.help", lang))
+    p.add_argument("--history", metavar="PATH", default=DEFAULT_PATH, help=say("history.help.path", lang))
+    p.add_argument("--json", action="store_true", help=say("history.help.json", lang))
+    p.add_argument("--limit", metavar="N", type=int, default=20, help=say("history.help.limit", lang))
+    p.add_argument("--lang", choices=("en", "ru"), default=None, help=say("codes.help.lang", lang))
+    p.set_defaults(func=history)
     p = sub.add_parser("codes", help=say("codes.help", lang))
     p.add_argument("--readme", metavar="PATH", help=say("codes.help.readme", lang, start=START, end=END))
     p.add_argument("--docs", metavar="PATH", help=say("codes.help.docs", lang))

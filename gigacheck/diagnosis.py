@@ -362,6 +362,18 @@ CATALOG = {c.code: c for c in [
                ru=("{variable} указывает на {path}, но файл не читается или в нём нет PEM-сертификата.",
                    "Замените {path} PEM-файлом корневого сертификата НУЦ Минцифры (блоки -----BEGIN CERTIFICATE-----), "
                    "доступным этому пользователю на чтение.")),
+           "unhashed": Variant(
+               "{variable} names the folder {path}. The site's httpx hands a folder to OpenSSL as a CA path, and "
+               "OpenSSL looks certificates up there by their hash names (<hash>.0) only; this folder has none, so "
+               "every verification fails.",
+               "Run openssl rehash on {path} (the PEM files stay as they are), or set {file_variable} to the PEM "
+               "file itself.",
+               ("openssl rehash {path}", "ls -l {path}"),
+               ru=("{variable} указывает на папку {path}. httpx сайта передаёт папку в OpenSSL как каталог "
+                   "сертификатов, а OpenSSL ищет в нём сертификаты только по хеш-именам (<хеш>.0); здесь их нет, "
+                   "поэтому любая проверка не проходит.",
+                   "Выполните openssl rehash для {path} (PEM-файлы останутся как есть) или укажите в {file_variable} "
+                   "сам PEM-файл.")),
        }),
     _c("GC013", "mock answers (`USE_MOCK_RESPONSES`) are on in production",
        "USE_MOCK_RESPONSES=true makes the site answer from canned data instead of GigaChat.",
@@ -710,7 +722,25 @@ CATALOG = {c.code: c for c in [
                "не пускает с этого хоста или не установлен psycopg 3.",
                "Проверьте хост, порт, роль, пароль и имя базы в DATABASE_URL (pip install 'gigacheck[postgres]' — "
                "драйвер); хватит роли с правом SELECT на таблицу логов (GRANT SELECT ON \"Asistent_systemlog\" TO "
-               "reader)."))}),
+               "reader).")),
+                 "privilege-mysql": Variant(
+           "The user {who} may connect but may not read the log table or some of its columns (MariaDB shows it "
+           "only what it may read, so a column it may not read looks missing).",
+           "Let it read the whole log table: {grant} (as the database's admin; SELECT is all gigacheck needs).",
+           ("mysql -u root -p -e {grant}",),
+           ru=("Пользователь {who} подключается, но не может читать таблицу логов или часть её столбцов (MariaDB "
+               "показывает ему только то, что ему можно читать, поэтому недоступный столбец выглядит отсутствующим).",
+               "Дайте ему право читать всю таблицу логов: {grant} (от администратора базы; gigacheck нужен только "
+               "SELECT).")),
+                 "privilege-postgresql": Variant(
+           "The role {who} may connect but may not read the log table or some of its columns (permission denied, "
+           "SQLSTATE 42501).",
+           "Let it read the whole log table: {grant} (as the table's owner; SELECT is all gigacheck needs).",
+           ("psql -d DB -c {grant}",),
+           ru=("Роль {who} подключается, но не может читать таблицу логов или часть её столбцов (permission denied, "
+               "SQLSTATE 42501).",
+               "Дайте ей право читать всю таблицу логов: {grant} (от владельца таблицы; gigacheck нужен только "
+               "SELECT)."))}),
     _c("LG003", "log table missing",
        "The table GIGACHECK_LOG_TABLE does not exist in that database, or this user may not read it.",
        "Run the site's migrations, or set GIGACHECK_LOG_TABLE to the right table.",

@@ -79,6 +79,7 @@ class PageFacts:
     hosts: Dict[str, str]
     notes: List[str] = field(default_factory=list)
     pictures: List[Picture] = field(default_factory=list)
+    after: Optional[object] = None  # between.Outcome: what changed since the previous run, the history's lines
     why: str = ""  # why nothing was checked, when that is the verdict (report.nothing_checked_why)
 
 
@@ -88,7 +89,8 @@ def title(mode: str, scenario: Optional[str], lang: str) -> str:
 
 def prefix(records: List[CheckRecord], facts: PageFacts) -> str:
     """Everything gigacheck puts above pytest-html's table, in reading order."""
-    return "".join([f"<style>{STYLE}</style>", banner(records, facts), areas(records, facts.lang),
+    return "".join([f"<style>{STYLE}</style>", banner(records, facts), since_last(facts),
+                    areas(records, facts.lang),
                     cards(records, facts.lang), pictures(facts), run_table(facts)])
 
 
@@ -102,6 +104,20 @@ def banner(records: List[CheckRecord], facts: PageFacts) -> str:
             f"<p class='gc-verdict'><span class='gc-mark'>{mark}</span> {_e(verdict_text(records, facts.lang, facts.why))}</p>"
             f"<p class='gc-mode'>{_mode_html(facts)}</p>"
             f"<p class='gc-counts'>{_e(counts_text(counts_of(records), facts.lang))}</p>{notes}</div>")
+
+
+def since_last(facts: PageFacts) -> str:
+    """What changed since the previous run (SPEC `changes`), and the history's warnings: one short block."""
+    after = facts.after
+    if after is None or not after.lines:
+        return ""
+    ch = after.changes
+    items = "".join(f"<li class='gc-{'warning' if ln.kind == 'warning' else 'info'}'>{_e(ln.text)}</li>"
+                    for ln in after.lines)
+    data = " ".join(f"data-{k}='{_e(' '.join(ch[k]))}'" for k in ("new", "fixed"))
+    return (f"<div id='gigacheck-changes' data-since='{_e(ch['since'] or '')}' "
+            f"data-previous-verdict='{_e(ch['previous_verdict'] or '')}' {data}>"
+            f"<h2>{_e(say('changes.heading', facts.lang))}</h2><ul class='gc-changes'>{items}</ul></div>")
 
 
 def _mode_html(facts: PageFacts) -> str:
@@ -255,6 +271,7 @@ body>p{order:3}
 .gc-area.gc-passed .gc-mark{color:#2e7d32}.gc-area.gc-failed .gc-mark{color:#c62828}
 .gc-area.gc-warning .gc-mark{color:#b07800}.gc-area.gc-skipped .gc-mark{color:#777}
 .gc-reason{color:#666}
+.gc-changes{list-style:none;padding:0;margin:0 0 8px;font-size:14px}.gc-changes .gc-warning{color:#b07800}
 .gc-card{border:1px solid #ddd;border-left:6px solid #c62828;border-radius:4px;padding:6px 12px;margin:8px 0;
   color:#222}
 .gc-card.gc-warning{border-left-color:#f0a500}

@@ -61,6 +61,10 @@ class Run:
         self.pictures: list = []  # htmlpage.Picture: shown above the table, not in a collapsed row
         self.lang = "en"  # the language of every word shown (words.py, the catalog's ru texts)
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.history_path: Optional[Path] = None   # between.py: where this run is remembered
+        self.prometheus_path: Optional[Path] = None
+        self.notify_urls: List[str] = []
+        self.after = None                          # between.Outcome, once the checks have run
         self.t0 = time.monotonic()
 
     @property
@@ -102,6 +106,14 @@ def pytest_addoption(parser):
     group.addoption("--lang", dest="gigacheck_lang", metavar="LANG", default=None, choices=("ru", "en"),
                     help=say("lang.help", lang))
     parser.addini("gigacheck_lang", default="", help=say("lang.help", lang))
+    # between deploys (between.py): the history, the Prometheus textfile, the alert
+    group.addoption("--history", dest="gigacheck_history", metavar="PATH", default=None,
+                    help=say("help.history", lang))
+    group.addoption("--prometheus", dest="gigacheck_prometheus", metavar="PATH", default=None,
+                    help=say("help.prometheus", lang))
+    group.addoption("--notify", dest="gigacheck_notify", metavar="URL", action="append", default=[],
+                    help=say("help.notify", lang))
+    parser.addini("gigacheck_history", default="", help=say("help.history_ini", lang))
 
 
 def _checks_dirs(config) -> List[Path]:
@@ -171,6 +183,7 @@ def pytest_configure(config):
         fill_database_url(run.settings, config.getoption("gigacheck_ds", None) or config.getoption("ds", None),
                           [config.invocation_params.dir, env_file.parent])
     run.redactor = run.settings.redactor()
+    _between_deploys(config, run)
     report_json = config.getoption("gigacheck_report_json")
     if report_json and Path(config.invocation_params.dir, report_json).is_dir():
         raise pytest.UsageError(say("usage.report_json_dir", path=report_json,
@@ -188,6 +201,21 @@ def pytest_configure(config):
     _junit_properties(config, run)
 
 
+def _between_deploys(config, run) -> None:
+    """Where this run is remembered, its textfile, its alert URLs (whose tokens the redactor learns now)."""
+    from . import history, notify
+    base = config.invocation_params.dir
+    ini_base = config.inipath.parent if config.inipath else config.rootpath
+    run.history_path = history.resolve(config.getoption("gigacheck_history"), config.getini("gigacheck_history"),
+                                       base, ini_base, run.mode)
+    prom = config.getoption("gigacheck_prometheus")  # its path is checked with the reports' (reportpaths.py)
+    run.prometheus_path = Path(base, os.path.expanduser(prom)) if prom else None
+    run.notify_urls = notify.urls_of(config.getoption("gigacheck_notify"), run.settings.get(notify.ENV))
+    for url in run.notify_urls:
+        for secret in notify.url_secrets(url):
+            run.redactor.add(secret)
+
+
 def _check_report_paths(config, run, html_default: bool) -> None:
     """Every report's path, before the run (reportpaths.py): a usage error (exit 4) that names the option."""
     from .reportpaths import problems
@@ -196,7 +224,8 @@ def _check_report_paths(config, run, html_default: bool) -> None:
     if html and html_default:  # as the user would write it: the default, relative to where pytest started
         html = _shown_path(Path(html), base)
     reports = [("--html", html), ("--junitxml", getattr(config.option, "xmlpath", None)),
-               ("--report-json", config.getoption("gigacheck_report_json"))]
+               ("--report-json", config.getoption("gigacheck_report_json")),
+               ("--prometheus", config.getoption("gigacheck_prometheus"))]
     found = problems(reports, base, run.lang)
     if found:
         raise pytest.UsageError("\n".join(found))
@@ -687,6 +716,9 @@ class Collector:
                    spent="" if run.config.getoption("gigacheck_spend") else say("term.requests.unspent", lang))
         for line in wrap("", text):
             tr.write_line(line)
+        for change in (run.after.lines if run.after is not None else []):  # history's lines, wrapped too
+            for line in wrap("", run.scrub(change.text)):
+                tr.write_line(line, **({"yellow": True} if change.kind == "warning" else {}))
         paths = self.report_paths()
         if paths:
             for line in wrap("", say("term.report", lang, paths=", ".join(paths))):
@@ -703,6 +735,38 @@ class Collector:
             paths.append(_shown_path(Path(base, js), base))
         return paths
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session):
+        """Every check has reported (on the xdist controller too): the run is remembered now, before the
+        reports that say what changed are written."""
+        try:
+            return (yield)
+        finally:
+            if not hasattr(session.config, "workerinput") and not session.config.option.collectonly:
+                self.remember()
+
+    def remember(self):
+        if self.run.after is not None:
+            return self.run.after
+        from .between import RunFacts, after_run
+        from .report import verdict_of
+        from .words import say
+        run = self.run
+        if run.mock is not None:  # every check is done: the mock's `responses` would answer the alert too
+            run.mock.stop()  # stopping twice is harmless (sessionfinish stops it again); its calls stay readable
+        records = list(run.records.values())
+        facts = RunFacts(started_at=run.started_at, verdict=verdict_of(records), mode=run.mode,
+                         scenario=run.mock_scenario, duration_s=time.monotonic() - run.t0, finished_at=time.time(),
+                         records=records, incidents=getattr(run, "incidents", None) or (), lang=run.lang)
+        why = "" if run.history_path is not None else say(
+            "history.not_kept.mock" if run.mock_scenario and not self.run.config.getoption("gigacheck_history")
+            else "history.not_kept.off", run.lang)
+        base = run.config.invocation_params.dir
+        run.after = after_run(facts, history_path=run.history_path, why_not_kept=why,
+                              prometheus_path=run.prometheus_path, notify_urls=run.notify_urls, scrub=run.scrub,
+                              shown=lambda p: _shown_path(Path(p), base))
+        return run.after
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session):
         run = self.run
@@ -718,6 +782,11 @@ class Collector:
             data = summary_json(list(run.records.values()), mode=run.mode, scenario=run.mock_scenario,
                                 lang=run.lang, started_at=run.started_at, duration_s=time.monotonic() - run.t0,
                                 requests=run.requests, scrub=run.scrub)
+            if run.after is not None:
+                data["changes"] = run.after.changes
+            else:  # the checks never ran (a collection error): nothing is remembered
+                from .history import changes, failing_codes
+                data["changes"] = changes(None, failing_codes(run.records.values()))
             write_json(Path(session.config.invocation_params.dir, path), data)
 
     def pytest_unconfigure(self, config):
@@ -745,7 +814,7 @@ class Collector:
                  "DATABASE_URL" if s.database_url else say("html.log_source.none", lang)}
         notes = [] if s.verify_ssl else [say("html.tls_off", lang)]
         facts = PageFacts(run.mode, run.mock_scenario, lang, run.started_at, hosts, notes, run.pictures,
-                          why=_why(run))
+                          why=_why(run), after=run.after)
         prefix.append(page_prefix(list(run.records.values()), facts))
 
     @pytest.hookimpl(optionalhook=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import math
 import binascii
+import os
 import re
 import ssl
 from dataclasses import dataclass, field
@@ -235,12 +236,20 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
     variable, path = store.variable, store.path
     if not variable:
         return None
-    if variable == "SSL_CERT_DIR":
-        if Path(path).expanduser().is_dir():
-            return None
-        p = Path(path).expanduser().absolute()
-        return Finding("GC012", say("setting.problem", variable=variable, value=str(p), problem=say("ca.no_dir")),
-                       subject="ca_bundle", situation="missing", fields={"path": str(p), "variable": variable})
+    folder = Path(path).expanduser()
+    # a folder is a CA store for httpx as SSL_CERT_DIR, and as GIGACHAT_CA_BUNDLE_FILE too (verify=<folder>: capath)
+    is_dir = os.path.isdir(folder)  # False, never an exception, for a path this user may not look into
+    if variable == "SSL_CERT_DIR" or (variable == "GIGACHAT_CA_BUNDLE_FILE" and is_dir):
+        p = folder.absolute()
+        fields = {"path": str(p), "variable": variable,  # and where a PEM file would go instead
+                  "file_variable": "SSL_CERT_FILE" if variable == "SSL_CERT_DIR" else variable}
+        if not is_dir:
+            return Finding("GC012", say("setting.problem", variable=variable, value=str(p), problem=say("ca.no_dir")),
+                           subject="ca_bundle", situation="missing", fields=fields)
+        if not _hashed(folder):  # OpenSSL looks certificates up in a folder by hash names only: it finds none
+            return Finding("GC012", say("setting.problem", variable=variable, value=str(p), problem=say("ca.no_hash")),
+                           subject="ca_bundle", situation="unhashed", fields=fields)
+        return None
     p = Path(path).expanduser().absolute()  # the path tried, as the finding shows it
     try:  # bounded by size and type: a FIFO or /dev/zero is refused, not waited on
         data = read_bounded(p, MAX_CA_BUNDLE)
@@ -263,6 +272,19 @@ def ca_bundle_problem(settings: Settings) -> Optional[Finding]:
         return Finding("GC012", detail, subject="ca_bundle", situation="missing" if missing else "unusable",
                        fields={"path": str(p), "variable": variable})
     return None
+
+
+def _hashed(folder: Path, limit: int = 10000) -> bool:
+    """Does the folder hold OpenSSL's hash names (`<8 hex digits>.<n>`, made by `openssl rehash`)?  A capath is
+    read by those names only: certificates under other names are never found.  Bounded: a huge folder counts."""
+    try:
+        with os.scandir(folder) as entries:
+            for i, entry in enumerate(entries):
+                if i >= limit or re.fullmatch(r"[0-9a-f]{8}\.\d+", entry.name):
+                    return True
+    except OSError:
+        return False
+    return False
 
 
 def sdk_refusals(settings: Settings) -> Optional[Finding]:

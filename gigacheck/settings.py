@@ -37,6 +37,7 @@ VARIABLES = (
     "GIGACHECK_LOG_TIMEZONE", "GIGACHECK_LOG_FILE", "PROXY_API_BASE_URL", "PROXY_API_KEY",
     "PROXY_API_MODEL", "GIGACHECK_MIN_BALANCE", "GIGACHECK_SDK_VERSION", "DJANGO_SETTINGS_MODULE",
     "GIGACHECK_DJANGO_DATABASE",  # inside a Django site (gigacheck.django): the log table read via connections[alias]
+    "GIGACHECK_NOTIFY",  # Apprise URLs to alert (notify.py): their tokens are secrets
 ) + tuple(v for v in sdkenv.VARIABLES if v not in (
     "GIGACHAT_CREDENTIALS", "GIGACHAT_ACCESS_TOKEN", "GIGACHAT_SCOPE", "GIGACHAT_AUTH_URL", "GIGACHAT_BASE_URL",
     "GIGACHAT_MODEL", "GIGACHAT_VERIFY_SSL_CERTS", "GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_TIMEOUT"))  # the SDK's others
@@ -45,7 +46,7 @@ VARIABLES += ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BU
               "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
 PROXY_URL_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
 SECRET_VARIABLES = ("GIGACHAT_CREDENTIALS", "GIGACHAT_TOKEN", "GIGACHAT_ACCESS_TOKEN", "PROXY_API_KEY",
-                    "GIGACHAT_PASSWORD", "GIGACHAT_KEY_FILE_PASSWORD")
+                    "GIGACHAT_PASSWORD", "GIGACHAT_KEY_FILE_PASSWORD", "GIGACHECK_NOTIFY")
 
 TRUE = {"1", "true", "yes", "on", "y", "t"}
 FALSE = {"0", "false", "no", "off", "n", "f", ""}
@@ -372,6 +373,9 @@ class Settings:
             if password:
                 values.extend((password, unquote(password)))
         values.extend(self.extra_secrets)
+        from .notify import url_secrets, urls_of  # each alert URL's tokens, not only the whole value
+        for url in urls_of((), self.raw.get("GIGACHECK_NOTIFY")):
+            values.extend(url_secrets(url))
         return [v for v in values if v]
 
     def redactor(self) -> Redactor:

@@ -64,16 +64,40 @@ def _value(settings, name: str) -> Optional[str]:
     return value.strip() if value and value.strip() else None  # httpx and requests: empty is unset
 
 
-def httpx_store(settings) -> Store:
-    """The store the SDK's httpx verifies GigaChat with."""
+def httpx_version() -> Tuple[int, int]:
+    """(major, minor) of the httpx installed here, the site's SDK's; (0, 28) when it cannot be read."""
+    import re
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        found = re.findall(r"\d+", version("httpx"))[:2]
+    except (PackageNotFoundError, ValueError):
+        return (0, 28)
+    return (int(found[0]), int(found[1])) if len(found) == 2 else (0, 28)
+
+
+def _httpx_reads(name: str, path: str, httpx: Tuple[int, int]) -> bool:
+    """Does this httpx use SSL_CERT_FILE/SSL_CERT_DIR = path?  0.28 and later always do (a missing file fails the
+    client: GC012); before 0.28 (`get_ca_bundle_from_env`) only a file that exists, a folder that exists."""
+    import os
+    if httpx >= (0, 28):
+        return True
+    return os.path.isfile(path) if name == "SSL_CERT_FILE" else os.path.isdir(path)
+
+
+def httpx_store(settings, httpx: Optional[Tuple[int, int]] = None) -> Store:
+    """The store the SDK's httpx verifies GigaChat with (`httpx`: its version, by default the installed one)."""
     if not settings.verify_ssl:
         return Store(None, None)
+    httpx = httpx or httpx_version()
     chosen_var, chosen = None, None
     for name in HTTPX_ORDER:
         value = settings.ca_bundle if name == "GIGACHAT_CA_BUNDLE_FILE" else _value(settings, name)
+        if value and name != "GIGACHAT_CA_BUNDLE_FILE":
+            value = settings._from_folder(name, value)
+            if not _httpx_reads(name, value, httpx):
+                continue
         if value:
-            chosen_var = name
-            chosen = value if name == "GIGACHAT_CA_BUNDLE_FILE" else settings._from_folder(name, value)
+            chosen_var, chosen = name, value
             break
     path = chosen or certifi_bundle()
     ignored = tuple((n, _value(settings, n)) for n in REQUESTS_ONLY if _value(settings, n))

@@ -279,6 +279,10 @@ WORDS = {
     "trust.lacks_unread": {"en": "{store} does not hold the issuer of the server's certificate",
                            "ru": "в {store} нет издателя сертификата сервера"},
     "ca.no_dir": {"en": "is not a folder", "ru": "не папка"},
+    "ca.no_hash": {"en": "is a folder without OpenSSL's hash names (<hash>.0, made by openssl rehash): no certificate "
+                         "in it can be found",
+                   "ru": "папка без хеш-имён OpenSSL (<хеш>.0, их создаёт openssl rehash): ни один сертификат в ней не "
+                         "найдётся"},
     "trust.off": {"en": "none: TLS verification is off", "ru": "нет: проверка TLS отключена"},
     "trust.from": {"en": "{variable} ({path})", "ru": "{variable} ({path})"},
     "trust.certifi": {"en": "certifi's bundle ({path}), httpx's default",
@@ -444,6 +448,14 @@ WORDS = {
                         "ru": "запрос к {label} не уложился в лимит {limit} с ({said}): сервер занят или окно очень "
                               "большое"},
     "logs.no_db_file": {"en": "{label}: no such database file", "ru": "{label}: файла базы нет"},
+    # a user that may not read the log table (logs/grants.py), a view as the log table
+    "logs.denied": {"en": "{label}: {who} may not read {what}", "ru": "{label}: {who} не может читать {what}"},
+    "logs.denied_columns": {"en": "column(s) {columns} of {table}", "ru": "столбцы {columns} таблицы {table}"},
+    "logs.denied_table": {"en": "the table {table}", "ru": "таблицу {table}"},
+    "skip.view_no_index": {"en": "the log table {table} is a view: an index on timestamp belongs on the table "
+                                 "under it",
+                           "ru": "таблица логов {table} — представление (view): индекс на timestamp создаётся на "
+                                 "таблице под ним"},
     # the log file's scan limit (logs/file.py): said wherever the limit cut the window
     "logs.file_newest": {"en": "{label}: the window holds more than the scan limit of {limit} MB: only its newest "
                                "{limit} MB were read (older rows of the window are not counted)",
@@ -675,6 +687,71 @@ WORDS = {
                       "ru": "PROXY_API_BASE_URL {url}: PROXY_API_KEY не отправлялся"},
     "peer.cut": {"en": "... ({n} characters)", "ru": "... ({n} символов)"},
 }
+
+# Between deploys (between.py, history.py, prometheus.py, notify.py): a block of its own, so the helpers
+# adding words elsewhere in WORDS meet no conflict here
+WORDS.update({
+    "help.history": {"en": "the history file of runs (SQLite; default for a live run: reports/gigacheck-history.sqlite3;"
+                           " a mock run is remembered only with this option; 'off': remember nothing)",
+                     "ru": "файл истории запусков (SQLite; для настоящего запуска по умолчанию "
+                           "reports/gigacheck-history.sqlite3; запуск с --mock запоминается только с этой опцией; "
+                           "'off': ничего не запоминать)"},
+    "help.history_ini": {"en": "the history file of live runs, relative to this ini file's folder ('off': none)",
+                         "ru": "файл истории настоящих запусков, относительно папки этого ini-файла ('off': без "
+                               "истории)"},
+    "help.prometheus": {"en": "write the run as a node_exporter textfile (Prometheus metrics) to PATH, atomically",
+                        "ru": "записать итоги запуска для node_exporter (метрики Prometheus) в PATH, атомарно"},
+    "help.notify": {"en": "an Apprise URL to alert when the verdict changes (repeatable; also GIGACHECK_NOTIFY, "
+                          "space-separated; needs gigacheck[notify])",
+                    "ru": "адрес Apprise, куда сообщить, когда вердикт меняется (можно несколько раз; также "
+                          "GIGACHECK_NOTIFY через пробел; нужен gigacheck[notify])"},
+    "verdict.word.passed": {"en": "passed", "ru": "пройдено"},
+    "verdict.word.warnings": {"en": "warnings", "ru": "есть предупреждения"},
+    "verdict.word.failed": {"en": "failed", "ru": "есть ошибки"},
+    "verdict.word.nothing-checked": {"en": "nothing checked", "ru": "ничего не проверено"},
+    "changes.first": {"en": "history: the first run remembered in {path}",
+                      "ru": "история: первый запуск, записанный в {path}"},
+    "changes.since": {"en": "since the previous run ({since}, {verdict}): {what}",
+                      "ru": "с прошлого запуска ({since}, {verdict}): {what}"},
+    "changes.new": {"en": "new {codes}", "ru": "новые {codes}"},
+    "changes.fixed": {"en": "fixed {codes}", "ru": "исправлены {codes}"},
+    "changes.nothing": {"en": "no change", "ru": "без изменений"},
+    "changes.heading": {"en": "Since the previous run", "ru": "С прошлого запуска"},
+    "history.not_kept": {"en": "history: not kept{why}", "ru": "история: не ведётся{why}"},
+    "history.not_kept.mock": {"en": " (a mock run is remembered only with --history PATH)",
+                              "ru": " (запуск с --mock запоминается только с --history PATH)"},
+    "history.not_kept.off": {"en": " (--history off)", "ru": " (выключена: --history off)"},
+    "history.unusable": {"en": "history: {path} cannot be used ({why}): this run is not remembered",
+                         "ru": "история: {path} недоступна ({why}): этот запуск не запомнен"},
+    "history.unreadable": {"en": "{path} cannot be read ({why})", "ru": "{path} не читается ({why})"},
+    "history.none": {"en": "no runs in {path}", "ru": "в {path} нет запусков"},
+    "history.help": {"en": "list the remembered runs, newest first", "ru": "показать запомненные запуски, "
+                                                                           "новые сначала"},
+    "history.help.path": {"en": "the history file (default: reports/gigacheck-history.sqlite3)",
+                          "ru": "файл истории (по умолчанию reports/gigacheck-history.sqlite3)"},
+    "history.help.json": {"en": "print the runs as JSON (started_at, verdict, codes, mode)",
+                          "ru": "вывести список запусков в JSON (время начала, вердикт, коды, режим)"},
+    "history.help.limit": {"en": "at most N runs (0: all; default 20)", "ru": "не больше N запусков (0: все; по "
+                                                                             "умолчанию 20)"},
+    "prometheus.unwritable": {"en": "prometheus: {path} not written ({why})",
+                              "ru": "prometheus: файл {path} не записан ({why})"},
+    "notify.title": {"en": "gigacheck on {where}: {verdict}", "ru": "gigacheck на {where}: {verdict}"},
+    "notify.verdict": {"en": "Verdict: {verdict} (before: {previous}, run of {since})",
+                       "ru": "Вердикт: {verdict} (до этого: {previous}, запуск {since})"},
+    "notify.remedy": {"en": "Remedy: {remedy}", "ru": "Что сделать: {remedy}"},
+    "notify.fixed": {"en": "Fixed since then: {codes}", "ru": "Исправлено с тех пор: {codes}"},
+    "notify.sent": {"en": "alert: the verdict is now {verdict}, sent to {n} URL(s)",
+                    "ru": "оповещение: вердикт теперь «{verdict}», отправлено по адресам: {n}"},
+    "notify.unsent": {"en": "alert: not sent ({why})", "ru": "оповещение: не отправлено ({why})"},
+    "notify.why.missing": {"en": "Apprise is not installed: pip install 'gigacheck[notify]'",
+                           "ru": "библиотека Apprise не установлена, её ставит команда pip install 'gigacheck[notify]'"},
+    "notify.why.timeout": {"en": "no answer within {seconds} s", "ru": "нет ответа за {seconds} с"},
+    "notify.why.refused": {"en": "Apprise does not understand URL no. {urls} of {n}",
+                           "ru": "Apprise не понимает адрес № {urls} из {n}"},
+    "notify.why.failed": {"en": "the service refused it or could not be reached",
+                          "ru": "сервис отказал или недоступен"},
+})
+
 
 # Plural forms: English one/other; Russian one (1, 21), few (2-4, 22-24), many (5-20, 25, 11-14).
 PLURALS = {

@@ -130,6 +130,36 @@ def test_verification_off_with_a_bundle_still_verifies_as_the_sdk_does(in_proces
     assert result.check("test_is_tls_verification_on")["codes"] == []  # no GC011: the site's client verifies
 
 
+@pytest.mark.parametrize("rehashed", [True, False])
+@pytest.mark.parametrize("variable", ["GIGACHAT_CA_BUNDLE_FILE", "SSL_CERT_DIR"])
+def test_a_ca_folder_works_as_the_sdk_reads_it(in_process, fake, giga_ca_file, canaries, monkeypatch, tmp_path,
+                                               variable, rehashed):
+    """A folder is a CA path for httpx (GIGACHAT_CA_BUNDLE_FILE=<folder> too): OpenSSL finds certificates there by
+    their hash names only, so a folder that `openssl rehash` never saw fails the SDK, and is GC012 alone."""
+    import shutil
+    import subprocess
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no hash names can be made")
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    shutil.copy(giga_ca_file, folder / "gigachat-ca.pem")
+    if rehashed:
+        subprocess.run(["openssl", "rehash", str(folder)], check=True, capture_output=True, timeout=30)
+    env = live_env(fake, canaries, **{variable: str(folder)})
+    failure = sdk_get_models(monkeypatch, env)
+    result, _ = in_process.run(f"ca-folder-{variable}-{rehashed}", GIGACHAT_ONLY, env)
+    if rehashed:
+        assert failure is None and gigachat_failures(result) == {}, result.stdout[-3000:]
+        return
+    assert failure is not None and "CERTIFICATE_VERIFY_FAILED" in str(failure)
+    assert list(gigachat_failures(result).values()) == [["GC012"]], result.stdout[-3000:]
+    text = failure_text(result)
+    assert f"Run openssl rehash on {folder}" in text
+    assert ("set SSL_CERT_FILE to the PEM file" if variable == "SSL_CERT_DIR" else
+            "set GIGACHAT_CA_BUNDLE_FILE to the PEM file") in text
+    assert fake.seen == []  # nothing sent with a store that cannot verify
+
+
 # --- empty values: set, and a refused setting never sent -------------------------------------------------
 
 def test_an_empty_scope_is_gc008_alone_and_never_sent(in_process, fake, giga_ca_file, canaries, monkeypatch):

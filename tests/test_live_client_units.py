@@ -390,3 +390,35 @@ def test_a_name_mismatch_from_a_test_double_opens_no_connection_and_is_not_a_ca_
     assert "Hostname mismatch, certificate is not valid for 'ngw.devices.sberbank.ru'" in f.detail
     assert "does not fix a name mismatch" in f.remedy and "Download" not in f.remedy
     assert "скачивание корневого сертификата несовпадение имени не исправит" in f.render("ru")
+
+
+def test_the_store_follows_the_installed_httpx_version(tmp_path):
+    """httpx 0.28 and later use SSL_CERT_FILE/SSL_CERT_DIR as set (a missing one fails the client: GC012); before
+    0.28 (`get_ca_bundle_from_env`) a file or folder that does not exist is passed over, silently."""
+    there = tmp_path / "certs"
+    there.mkdir()
+    missing = str(tmp_path / "missing.pem")
+    both = load({"SSL_CERT_FILE": missing, "SSL_CERT_DIR": str(there)})
+    assert truststore.httpx_store(both, (0, 28)).variable == "SSL_CERT_FILE"
+    assert truststore.httpx_store(both, (0, 27)).variable == "SSL_CERT_DIR"
+    alone = load({"SSL_CERT_FILE": missing})
+    assert truststore.httpx_store(alone, (0, 27)).path == truststore.certifi_bundle()
+    installed = tuple(int(p) for p in httpx.__version__.split(".")[:2])
+    assert truststore.httpx_version() == installed
+
+
+@pytest.mark.parametrize("variable, file_variable", [("GIGACHAT_CA_BUNDLE_FILE", "GIGACHAT_CA_BUNDLE_FILE"),
+                                                     ("SSL_CERT_DIR", "SSL_CERT_FILE")])
+def test_a_ca_folder_needs_openssls_hash_names(tmp_path, variable, file_variable):
+    """httpx hands a folder to OpenSSL as a CA path (GIGACHAT_CA_BUNDLE_FILE=<folder> included), where certificates
+    are found by hash names only: a folder without them is GC012 with `openssl rehash`, one with them is fine."""
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    (folder / "russian_trusted_root_ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    f = rules.ca_bundle_problem(load({variable: str(folder)}))
+    assert (f.code, f.situation) == ("GC012", "unhashed")
+    assert f"Run openssl rehash on {folder}" in f.remedy and f"set {file_variable} to the PEM file" in f.remedy
+    assert "openssl rehash" in f.render("ru") and "по хеш-именам" in f.render("ru")
+    (folder / "0a775a30.0").symlink_to(folder / "russian_trusted_root_ca.pem")
+    assert rules.ca_bundle_problem(load({variable: str(folder)})) is None
+    assert truststore.httpx_store(load({variable: str(folder)})).verify == str(folder)

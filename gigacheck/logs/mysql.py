@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from datetime import timezone
@@ -9,6 +10,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..diagnosis import Finding
 from ..words import say
+from . import grants
 from .sql import Column, Plan, SQLSource, TableInfo, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
 from .signatures import NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
@@ -119,12 +121,29 @@ class MySQLSource(SQLSource):
         text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
         if code in (1969, 3024, 1317, 1028) or (code == 2013 and "timed out" in text):
             return _time_limit(self.label, self.statement_limit, text, self._unordered)
+        if code in (grants.MYSQL_TABLE_DENIED, grants.MYSQL_COLUMN_DENIED):  # may connect, may not read
+            m = re.search(r"for (?:column '([^']*)' in )?table '([^']*)'", text)
+            column, table = (m.group(1), m.group(2)) if m else (None, self.table.name)
+            return grants.denied(self.label, "mysql", table, self._account(),
+                                 grants.mysql_grant(self.url.database, table, self._account()),
+                                 [column] if column else (), said=text)
         if code == 1146:
             return Finding("LG003", f"{self.label}: {text}", subject=TABLE_SUBJECT)
         if code == 1054:
             return Finding("LG004", f"{self.label}: {text}", subject=TABLE_SUBJECT)
         return Finding("LG002", f"{self.label}: {text}" + (f" (MySQL error {code})" if code else ""),
                        subject=DB_SUBJECT)
+
+    def _account(self) -> str:
+        """This session's account as a GRANT names it (`'reader'@'%'`), asked once."""
+        if getattr(self, "_account_name", None) is None:
+            try:
+                with self.conn.cursor() as cur:
+                    cur.execute("SELECT CURRENT_USER()")
+                    self._account_name = grants.mysql_account(as_text(cur.fetchone()[0]))
+            except Exception:  # a server that will not say: the user of DATABASE_URL, any host
+                self._account_name = grants.mysql_account(f"{self.url.user}@%")
+        return self._account_name
 
     def _find_table(self, name: str) -> Optional[str]:
         found = [r[0] for r in self._run(
@@ -133,7 +152,34 @@ class MySQLSource(SQLSource):
         found = [as_text(f) for f in found]
         if name in found:
             return name
+        if not found:  # information_schema hides a table this user may not read: a read tells which
+            try:
+                self._run(f"SELECT 1 FROM {self.quote(name)} WHERE 1 = 0")
+            except Finding as f:
+                if f.situation == "privilege-mysql":
+                    raise  # 1142: there, but not to be read by this user (LG002 naming the GRANT)
+            return None
         return found[0] if len(found) == 1 else None  # asistent_systemlog for Asistent_systemlog
+
+    def _is_view(self, name: str) -> bool:
+        rows = self._run("SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                         "AND TABLE_NAME = %s", (name,))
+        return bool(rows) and as_text(rows[0][0]).upper() == "VIEW"
+
+    def _check_privileges(self, name: str, present, missing) -> None:
+        # information_schema.COLUMNS lists only the columns this user holds a privilege on: a read of each
+        # "missing" one says whether it is missing (1054, LG004) or hidden (1143, LG002 naming the GRANT)
+        denied = []
+        for column in missing:
+            try:
+                self._run(f"SELECT {self.quote(column)} FROM {self.quote(name)} WHERE 1 = 0")
+            except Finding as f:
+                if f.situation != "privilege-mysql":
+                    continue  # truly missing: LG004 says so
+                denied.append(column)
+        if denied:
+            raise grants.denied(self.label, "mysql", name, self._account(),
+                                grants.mysql_grant(self.url.database, name, self._account()), denied)
 
     def _columns(self, name: str) -> List[Column]:
         rows = self._run("SELECT COLUMN_NAME, COLUMN_TYPE, COLLATION_NAME FROM information_schema.COLUMNS "

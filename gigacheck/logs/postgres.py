@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..diagnosis import Finding
 from ..words import say
 from .signatures import NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
+from . import grants
 from .sql import Column, Plan, SQLSource, TableInfo, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
 
@@ -122,6 +123,10 @@ class PostgresSource(SQLSource):
         text = _first_line(exc)
         if state == QUERY_CANCELED:
             return _time_limit(self.label, self.statement_limit, text, self._unordered)
+        if state == grants.PG_INSUFFICIENT_PRIVILEGE:  # may connect, may not read (a column, the table)
+            who = self.url.user or "reader"
+            return grants.denied(self.label, "postgresql", self.table.name, f'"{who}"',
+                                 grants.postgres_grant(self.table.name, who), said=text)
         if state == UNDEFINED_TABLE:
             return Finding("LG003", f"{self.label}: {text}", subject=TABLE_SUBJECT)
         if state == UNDEFINED_COLUMN:
@@ -138,6 +143,22 @@ class PostgresSource(SQLSource):
         if name in found:
             return name
         return found[0] if len(found) == 1 else None  # asistent_systemlog for Asistent_systemlog
+
+    def _is_view(self, name: str) -> bool:
+        rows = self._run("SELECT relkind FROM pg_catalog.pg_class WHERE oid = %s::regclass", (self.quote(name),))
+        return bool(rows) and as_text(rows[0][0]) == "v"  # a materialized view ('m') has indexes of its own
+
+    def _check_privileges(self, name: str, present, missing) -> None:
+        # the catalog shows every column whatever may be read: ask the server which this role may SELECT
+        if not present:
+            return
+        checks = ", ".join(["has_column_privilege(%s::regclass, %s, 'SELECT')"] * len(present))
+        params = [p for column in present for p in (self.quote(name), column)]
+        row = self._run(f"SELECT current_user, {checks}", params)[0]
+        denied = [column for column, ok in zip(present, row[1:]) if not ok]
+        if denied:
+            who = as_text(row[0])
+            raise grants.denied(self.label, "postgresql", name, f'"{who}"', grants.postgres_grant(name, who), denied)
 
     def _columns(self, name: str) -> List[Column]:
         rows = self._run("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "

@@ -69,6 +69,7 @@ class TableInfo:
     indexed: bool                   # an index starts with the timestamp column
     pk: Optional[str]               # a single integer primary key (the id), if any
     want: LogTable
+    view: bool = False              # a view: no index of its own (LG005 skips), no rowid, EXPLAIN may be denied
 
     def col(self, logical: str) -> Column:
         return self.columns[getattr(self.want, logical).lower()]
@@ -115,14 +116,32 @@ class SQLSource:
                           subject=TABLE_SUBJECT)
         columns = {c.name.lower(): c for c in self._columns(name)}
         missing = [c for c in (want.timestamp, want.level, want.message) if c.lower() not in columns]
+        self._check_privileges(name, [c for c in (want.timestamp, want.level, want.message) if c not in missing],
+                               missing)  # LG002 naming the GRANT, before a hidden column reads as missing
         if missing:
             have = ", ".join(c.name for c in columns.values()) or "none visible"
             raise Finding("LG004", say("logs.no_column", table=name, missing=", ".join(missing), have=have),
                           subject=TABLE_SUBJECT)
         ts = columns[want.timestamp.lower()]
-        pks = self._primary_key(name, columns)
+        view = self._is_view(name)
+        pks = [] if view else self._primary_key(name, columns)
         pk = pks[0].name if len(pks) == 1 and _is_integer(pks[0].type) else None
-        return TableInfo(name, columns, self._timestamp_indexed(name, ts.name), pk, want)
+        return TableInfo(name, columns, False if view else self._timestamp_indexed(name, ts.name), pk, want, view)
+
+    def _is_view(self, name: str) -> bool:
+        """Whether the log table is a view (each backend asks its catalog)."""
+        return False
+
+    def _check_privileges(self, name: str, present, missing) -> None:
+        """Raise LG002 (grants.py) when this user may not read the table or one of its columns."""
+
+    def plan_label(self, sql: str, params) -> str:
+        """The database's own words for a read's plan, or "" where it will not say: EXPLAIN of a view
+        needs more than SELECT (MariaDB: SHOW VIEW), and a label is never worth failing the read for."""
+        try:
+            return self.explain(sql, params)
+        except Finding:
+            return ""
 
     def _first_id(self, info: TableInfo, since: datetime) -> Tuple[Optional[int], bool, Optional[int]]:
         """The first id of the window, found without an index on timestamp: bisect the
@@ -209,7 +228,7 @@ class SQLSource:
         if not plan.rows or int(hi) - int(lo) + 1 > 2 * plan.rows + VERIFY_ROWS:
             return plan  # ids far apart: other rows between them, the index reads fewer
         return Plan(f"{pk} BETWEEN {self.ph} AND {self.ph} AND {plan.where}", [int(lo), int(hi)] + plan.params,
-                    f"the window's ids by the timestamp index ({self.explain(sql, plan.params)}), its rows by "
+                    f"the window's ids by the timestamp index ({self.plan_label(sql, plan.params)}), its rows by "
                     f"primary-key range", rows=plan.rows, key_range=(int(lo), int(hi)), hint=self._key_hint)
 
     def _index_hint(self, info: TableInfo) -> str:
@@ -295,7 +314,8 @@ class SQLSource:
         tally.gigachat = gigachat
         if gigachat and not tally.saved:  # LG018 asks whether an image was saved at all
             tally.saved = self._image_saved(info, plan, window)
-        scan = tally.scan(self.label, f"{plan.label} [{self.explain(sql, params)}]")
+        said = self.plan_label(sql, params)
+        scan = tally.scan(self.label, f"{plan.label} [{said}]" if said else plan.label)
         scan.rows = total
         if scan.counts[LG018] and flt.limit:  # rare: GigaChat used, no image saved; then its rows are the evidence
             newest = Newest(flt.limit)

@@ -86,6 +86,11 @@ class SQLiteSource(SQLSource):
     def _columns(self, name: str) -> List[Column]:
         return [Column(r[0], r[1] or "") for r in self._run("SELECT name, type FROM pragma_table_info(?)", (name,))]
 
+    def _is_view(self, name: str) -> bool:
+        # a view has no rowid to read by range: its rows are read by time alone
+        rows = self._run("SELECT type FROM sqlite_master WHERE name = ?", (name,))
+        return bool(rows) and rows[0][0] == "view"
+
     def _primary_key(self, name: str, columns: Dict[str, Column]) -> List[Column]:
         rows = self._run("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", (name,))
         pks = [columns[r[0].lower()] for r in rows if r[0].lower() in columns]
