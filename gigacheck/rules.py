@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import urlsplit
 
-from . import sdkenv
+from . import sdk, sdkenv
 from .diagnosis import Finding
 from .redact import Secret, mask
 from .settings import Settings, file_problem, read_bounded
@@ -310,6 +310,9 @@ def unread_lines(settings: Settings) -> Optional[Finding]:
     if balance and balance.strip() and not _is_number(balance):
         lines.append(say("setting.form", name="GIGACHECK_MIN_BALANCE", value=repr(balance),
                          form=say("form.tokens")))
+    pinned = (settings.get("GIGACHECK_SDK_VERSION") or "").strip()
+    if pinned and pinned.lower() != "none" and not sdk.parse_version(pinned):
+        lines.append(say("setting.form", name="GIGACHECK_SDK_VERSION", value=repr(pinned), form=say("form.sdk")))
     for name, default in (("USE_MOCK_RESPONSES", "false"), ("ENABLE_GIGACHAT", "true")):
         value = settings.get(name)
         if value is not None and value.strip().strip("'\"").lower() not in TRUE | FALSE:

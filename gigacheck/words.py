@@ -86,6 +86,8 @@ WORDS = {
     "setting.form": {"en": "{name}={value}: {form}", "ru": "{name}={value}: {form}"},
     "form.tokens": {"en": "give a number of tokens, e.g. GIGACHECK_MIN_BALANCE=10000",
                     "ru": "укажите число токенов, например GIGACHECK_MIN_BALANCE=10000"},
+    "form.sdk": {"en": "give the site's gigachat SDK version, e.g. GIGACHECK_SDK_VERSION=0.1.42 (or none: no SDK)",
+                 "ru": "укажите версию SDK gigachat сайта, например GIGACHECK_SDK_VERSION=0.1.42 (или none: без SDK)"},
     "form.bool": {"en": "write true or false (read as {default} until then)",
                   "ru": "пишите true или false (до тех пор читается как {default})"},
     "header.mock_logs": {"en": "log checks: the scenario's own rows (an embedded SQLite seeded from fixtures/), "

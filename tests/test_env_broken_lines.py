@@ -86,3 +86,11 @@ def test_a_min_balance_that_is_no_number_fails_once_and_the_balance_check_names_
     balance = result.check("test_is_the_balance_above_the_minimum")
     assert balance["outcome"] == "skipped" and balance["codes"] == ["GC018"]
     assert "GIGACHECK_MIN_BALANCE is not set" not in result.stdout  # it is set, just not a number
+
+
+def test_a_pinned_sdk_version_that_is_no_version_is_gc018():
+    f = rules.unread_lines(load({"GIGACHECK_SDK_VERSION": "banana"}))
+    assert f.code == "GC018" and any("GIGACHECK_SDK_VERSION='banana': give the site's gigachat SDK version" in e
+                                     for e in f.evidence)
+    assert rules.unread_lines(load({"GIGACHECK_SDK_VERSION": "0.1.42"})) is None
+    assert rules.unread_lines(load({"GIGACHECK_SDK_VERSION": "none"})) is None

@@ -163,6 +163,9 @@ def test_the_viewers_unreadable_options_name_the_form(tmp_path, monkeypatch, cap
     (("--hours", "1h"), "argument --hours: '1h' is no number of hours"),
     (("--limit", "1.5"), "argument --limit: '1.5' is no whole number"),
     (("-o", "gigacheck_log_query_timeout=abc"), "gigacheck_log_query_timeout = 'abc': give seconds above 0"),
+    (("-o", "gigacheck_log_columns=ts;drop"), "gigacheck_log_columns: log columns 'ts;drop': give three names"),
+    (("-o", "gigacheck_log_thresholds=LG014=x"), "gigacheck_log_thresholds: 'LG014=x': N must be a whole number"),
+    (("-o", "gigacheck_lang=fr"), "gigacheck_lang: unknown language 'fr': use ru or en"),
 ])
 def test_the_checks_unreadable_options_are_usage_errors_naming_the_form(run_checks, args, says):
     result = run_checks("--mock", "-m", "logs", *args)
