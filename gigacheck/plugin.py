@@ -714,14 +714,14 @@ class Collector:
         text = say("term.requests", lang, oauth=sent["oauth"], chat=sent["chat"], files=sent["files"],
                    mock=say("term.requests.mock", lang) if run.mock_scenario else "",
                    spent="" if run.config.getoption("gigacheck_spend") else say("term.requests.unspent", lang))
-        for line in wrap("", text):
+        for line in wrap("", text, hang=2):
             tr.write_line(line)
         for change in (run.after.lines if run.after is not None else []):  # history's lines, wrapped too
-            for line in wrap("", run.scrub(change.text)):
+            for line in wrap("", run.scrub(change.text), hang=2):
                 tr.write_line(line, **({"yellow": True} if change.kind == "warning" else {}))
         paths = self.report_paths()
         if paths:
-            for line in wrap("", say("term.report", lang, paths=", ".join(paths))):
+            for line in wrap("", say("term.report", lang, paths=", ".join(paths)), hang=2):
                 tr.write_line(line)
 
     def report_paths(self):

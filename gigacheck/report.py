@@ -262,12 +262,14 @@ def _skip_said(reason: str) -> str:
     return f"{m.group(1)} ({m.group(2)}{m.group(3)})" if m else reason
 
 
-def wrap(prefix: str, text: str, columns: int = COLUMNS) -> List[str]:
-    """`prefix` + `text` in lines of at most `columns`, the text's continuation lines aligned under its start.
-    Nothing is cut: a word longer than the room left (a URL) is broken across lines."""
-    room = max(20, columns - len(prefix))
+def wrap(prefix: str, text: str, columns: int = COLUMNS, hang: int = 0) -> List[str]:
+    """`prefix` + `text` in lines of at most `columns`, the text's continuation lines aligned under its start
+    (or, with `hang`, that many columns further in). Nothing is cut: a word longer than the room left (a URL)
+    is broken across lines."""
+    indent = " " * (len(prefix) + hang)
+    room = max(20, columns - len(indent))
     pieces = textwrap.wrap(text, width=room, break_long_words=True, break_on_hyphens=False) or [""]
-    return [prefix + pieces[0]] + [" " * len(prefix) + p for p in pieces[1:]]
+    return [prefix + pieces[0]] + [indent + p for p in pieces[1:]]
 
 
 def terminal_lines(records: List[CheckRecord], lang: str = "en") -> List[tuple]:

@@ -4,6 +4,7 @@ both land; a locked, corrupt or unwritable file is a warning line, never a faile
 is stored."""
 
 import json
+import itertools
 import sqlite3
 import subprocess
 import sys
@@ -171,7 +172,9 @@ def test_a_damaged_history_is_a_warning_line_never_a_failed_run(run_checks, tmp_
             holder.close()
     assert result.ret == 0 and result.json["verdict"] == "passed"
     assert "INTERNALERROR" not in result.stdout + result.stderr and "Traceback" not in result.stdout
-    warning = [ln for ln in result.stdout.splitlines() if ln.startswith("history: ")]
+    lines = result.stdout.splitlines()  # a line of the block, its continuation lines (wrapped at 100 columns)
+    warning = [" ".join([ln] + [c.strip() for c in itertools.takewhile(lambda c: c.startswith("  "), lines[i + 1:])])
+               for i, ln in enumerate(lines) if ln.startswith("history:")]
     assert len(warning) == 1 and "cannot be used" in warning[0] and "this run is not remembered" in warning[0]
     assert {"corrupt": "not a database", "locked": "locked", "unwritable": "not a directory"}[damage] in warning[0]
     assert result.json["changes"]["since"] is None
