@@ -81,7 +81,9 @@ def after_run(facts: RunFacts, *, history_path: Optional[Path], why_not_kept: st
         lines.append(Line("info", say("history.not_kept", lang, why=why_not_kept)))
     remembered = outcome.remembered
     if remembered is not None:
-        outcome.changes = history.changes(remembered.previous, codes)
+        from .diagnosis import CATALOG
+        checked = history.checked_by(facts.records, {c: e.area for c, e in CATALOG.items()})
+        outcome.changes = history.changes(remembered.previous, codes, checked)
         lines.append(Line("info", changes_line(outcome.changes, lang, shown(history_path))))
 
     if prometheus_path is not None:

@@ -118,6 +118,26 @@ _WAY_VARIANTS = {
             "{variable} их нет или они неверные.",
             "Пропишите в {variable} логин и пароль прокси (http://user:password@{proxy}, в URL-кодировке), которые "
             "выдают администраторы сети; или добавьте {host} в NO_PROXY, если он доступен напрямую.")),
+    "proxy_denied": Variant(
+        "The proxy {variable} ({proxy}) is there and answered, but it will not open a tunnel to {host}:{port} "
+        "({status}): its rules do not allow this destination or this port (OAuth is on 9443).",
+        "Ask the network's admins to allow CONNECT to {host}:{port} through {proxy}, or add {host} to NO_PROXY if "
+        "it is reached directly from here.",
+        ("curl -sv -x {proxy_url} {origin}/ -o /dev/null",),
+        ru=("Прокси {variable} ({proxy}) на месте и ответил, но туннель к {host}:{port} не открывает ({status}): его "
+            "правила не пускают к этому адресу или на этот порт (OAuth работает на 9443).",
+            "Попросите администраторов сети разрешить CONNECT к {host}:{port} через {proxy} или добавьте {host} в "
+            "NO_PROXY, если он доступен отсюда напрямую.")),
+    "proxy_upstream": Variant(
+        "The proxy {variable} ({proxy}) is there and answered, but it cannot reach {host}:{port} itself "
+        "({status}): the proxy's DNS, its own firewall, or the host is down as the proxy sees it.",
+        "Check with the network's admins that {proxy} reaches {host}:{port}; or add {host} to NO_PROXY if it is "
+        "reached directly from here.",
+        ("curl -sv -x {proxy_url} {origin}/ -o /dev/null",),
+        ru=("Прокси {variable} ({proxy}) на месте и ответил, но сам не может достучаться до {host}:{port} "
+            "({status}): DNS прокси, его собственный файрвол или хост недоступен с его стороны.",
+            "Проверьте с администраторами сети, что {proxy} достаёт до {host}:{port}, или добавьте {host} в NO_PROXY, "
+            "если он доступен отсюда напрямую.")),
     "tls_closed": Variant(
         "The TCP connection to {host}:{port} opened, then the other side closed it during the TLS handshake, "
         "before showing any certificate: a proxy or firewall that cuts TLS to this host, or a port that does not "

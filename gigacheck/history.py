@@ -96,6 +96,8 @@ def incidents_of(items, scrub: Callable[[str], str] = str) -> Tuple[dict, ...]:
     """SPEC's incident objects from whatever the run holds (dicts, dataclasses, objects with `as_json`);
     absent or unreadable: none.  Only SPEC's fields are kept, strings scrubbed."""
     out = []
+    if isinstance(items, dict):  # keyed by (code, first_seen), as the run collects them
+        items = list(items.values())
     for item in items or ():
         if not isinstance(item, dict):
             for name in ("as_json", "to_json", "as_dict", "to_dict"):
@@ -116,15 +118,24 @@ def incidents_of(items, scrub: Callable[[str], str] = str) -> Tuple[dict, ...]:
     return tuple(out)
 
 
-def changes(previous: Optional[RunEntry], codes: Iterable[str]) -> dict:
+def changes(previous: Optional[RunEntry], codes: Iterable[str], checked: Optional[Callable[[str], bool]] = None
+            ) -> dict:
     """SPEC's `changes`: since when (the previous run's start), its verdict, the codes new in this run and
-    the ones fixed since.  With no previous run every failing code is new."""
+    the ones fixed since.  With no previous run every failing code is new.  `checked(code)`: whether this run
+    looked where the code is found; a code it did not look at (`-m config` after a failing OAuth, the API
+    checks skipped behind GC023) is not said fixed."""
     now = list(codes)
     before = list(previous.codes) if previous else []
     return {"since": previous.started_at if previous else None,
             "previous_verdict": previous.verdict if previous else None,
             "new": [c for c in now if c not in before],
-            "fixed": [c for c in before if c not in now]}
+            "fixed": [c for c in before if c not in now and (checked is None or checked(c))]}
+
+
+def checked_by(records: Iterable, areas_of_codes: Dict[str, str]) -> Callable[[str], bool]:
+    """`checked(code)` for `changes`: a check of the code's area (the catalog's) ran its body in this run."""
+    ran = {getattr(r, "area", None) for r in records if getattr(r, "outcome", None) in ("passed", "failed")}
+    return lambda code: areas_of_codes.get(code) in ran if code in areas_of_codes else True
 
 
 # --- the file ---------------------------------------------------------------------------------------

@@ -263,6 +263,10 @@ def pytest_report_header(config):
     elif not run.mock_scenario:  # which CAs the site's SDK trusts (truststore.py): gigacheck verifies with the same
         from .truststore import httpx_store
         lines.append("gigacheck: " + say("header.trust", run.lang, store=httpx_store(s).describe(run.lang)))
+    if not run.mock_scenario:  # the proxy the site's client goes through, if any (proxies.py): named where it fails
+        via = proxy_line(s, run.lang)
+        if via:
+            lines.append("gigacheck: " + via)
     lines.extend(f"gigacheck: {p}" for p in s.problems)
     lines.append(spend_header(run))
     return [run.scrub(line) for line in lines]
@@ -280,6 +284,20 @@ def mock_logs_line(run: Run) -> str:
         names.append("--ds")
     ignored = say("header.mock_logs.ignored", run.lang, names=", ".join(names)) if names else ""
     return say("header.mock_logs", run.lang, ignored=ignored)
+
+
+def proxy_line(settings, lang: str) -> str:
+    """Which proxy the SDK's httpx takes to the OAuth and API hosts (password masked), or "" when none."""
+    from .proxies import proxy_for
+    from .words import say
+    used = {}
+    for which, url in (("OAuth", settings.auth_url), ("API", settings.base_url)):
+        proxy = proxy_for(url, settings.raw)
+        if proxy is not None:
+            used.setdefault(f"{proxy.variable} ({proxy.shown})", []).append(which)
+    if not used:
+        return ""
+    return say("header.proxy", lang, proxies="; ".join(f"{p} -> {', '.join(w)}" for p, w in used.items()))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -311,6 +329,8 @@ def _fill_metadata(metadata, run) -> None:
     if run.settings.verify_ssl and not run.mock_scenario:
         from .truststore import httpx_store
         metadata["TLS trust store"] = run.scrub(httpx_store(run.settings).describe(run.lang))
+    if not run.mock_scenario and proxy_line(run.settings, run.lang):
+        metadata["Proxy"] = run.scrub(proxy_line(run.settings, run.lang))
     metadata.update(run.settings.masked())
 
 

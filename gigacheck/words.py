@@ -293,6 +293,8 @@ WORDS = {
                       "ru": "; задано, но httpx в SDK это не читает: {names}"},
     "trust.not_read": {"en": "{name} is set, but the SDK's httpx does not read it",
                        "ru": "{name} задан, но httpx в SDK его не читает"},
+    "header.proxy": {"en": "proxy, as the SDK's httpx picks it (HTTPS_PROXY, ALL_PROXY, NO_PROXY): {proxies}",
+                     "ru": "прокси, как его выбирает httpx в SDK (HTTPS_PROXY, ALL_PROXY, NO_PROXY): {proxies}"},
     "header.trust": {"en": "TLS trust store, as the SDK's httpx reads it: {store}",
                      "ru": "доверенные сертификаты, как их читает httpx в SDK: {store}"},
     "http.too_large": {"en": "the answer from {url} is larger than {kib} KiB; read no further",

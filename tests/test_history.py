@@ -62,6 +62,21 @@ def test_incidents_are_stored_with_specs_fields_only_and_scrubbed():
     assert kept == ({"code": "LG015", "state": "ongoing", "first_seen": "2026-12-07T10:00:00",
                      "last_seen": "2026-12-07T10:20:00", "rows": 3, "resolved_by": None},)
     assert history.incidents_of(None) == ()
+    keyed = {("LG015", "2026-12-07T10:00:00"): {"code": "LG015", "state": "resolved", "rows": 2}}
+    assert history.incidents_of(keyed)[0]["state"] == "resolved"
+
+
+def test_a_code_is_fixed_only_where_this_run_looked(run_checks, tmp_path):
+    path = tmp_path / "h.sqlite3"
+    run_checks("--mock=bad-key", "-m", "config or oauth", "--history", str(path))
+    config_only = run_checks("--mock", "-m", "config", "--history", str(path))
+    assert config_only.json["changes"]["fixed"] == []  # OAuth was not checked: GC023 is not known to be fixed
+    full = run_checks("--mock", "-m", "config or oauth", "--history", str(path))
+    assert full.json["changes"]["fixed"] == []  # against the config-only run, which failed nothing
+    run_checks("--mock=bad-key", "-m", "config or oauth", "--history", str(path))
+    fixed = run_checks("--mock", "-m", "config or oauth", "--history", str(path))
+    assert fixed.json["changes"] == {"since": fixed.json["changes"]["since"], "previous_verdict": "failed",
+                                     "new": [], "fixed": ["GC023"]}
 
 
 def test_two_processes_appending_at_once_both_land(tmp_path):
@@ -211,3 +226,12 @@ def test_the_history_command_lists_runs_newest_first(tmp_path, capsys):
     (tmp_path / "bad.sqlite3").write_bytes(b"garbage" * 200)
     assert main(["history", "--history", str(tmp_path / "bad.sqlite3")]) == 2
     assert "cannot be read" in capsys.readouterr().err
+
+
+def test_an_xdist_run_is_remembered_once_by_the_controller(run_checks, tmp_path):
+    path = tmp_path / "h.sqlite3"
+    result = run_checks("--mock=bad-key", "-m", "config or oauth", "-n", "2", "--history", str(path))
+    assert result.ret == 1
+    (stored,) = history.runs(path)  # the workers remember nothing of their own
+    assert stored.codes == ("GC023",) and stored.verdict == "failed"
+    assert result.json["changes"]["new"] == ["GC023"]

@@ -67,6 +67,16 @@ def test_a_site_token_is_masked_in_every_quoting(token, shape):
     assert Redactor().scrub(shown) == shown  # and masking twice changes nothing (every sink scrubs again)
 
 
+def test_a_token_is_masked_where_lowering_changes_the_text_length():
+    token = "tok-" + secrets.token_hex(24)
+    for text in (f"İstanbul: token: {token}", f"İ {{'access_token': '{token}'}}", f"İ token={token}"):
+        assert find_leaks(Redactor().scrub(text), {"token": token}) == [], text
+
+
+def test_a_word_ending_in_token_is_no_token_name():
+    assert Redactor().scrub("mytoken=abcdefgh12345") == "mytoken=abcdefgh12345"
+
+
 def test_a_token_cut_by_an_excerpt_is_still_masked():
     token = jwe()
     for cut in (20, 100, 356, 900):

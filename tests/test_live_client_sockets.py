@@ -202,6 +202,21 @@ def test_a_refused_proxy_is_named(in_process, fake, giga_ca_file, canaries, monk
     assert "NO_PROXY" in text and fake.seen == []
 
 
+def test_a_refused_proxy_fails_once_with_the_fallback_provider_behind_it_too(in_process, fake, giga_ca, giga_ca_file,
+                                                                             canaries):
+    """The fallback provider goes through the same proxy: its check skips naming the proxy's one failure."""
+    with ClosedPort() as closed, FakeGigaChat(giga_ca, proxy_key=canaries.proxy_key) as fallback:
+        env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file), NO_PROXY="",
+                       HTTPS_PROXY=f"http://127.0.0.1:{closed.port}", REQUESTS_CA_BUNDLE=str(giga_ca_file),
+                       PROXY_API_BASE_URL=fallback.proxy_url, PROXY_API_KEY=canaries.proxy_key,
+                       PROXY_API_MODEL="gpt-4o-mini")
+        result, _ = in_process.run("proxy-refused-fallback", GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC020"]], result.stdout[-3000:]
+    check = result.check("test_does_the_fallback_provider_answer")
+    assert check["outcome"] == "skipped" and check["codes"] == ["GC020"] and "reported by" in check["summary"]
+    assert fallback.seen == []
+
+
 def test_no_proxy_is_honoured_as_the_sdk_does(in_process, fake, giga_ca_file, canaries, monkeypatch):
     with ClosedPort() as closed:
         env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file),
@@ -209,6 +224,7 @@ def test_no_proxy_is_honoured_as_the_sdk_does(in_process, fake, giga_ca_file, ca
         assert sdk_get_models(monkeypatch, env) is None
         result, _ = in_process.run("no-proxy", GIGACHAT_ONLY, env)
     assert gigachat_failures(result) == {}, result.stdout[-3000:]
+    assert "proxy, as the SDK's httpx picks it" not in result.stdout  # NO_PROXY exempts both hosts
 
 
 def test_a_working_proxy_carries_every_call(in_process, fake, giga_ca_file, canaries, monkeypatch):
@@ -219,6 +235,7 @@ def test_a_working_proxy_carries_every_call(in_process, fake, giga_ca_file, cana
         result, _ = in_process.run("proxy-works", GIGACHAT_ONLY, env)
         tunnels = list(proxy.tunnels)
     assert gigachat_failures(result) == {}, result.stdout[-3000:]
+    assert f"HTTPS_PROXY ({proxy.url}) -> OAuth, API" in result.stdout and "Proxy" in result.html
     assert through_sdk >= 1 and len(tunnels) > through_sdk
     assert set(tunnels) == {f"127.0.0.1:{fake.port}"}
 
@@ -239,8 +256,28 @@ def test_a_407_asks_for_proxy_credentials_and_masks_them(in_process, fake, giga_
     assert "407 Proxy Authentication Required" in text and "proxy credentials" in text
     assert f"user and password in HTTPS_PROXY (http://user:password@127.0.0.1:{proxy.port}" in text
     assert "site:****@" in text
+    # the header names the proxy the site's client takes, its password masked
+    assert f"proxy, as the SDK's httpx picks it (HTTPS_PROXY, ALL_PROXY, NO_PROXY): HTTPS_PROXY " \
+           f"(http://site:****@127.0.0.1:{proxy.port}) -> OAuth, API" in result.stdout
     assert wrong not in result.everything() and right not in good.everything()
     assert gigachat_failures(good) == {}, good.stdout[-3000:]
+
+
+@pytest.mark.parametrize("answer, situation", [("403 Forbidden", "will not open a tunnel"),
+                                               ("502 Bad Gateway", "cannot reach")])
+def test_a_proxy_that_refuses_the_tunnel_says_whose_rule(in_process, fake, giga_ca_file, canaries, monkeypatch,
+                                                         answer, situation):
+    with ConnectProxy(answer=answer) as proxy:
+        env = live_env(fake, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file), NO_PROXY="", HTTPS_PROXY=proxy.url)
+        failure = sdk_get_models(monkeypatch, env)
+        assert failure is not None and answer.split()[0] in str(failure)
+        result, _ = in_process.run("proxy-" + answer.split()[0], GIGACHAT_ONLY, env)
+    assert list(gigachat_failures(result).values()) == [["GC020"]], result.stdout[-3000:]
+    text = failure_text(result)
+    assert f"the proxy HTTPS_PROXY (127.0.0.1:{proxy.port}) refused the tunnel: {answer}" in text
+    assert situation in text and f"127.0.0.1:{fake.port}" in text and "NO_PROXY" in text
+    assert "Check that a proxy listens" not in text  # it does listen: it answered
+    assert fake.seen == []
 
 
 # --- a connection closed during the TLS handshake ----------------------------------------------------------

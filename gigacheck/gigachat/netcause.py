@@ -101,10 +101,12 @@ def _situate(code, detail, exc, url, proxy, store, timeout) -> Cause:
         if m and m.group(1) == "407":
             return Cause(code, say("net.proxy_407", variable=proxy.variable, proxy=proxy.host_port),
                          "proxy_auth", fields, subject="proxy")
-        if m:
-            status = peer_text(m.group(1) + m.group(2), 80)
+        if m:  # the proxy is there and answered: it will not (4xx) or cannot (5xx) open the tunnel
+            status = peer_text(m.group(1) + m.group(2), 80).strip()
+            fields.update(status=status)
             return Cause(code, say("net.proxy_status", variable=proxy.variable, proxy=proxy.host_port,
-                                   status=status.strip()), "proxy", fields, subject="proxy")
+                                   status=status), "proxy_upstream" if m.group(1).startswith("5") else "proxy_denied",
+                         fields, subject="proxy")
         low = text.lower()
         why = say("net.refused") if "refused" in low else \
             say("net.dns") if "resolve" in low or "name or service" in low else \

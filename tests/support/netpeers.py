@@ -116,10 +116,11 @@ class ConnectProxy(_Server):
     without that Basic `Proxy-Authorization` gets 407; `always_407` refuses every request so."""
 
     def __init__(self, credentials: Optional[Tuple[str, str]] = None, always_407: bool = False,
-                 lifetime: float = 60.0, io_timeout: float = 10.0):
+                 lifetime: float = 60.0, io_timeout: float = 10.0, answer: Optional[str] = None):
         super().__init__(lifetime, io_timeout, max_connections=200)
         self.credentials = credentials
         self.always_407 = always_407
+        self.answer = answer           # e.g. "403 Forbidden": every CONNECT refused with that status line
         self.tunnels: List[str] = []   # host:port of each tunnel opened
         self.refused = 0               # 407s sent
 
@@ -148,6 +149,9 @@ class ConnectProxy(_Server):
         parts = head.split(" ")
         if len(parts) < 2 or parts[0] != "CONNECT":
             conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        if self.answer is not None:
+            conn.sendall(f"HTTP/1.1 {self.answer}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
             return
         if not self._authorized(head):
             self.refused += 1
