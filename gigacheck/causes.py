@@ -31,14 +31,14 @@ EXPLAINS: Dict[str, Tuple[str, ...]] = {
     "GC013": ("LG018",),               # mock answers on: the site does not call GigaChat
     "GC014": ("LG018",),               # GigaChat turned off: nothing to save
     # the network
-    "GC020": _NO_TOKEN,
+    "GC020": ("LG022",) + _NO_TOKEN,   # unreachable: ConnectError / ConnectionError
     "GC021": ("LG013",) + _NO_TOKEN,   # a timeout, logged as Таймаут / TimeoutError / timed out
-    "GC022": _NO_TOKEN,
+    "GC022": ("LG021",) + _NO_TOKEN,   # CERTIFICATE_VERIFY_FAILED / SSLError
     # OAuth
     "GC023": _NO_TOKEN, "GC024": _NO_TOKEN, "GC025": _NO_TOKEN, "GC026": _NO_TOKEN, "GC028": _NO_TOKEN,
     # the API
     "GC027": ("LG014",) + _NO_ANSWER,  # 429, cooldown
-    "GC029": _NO_ANSWER,               # 502 from SynGX: no signature of its own, LG010 shows it
+    "GC029": ("LG020",) + _NO_ANSWER,  # 5xx: `Server error (502) from ...`, SynGX 502 pages
     "GC030": _NO_TOKEN,                # an HTML 404 page: `404 Not Found`
     "GC031": _NO_TOKEN,                # 401 Token has expired; the site logs `No access token available`
     "GC032": ("LG019",) + _NO_ANSWER,  # 404 No such model
@@ -54,6 +54,7 @@ EXPLAINS: Dict[str, Tuple[str, ...]] = {
     # the log's own causes, when no live check met them.  LG010 counts only the errors no signature
     # explains, so no log signature explains it: those rows are another story.
     "LG013": _LOG_NO_ANSWER, "LG014": _LOG_NO_ANSWER, "LG015": _LOG_NO_ANSWER, "LG019": _LOG_NO_ANSWER,
+    "LG020": _LOG_NO_ANSWER, "LG021": _LOG_NO_ANSWER, "LG022": _LOG_NO_ANSWER,
     "LG016": ("LG011",) + _LOG_NO_ANSWER,
     "LG017": ("LG018",),               # generated but not saved
     "LG011": _LOG_NO_ANSWER,

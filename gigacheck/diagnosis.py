@@ -872,14 +872,76 @@ CATALOG = {c.code: c for c in [
        ru=('GigaChat использовался, но ни одно изображение не сохранено',
            'За период есть записи о GigaChat, но нет ни одного `Изображение сохранено`.',
            'Посмотрите строки о генерации; попробуйте сгенерировать одну картинку вручную.')),
-    _c("LG019", "404 / no access token / OAuth failed",
-       "`404 Not Found`, `No access token available` or `OAuth failed with status`: the site cannot authenticate "
-       "or calls a wrong URL.",
-       "Run the config, oauth and api checks: they name the cause.", area="logs",
-       ru=('404 / нет токена доступа / сбой OAuth',
-           '`404 Not Found`, `No access token available` или `OAuth failed with status`: сайт не может '
-           'авторизоваться или обращается не по тому адресу.',
-           'Запустите проверки config, oauth и api: они назовут причину.')),
+    _c("LG019", "authentication failed",
+       "`404 Not Found`, `No access token available`, `OAuth failed with status`, an OAuth or API 401 (the SDK's "
+       "`Authentication failed (401)`, `AuthenticationError`) or the SDK's `Invalid credentials format`: the site "
+       "cannot authenticate (a wrong, revoked or re-encoded key, an expired token) or calls a wrong URL.",
+       "Run the config, oauth and api checks: they name the cause. A key must be the authorization key exactly as "
+       "GigaChat Studio shows it (base64, not the client secret), in GIGACHAT_CREDENTIALS.", area="logs",
+       ru=('не удалась авторизация',
+           '`404 Not Found`, `No access token available`, `OAuth failed with status`, ответ 401 от OAuth или API '
+           '(в SDK `Authentication failed (401)`, `AuthenticationError`) или `Invalid credentials format` из SDK: '
+           'сайт не может авторизоваться (ключ неверный, отозван или закодирован повторно, токен истёк) или '
+           'обращается не по тому адресу.',
+           'Запустите проверки config, oauth и api: они назовут причину. В GIGACHAT_CREDENTIALS должен быть ключ '
+           'авторизации ровно в том виде, в каком его показывает GigaChat Studio (base64, не Client Secret).')),
+    _c("LG020", "GigaChat answered 5xx",
+       "GigaChat (or its SynGX front server) answered the site with a server error (the SDK's `Server error (502) "
+       "from ...`, `ServerError`, httpx's `HTTP/1.1 503 Service Unavailable`, a SynGX 502 page): usually transient, "
+       "on GigaChat's side.",
+       "Nothing to change on the site if it passed: let the SDK retry (max_retries, retry_backoff_factor). If the "
+       "rows go on, run the api checks and send GigaChat support the times and X-Request-Id of the rows below.",
+       area="logs",
+       ru=('GigaChat ответил ошибкой 5xx',
+           'GigaChat (или его фронтовой сервер SynGX) ответил сайту ошибкой сервера (в SDK `Server error (502) '
+           'from ...`, `ServerError`, в httpx `HTTP/1.1 503 Service Unavailable`, страница SynGX 502): обычно это '
+           'временно и на стороне GigaChat.',
+           'Если ошибки прошли, на сайте менять нечего: пусть SDK повторяет запросы (max_retries, '
+           'retry_backoff_factor). Если строки не прекращаются, запустите проверки api и отправьте в поддержку '
+           'GigaChat время и X-Request-Id строк ниже.')),
+    _c("LG021", "TLS certificate verification failed",
+       "`CERTIFICATE_VERIFY_FAILED` / `SSLError`: where the site runs, its client does not trust GigaChat's "
+       "certificates, which chain to the Russian Trusted Root CA (certifi does not include it).",
+       "Download the Russian Trusted Root CA on the machine the site runs on and point the site's client at it: "
+       "GIGACHAT_CA_BUNDLE_FILE for the gigachat SDK (or SSL_CERT_FILE, which its httpx reads; requests reads "
+       "REQUESTS_CA_BUNDLE), or install it system-wide (the commands below). Never turn verification off.",
+       "curl -fsSLo russian_trusted_root_ca.pem " + RUSSIAN_ROOT_CA_URL,
+       "sudo cp russian_trusted_root_ca.pem /usr/local/share/ca-certificates/russian_trusted_root_ca.crt "
+       "&& sudo update-ca-certificates",
+       "echo GIGACHAT_CA_BUNDLE_FILE=$PWD/russian_trusted_root_ca.pem >> .env",
+       area="logs",
+       ru=('не пройдена проверка TLS-сертификата',
+           '`CERTIFICATE_VERIFY_FAILED` / `SSLError`: там, где работает сайт, его клиент не доверяет сертификатам '
+           'GigaChat, выпущенным от корневого сертификата НУЦ Минцифры (Russian Trusted Root CA; в certifi его нет).',
+           'Скачайте корневой сертификат НУЦ Минцифры на машину, где работает сайт, и укажите его клиенту сайта: '
+           'GIGACHAT_CA_BUNDLE_FILE для SDK gigachat (или SSL_CERT_FILE — его читает httpx в SDK; requests читает '
+           'REQUESTS_CA_BUNDLE), либо установите его в систему (команды ниже). Не отключайте проверку.')),
+    _c("LG022", "GigaChat could not be reached",
+       "`ConnectError` / `ConnectionError`: the site's client could not connect to GigaChat (the name did not "
+       "resolve, the connection was refused or reset: DNS, a firewall, a proxy or an outage).",
+       "From the machine the site runs on, check that GigaChat's hosts resolve and accept connections "
+       "(gigachat.devices.sberbank.ru port 443, ngw.devices.sberbank.ru port 9443), and that HTTPS_PROXY, if the "
+       "site needs one, is set for it.",
+       "getent hosts gigachat.devices.sberbank.ru ngw.devices.sberbank.ru",
+       "curl -sv https://ngw.devices.sberbank.ru:9443/ -o /dev/null",
+       area="logs",
+       ru=('к GigaChat не подключиться',
+           '`ConnectError` / `ConnectionError`: клиент сайта не смог подключиться к GigaChat (имя не резолвится, '
+           'соединение отклонено или сброшено: DNS, файрвол, прокси или сбой).',
+           'С машины, где работает сайт, проверьте, что хосты GigaChat резолвятся и принимают соединения '
+           '(gigachat.devices.sberbank.ru порт 443, ngw.devices.sberbank.ru порт 9443), и что HTTPS_PROXY задан, '
+           'если сайту нужен прокси.'),
+       variants={"host": Variant(
+           "The site's client could not connect to {host} port {port} (the name did not resolve, the connection was "
+           "refused or reset: DNS, a firewall, a proxy or an outage).",
+           "From the machine the site runs on, check that {host} resolves and accepts connections on port {port} "
+           "(the commands below), the outbound firewall rules for that port, and HTTPS_PROXY if the site needs one.",
+           ("getent hosts {host}", "curl -sv https://{host}:{port}/ -o /dev/null"),
+           ru=("Клиент сайта не смог подключиться к {host}, порт {port} (имя не резолвится, соединение отклонено "
+               "или сброшено: DNS, файрвол, прокси или сбой).",
+               "С машины, где работает сайт, проверьте, что {host} резолвится и принимает соединения на порту {port} "
+               "(команды ниже), правила файрвола для исходящих соединений на этот порт и HTTPS_PROXY, если сайту "
+               "нужен прокси."))}),
 ]}
 
 

@@ -782,9 +782,16 @@ class Collector:
             "history.not_kept.mock" if run.mock_scenario and not self.run.config.getoption("gigacheck_history")
             else "history.not_kept.off", run.lang)
         base = run.config.invocation_params.dir
-        run.after = after_run(facts, history_path=run.history_path, why_not_kept=why,
-                              prometheus_path=run.prometheus_path, notify_urls=run.notify_urls, scrub=run.scrub,
-                              shown=lambda p: _shown_path(Path(p), base))
+        try:
+            run.after = after_run(facts, history_path=run.history_path, why_not_kept=why,
+                                  prometheus_path=run.prometheus_path, notify_urls=run.notify_urls,
+                                  scrub=run.scrub, shown=lambda p: _shown_path(Path(p), base))
+        except Exception as exc:  # noqa: BLE001 - the run's memory never crashes the run (SPEC)
+            from .between import Line, Outcome
+            from .history import changes, failing_codes
+            run.after = Outcome(changes=changes(None, failing_codes(records)), lines=[Line("warning", say(
+                "history.unusable", run.lang, path=_shown_path(Path(run.history_path or "-"), base),
+                why=run.scrub(f"{type(exc).__name__}: {exc}")))])
         return run.after
 
     @pytest.hookimpl(trylast=True)

@@ -11,11 +11,14 @@ Plain functions: no pytest here.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import re
+import socket
+import time
 from dataclasses import dataclass
 from typing import Mapping, Optional
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 # for an https URL: https_proxy, else all_proxy; each lower case first (urllib's order)
 PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
@@ -110,3 +113,38 @@ def proxy_for(url: str, environ: Mapping[str, str]) -> Optional[Proxy]:
     if no_proxy and bypassed(parts.hostname or "", port, no_proxy[1]):
         return None
     return Proxy(name, value if "://" in value else "http://" + value)
+
+
+def tunnel(proxy: Proxy, host: str, port: int, timeout: float) -> Optional[socket.socket]:
+    """A TCP connection to host:port through `proxy` (HTTP CONNECT, its credentials if the URL has them), as the
+    site's client opens one; None when the proxy does not open it.  Bounded: one connect, one answer head of at most
+    16 KiB, all within `timeout`."""
+    p = urlsplit(proxy.url)
+    if p.scheme != "http" or not p.hostname:
+        return None  # an https:// or socks proxy: not opened here
+    try:
+        proxy_port = p.port or 80
+    except ValueError:
+        return None
+    ends = time.monotonic() + timeout
+    request = f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+    if p.username is not None:
+        pair = f"{unquote(p.username)}:{unquote(p.password or '')}".encode()
+        request += f"Proxy-Authorization: Basic {base64.b64encode(pair).decode()}\r\n"
+    raw = None
+    try:
+        raw = socket.create_connection((p.hostname, proxy_port), timeout=timeout)
+        raw.sendall((request + "\r\n").encode("latin-1"))
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 16 << 10 and time.monotonic() < ends:
+            chunk = raw.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+        if re.match(rb"HTTP/1\.[01] 200\b", head) and b"\r\n\r\n" in head:
+            return raw
+    except (OSError, UnicodeError):
+        pass
+    if raw is not None:
+        raw.close()
+    return None

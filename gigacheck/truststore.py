@@ -221,27 +221,34 @@ class Presented:
     names: Tuple[str, ...]
 
 
-def presented_certificate(host: str, port: int, timeout: float) -> Optional[Presented]:
-    """The issuer and names of the certificate `host:port` presents: one handshake without verification,
-    nothing sent after it.  None when it cannot be had (the connection fails, no certificate)."""
-    der = _peer_der(host, port, timeout)
+def presented_certificate(host: str, port: int, timeout: float, proxy=None) -> Optional[Presented]:
+    """The issuer and names of the certificate `host:port` presents (through `proxy`, a proxies.Proxy, as the
+    site's client reaches it): one handshake without verification, nothing sent after it.  None when it cannot
+    be had (the connection fails, no certificate)."""
+    der = _peer_der(host, port, timeout, proxy)
     return Presented(issuer_of(der), names_of(der)) if der else None
 
 
-def _peer_der(host: str, port: int, timeout: float) -> Optional[bytes]:
+def _peer_der(host: str, port: int, timeout: float, proxy=None) -> Optional[bytes]:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     try:
-        with socket.create_connection((host, port), timeout=timeout) as raw, \
-                ctx.wrap_socket(raw, server_hostname=host) as tls:
+        if proxy is not None:  # a TLS-inspecting proxy presents its own certificate: read the one the site meets
+            from .proxies import tunnel
+            raw = tunnel(proxy, host, port, timeout)
+            if raw is None:
+                return None
+        else:
+            raw = socket.create_connection((host, port), timeout=timeout)
+        with raw, ctx.wrap_socket(raw, server_hostname=host) as tls:
             return tls.getpeercert(binary_form=True)
     except (OSError, ValueError):
         return None
 
 
-def presented_issuer(host: str, port: int, timeout: float) -> Optional[str]:
-    """Who issued the certificate `host:port` presents: one handshake without verification, nothing
-    sent after it.  None when it cannot be had (the connection fails, no certificate)."""
-    der = _peer_der(host, port, timeout)
+def presented_issuer(host: str, port: int, timeout: float, proxy=None) -> Optional[str]:
+    """Who issued the certificate `host:port` presents (through `proxy`, if any): one handshake without
+    verification, nothing sent after it.  None when it cannot be had (the connection fails, no certificate)."""
+    der = _peer_der(host, port, timeout, proxy)
     return issuer_of(der) if der else None

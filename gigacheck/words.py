@@ -184,8 +184,10 @@ WORDS = {
     "viewer.help.hours": {"en": "the last H hours (0.5 is 30 minutes; default 24)",
                           "ru": "последние H часов (0.5 это 30 минут; по умолчанию 24)"},
     "viewer.help.level": {"en": "this level and above: {levels}", "ru": "этот уровень и выше: {levels}"},
-    "viewer.help.limit": {"en": "at most N rows, newest first (default 50)",
-                          "ru": "не больше N строк, сначала новые (по умолчанию 50)"},
+    "viewer.help.limit": {"en": "at most N rows, newest first (default 50; 0: every row of the window); the rows "
+                                "left out are counted on stderr",
+                          "ru": "не больше N строк, сначала новые (по умолчанию 50; 0 — все строки окна); сколько "
+                                "строк не показано, пишется в stderr"},
     "viewer.help.env_file": {"en": "env file with DATABASE_URL etc. (default ./.env when it exists; "
                                    "the environment wins)",
                              "ru": "env-файл с DATABASE_URL и другими настройками (по умолчанию ./.env, если он "
@@ -201,6 +203,10 @@ WORDS = {
                     "ru": "MOCK: строки лога сценария '{scenario}' из fixtures/, а не сайта"},
     "viewer.error": {"en": "gigacheck logs: error: {message}", "ru": "gigacheck logs: ошибка: {message}"},
     "viewer.unexpected": {"en": "unexpected {kind}: {message}", "ru": "непредвиденная ошибка {kind}: {message}"},
+    "viewer.cut": {"en": "{shown} of the {total} matching rows of the last {hours} h shown, {left} left out by --limit: "
+                         "--limit 0 shows every row (or --limit {total})",
+                   "ru": "показано {shown} из {total} подходящих строк за последние {hours} ч, {left} не показано "
+                         "из-за --limit: --limit 0 покажет все строки (или --limit {total})"},
     "viewer.no_rows": {"en": "no matching log rows in the last {hours} h",
                        "ru": "за последние {hours} ч подходящих строк лога нет"},
     "logs.no_source": {"en": "DATABASE_URL is not set (nor GIGACHECK_LOG_FILE): there is no log to read",
@@ -695,7 +701,8 @@ WORDS = {
 # Between deploys (between.py, history.py, prometheus.py, notify.py): a block of its own, so the helpers
 # adding words elsewhere in WORDS meet no conflict here
 WORDS.update({
-    "help.history": {"en": "the history file of runs (SQLite; default for a live run: reports/gigacheck-history.sqlite3;"
+    "help.history": {"en": "the history file of runs (SQLite; default for a live run: "
+                           "reports/gigacheck-history.sqlite3;"
                            " a mock run is remembered only with this option; 'off': remember nothing)",
                      "ru": "файл истории запусков (SQLite; для настоящего запуска по умолчанию "
                            "reports/gigacheck-history.sqlite3; запуск с --mock запоминается только с этой опцией; "
@@ -748,7 +755,8 @@ WORDS.update({
                     "ru": "оповещение: вердикт теперь «{verdict}», отправлено по адресам: {n}"},
     "notify.unsent": {"en": "alert: not sent ({why})", "ru": "оповещение: не отправлено ({why})"},
     "notify.why.missing": {"en": "Apprise is not installed: pip install 'gigacheck[notify]'",
-                           "ru": "библиотека Apprise не установлена, её ставит команда pip install 'gigacheck[notify]'"},
+                           "ru": "библиотека Apprise не установлена, её ставит команда "
+                                 "pip install 'gigacheck[notify]'"},
     "notify.why.timeout": {"en": "no answer within {seconds} s", "ru": "нет ответа за {seconds} с"},
     "notify.why.refused": {"en": "Apprise does not understand URL no. {urls} of {n}",
                            "ru": "Apprise не понимает адрес № {urls} из {n}"},

@@ -219,3 +219,22 @@ def test_the_sites_time_zone_places_the_window(tmp_path):
     assert abs((stamp - local).total_seconds()) < 120
     assert shown.stdout == site.cli("logs", "--search", "429", GIGACHECK_LOG_TIMEZONE="Asia/Vladivostok").stdout
     assert len(site.cli("logs", "--search", "429").stdout.splitlines()) == 2  # what reading it as UTC gets wrong
+
+
+def test_the_runbooks_error_report_exports_every_error_row_or_says_how_many_it_left_out(site):
+    """The runbook's `view_gigachat_logs --level ERROR --hours 24 > error_report.txt`: the rows it leaves out
+    are counted on stderr with the way to get them; `--limit 0` exports every ERROR row of the window (issue 20)."""
+    url = LogDB("sqlite", site.folder).make(ROWS, table="reference_errors")
+    with sources.open_database(url, store.LogTable("reference_errors"), 10) as source:
+        want = [(r.level, r.message) for r in source.stream(store.Window.last(24), store.Filter(level="ERROR"))]
+    assert len(want) > 50
+    cut = site.manage("view_gigachat_logs", "--level", "ERROR", "--hours", "24")
+    assert cut.returncode == 0 and len(cut.stdout.splitlines()) == 50
+    assert f"50 of the {len(want)} matching rows" in cut.stderr and f"{len(want) - 50} left out" in cut.stderr
+    assert "--limit 0" in cut.stderr
+    every = site.manage("view_gigachat_logs", "--level", "ERROR", "--hours", "24", "--limit", "0")
+    assert every.returncode == 0 and every.stderr == ""
+    assert [re.sub(r"^\S+ \S+ \[(\w+)\] ", r"\1 ", line) for line in every.stdout.splitlines()] == \
+        [f"{lv} {m}" for lv, m in want]
+    as_json = site.manage("view_gigachat_logs", "--level", "ERROR", "--limit", "0", "--json")
+    assert [(r["level"], r["message"]) for r in json.loads(as_json.stdout)] == want

@@ -235,3 +235,15 @@ def test_an_xdist_run_is_remembered_once_by_the_controller(run_checks, tmp_path)
     (stored,) = history.runs(path)  # the workers remember nothing of their own
     assert stored.codes == ("GC023",) and stored.verdict == "failed"
     assert result.json["changes"]["new"] == ["GC023"]
+
+
+def test_an_unexpected_error_in_remembering_is_a_warning_line(run_checks, tmp_path, monkeypatch):
+    import gigacheck.between
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in remembering")
+    monkeypatch.setattr(gigacheck.between, "after_run", broken)
+    result = run_checks("--mock", "-m", "config", "--history", str(tmp_path / "h.sqlite3"))
+    assert result.ret == 0 and "INTERNALERROR" not in result.stdout + result.stderr
+    assert "cannot be used (RuntimeError: a bug in remembering): this run is not remembered" in result.stdout
+    assert result.json["changes"]["since"] is None

@@ -240,6 +240,26 @@ def test_a_working_proxy_carries_every_call(in_process, fake, giga_ca_file, cana
     assert set(tunnels) == {f"127.0.0.1:{fake.port}"}
 
 
+def test_a_tls_inspecting_proxy_shows_its_own_issuer(in_process, giga_ca, giga_ca_file, canaries, monkeypatch):
+    """Through a proxy that presents a certificate of its own CA (here: a host whose CA the bundle lacks), the issuer
+    shown is the one the site's client meets through that proxy, read through the same tunnel."""
+    with FakeGigaChat(giga_ca, key=canaries.key, cert="unknown-ca") as inspected, \
+            ConnectProxy(credentials=("site", "pp-" + canaries.db_password)) as proxy:
+        env = live_env(inspected, canaries, GIGACHAT_CA_BUNDLE_FILE=str(giga_ca_file), NO_PROXY="",
+                       HTTPS_PROXY=proxy.url_with("site", "pp-" + canaries.db_password))
+        failure = sdk_get_models(monkeypatch, env)
+        assert failure is not None and "CERTIFICATE_VERIFY_FAILED" in str(failure)
+        result, _ = in_process.run("inspecting-proxy", GIGACHAT_ONLY, env)
+        tunnels = len(proxy.tunnels)
+    assert list(gigachat_failures(result).values()) == [["GC022"]], result.stdout[-3000:]
+    text = failure_text(result)
+    assert "the server presented a certificate issued by O=trustme" in text
+    assert ca_name(giga_ca) not in text  # the inspecting CA, not the one the bundle holds
+    assert f"through the proxy HTTPS_PROXY, 127.0.0.1:{proxy.port}" in text
+    assert tunnels >= 2  # the site's call and the one read of the certificate, both through the proxy
+    assert "pp-" + canaries.db_password not in result.everything()
+
+
 def test_a_407_asks_for_proxy_credentials_and_masks_them(in_process, fake, giga_ca_file, canaries, monkeypatch):
     right = "pp-" + canaries.db_password
     wrong = "wrong-" + canaries.db_password[::-1]

@@ -26,6 +26,9 @@ Q = {  # code -> the check that asks about it
     "LG017": "test_were_the_images_saved_without_errors",
     "LG018": "test_was_an_image_saved_while_gigachat_was_used",
     "LG019": "test_are_there_no_404_or_oauth_failures",
+    "LG020": "test_did_gigachat_answer_without_server_errors",
+    "LG021": "test_can_the_site_verify_gigachats_certificates",
+    "LG022": "test_could_the_site_reach_gigachat",
 }
 
 
@@ -86,17 +89,17 @@ SCENARIOS = {  # scenario -> (failed codes, warned codes, codes skipped as conse
     "unknown-model": (("LG010",), (), ()),
     "bad-key": (("LG019",), (), ("LG018",)),
     "wrong-scope": (("LG019",), (), ("LG018",)),
-    "expired-token": (("LG010",), (), ("LG018",)),
+    "expired-token": (("LG019",), (), ("LG018",)),  # `401 Unauthorized`: an API 401
     "wrong-base-url": (("LG019",), (), ("LG018",)),
     "rate-limited": (("LG014",), (), ("LG018",)),
     "payment-required": (("LG015",), (), ()),
     "no-image-tag": (("LG016",), (), ("LG011", "LG012", "LG018")),
-    "provider-down": (("LG010",), (), ("LG018",)),
+    "provider-down": (("LG020",), (), ("LG018",)),  # the SynGX 502 page
     # a log-only run sees the rows, not the cause: the timeout getting the token also logs `No access
-    # token available` (LG019), and the TLS error is a GigaChat error no signature explains (LG010);
+    # token available` (LG019), as the TLS error does (LG021, `CERTIFICATE_VERIFY_FAILED`);
     # with the network checks, GC021 and GC022 are the one failure (tests/test_one_cause.py)
     "timeout": (("LG013", "LG019"), (), ("LG018",)),
-    "tls-error": (("LG010", "LG019"), (), ("LG018",)),
+    "tls-error": (("LG021", "LG019"), (), ("LG018",)),
 }
 
 

@@ -165,3 +165,18 @@ def test_a_postgresql_permission_denied_mid_read_is_the_privilege_variant(postgr
             source._run('SELECT message FROM "Asistent_systemlog" LIMIT 1')
     assert caught.value.code == "LG002" and caught.value.situation == "privilege-postgresql"
     assert f'GRANT SELECT ON "Asistent_systemlog" TO "{user}";' in caught.value.render()
+
+
+@pytest.mark.parametrize("log_db", ["mariadb"], indirect=True)
+def test_a_mariadb_read_refused_mid_pass_names_the_column_and_the_grant(log_db):
+    server = log_db.server
+    log_db.make(ROWS)
+    db = log_db.database
+    user, password = _mariadb_user(server, db, "GRANT SELECT (id, `timestamp`, level) ON `{db}`.Asistent_systemlog "
+                                               "TO '{user}'@'{host}'")
+    with sources.open_database(server.url(db, user, password)) as source:
+        with pytest.raises(Finding) as caught:  # error 1143, as a read of the pass meets it
+            source._run("SELECT message FROM Asistent_systemlog WHERE 1 = 0")
+    f = caught.value
+    assert f.code == "LG002" and f.situation == "privilege-mysql" and "column(s) message" in f.detail
+    assert f"GRANT SELECT ON `{db}`.`Asistent_systemlog` TO '{user}'@'" in f.render()

@@ -98,7 +98,7 @@ def test_levels_and_above():
 
 
 def test_the_summary_names_every_code_zeros_included():
-    assert list(signatures.codes_summary({"LG014": 2})) == [f"LG0{n}" for n in range(10, 20)]
+    assert list(signatures.codes_summary({"LG014": 2})) == [f"LG0{n}" for n in range(10, 23)]
     assert signatures.codes_summary({"LG014": 2})["LG014"] == 2
 
 

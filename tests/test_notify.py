@@ -142,3 +142,14 @@ def test_an_apprise_urls_tokens_are_secrets_and_its_host_is_not(url, secret, sho
     secrets = notify.url_secrets(url)
     assert url in secrets and secret in secrets
     assert shown not in secrets and "8080" not in secrets
+
+
+def test_a_russian_run_alerts_in_russian(run_checks, tmp_path):
+    with Webhook() as hook:
+        result = run_checks("--mock=bad-key", "-m", "config or oauth", "--lang", "ru", "--history",
+                            str(tmp_path / "h.sqlite3"), "--notify", f"json://127.0.0.1:{hook.port}/ru")
+    assert result.ret == 1 and len(hook.posted) == 1
+    body = hook.posted[0].body
+    assert "есть ошибки" in body["title"] and "Вердикт: есть ошибки" in body["message"]
+    assert "[GC023]" in body["message"] and "Что сделать:" in body["message"]
+    assert "оповещение: вердикт теперь «есть ошибки»" in result.stdout

@@ -146,8 +146,8 @@ def test_the_installed_checks_are_named_by_their_question_too(run_checks, pytest
 @pytest.mark.parametrize("args, says", [
     (("--hours", "abc"), "argument --hours: 'abc' is no number of hours: give a number above 0"),
     (("--hours", "-2"), "--hours -2.0: give a number of hours above 0"),
-    (("--limit", "x"), "argument --limit: 'x' is no whole number: give one from 0 to 10000"),
-    (("--limit", "-5"), "--limit -5: give a whole number from 0 to 10000"),
+    (("--limit", "x"), "argument --limit: 'x' is no whole number: give one from 0 to 1000000000"),
+    (("--limit", "-5"), "--limit -5: give a whole number from 0 to 1000000000"),
 ])
 def test_the_viewers_unreadable_options_name_the_form(tmp_path, monkeypatch, capsys, args, says):
     from gigacheck.__main__ import main

@@ -114,3 +114,25 @@ def test_a_textfile_path_that_cannot_be_is_a_usage_error_before_the_run(run_chec
         result = run_checks("--mock", "-m", "config", "--prometheus", str(path))
         assert result.ret == 4, path
         assert "--prometheus" in result.stderr and why in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_runs_incidents_reach_the_history_and_the_textfile(tmp_path):
+    from gigacheck import history
+    from gigacheck.between import RunFacts, after_run
+    from gigacheck.report import CheckRecord
+    incidents = {("LG015", "2026-12-07T09:00:00"): {"code": "LG015", "state": "ongoing", "rows": 90,
+                                                    "first_seen": "2026-12-07T09:00:00",
+                                                    "last_seen": "2026-12-07T09:40:00", "resolved_by": None},
+                 ("LG014", "2026-12-07T08:00:00"): {"code": "LG014", "state": "resolved", "rows": 3,
+                                                    "first_seen": "2026-12-07T08:00:00",
+                                                    "last_seen": "2026-12-07T08:05:00", "resolved_by": "answer"}}
+    records = [CheckRecord(id="checks/test_logs.py::test_payment", outcome="failed", codes=["LG015"], area="logs")]
+    facts = RunFacts(started_at="2026-12-07T10:00:00+00:00", verdict="failed", mode="live", scenario=None,
+                     duration_s=2.0, finished_at=time.time(), records=records, incidents=incidents)
+    outcome = after_run(facts, history_path=tmp_path / "h.sqlite3", prometheus_path=tmp_path / "g.prom")
+    assert outcome.changes["new"] == ["LG015"]
+    (stored,) = history.runs(tmp_path / "h.sqlite3")
+    assert sorted(i["code"] for i in stored.incidents) == ["LG014", "LG015"] and stored.ongoing == {"LG015": 1}
+    metrics = read(tmp_path / "g.prom")
+    assert metrics["gigacheck_incidents_ongoing"]["LG015"] == 1 and metrics["gigacheck_incidents_ongoing"]["LG014"] == 0
+    assert metrics["gigacheck_failures"]["LG015"] == 1 and metrics["gigacheck_verdict"][None] == 2

@@ -8,7 +8,7 @@ from tests.support.checksrun import REPO
 README = (REPO / "README.md").read_text(encoding="utf-8")
 CODES_DOC = (REPO / "docs" / "codes.md").read_text(encoding="utf-8")
 SPEC_CODES = [f"GC{n:03d}" for n in list(range(1, 15)) + list(range(20, 35)) + list(range(40, 46))] + \
-    [f"LG{n:03d}" for n in list(range(1, 6)) + list(range(10, 20))]
+    [f"LG{n:03d}" for n in list(range(1, 6)) + list(range(10, 23))]
 # issue 12: the SDK's settings, other ways to authenticate, a stale preset token
 SDK_CODES = ["GC015", "GC016", "GC035", "GC036", "GC037"]
 # issue 9: a model name that looks like a secret; the fallback provider over plain http

@@ -36,6 +36,14 @@ def test_is_the_timestamp_column_indexed(log_window):
 # Causes first, consequences after (gigacheck/causes.py): a row that shows a cause already
 # reported is skipped naming that check, so one root cause gives one failure.
 
+def test_can_the_site_verify_gigachats_certificates(log_window):
+    log_window.signature("LG021")
+
+
+def test_could_the_site_reach_gigachat(log_window):
+    log_window.signature("LG022")
+
+
 def test_are_there_no_timeouts(log_window):
     log_window.signature("LG013")
 
@@ -50,6 +58,10 @@ def test_do_the_models_have_tokens_left(log_window):
 
 def test_are_there_no_404_or_oauth_failures(log_window):
     log_window.signature("LG019")
+
+
+def test_did_gigachat_answer_without_server_errors(log_window):
+    log_window.signature("LG020")
 
 
 def test_did_every_image_answer_have_an_img_tag(log_window):

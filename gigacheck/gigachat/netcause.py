@@ -118,14 +118,14 @@ def _situate(code, detail, exc, url, proxy, store, timeout) -> Cause:
     failed = tls_failure(exc, text) if code == "GC020" else None
     if failed is not None:  # the handshake failed before any certificate: the port, the protocol, a proxy
         return Cause("GC020", detail, failed[0], dict(where, url=url, reason=failed[1]))
-    real = proxy is None and where["port"] != "?" and _from_a_real_handshake(exc)  # never a mock's error
+    real = where["port"] != "?" and _from_a_real_handshake(exc)  # never a mock's error: no second connection
     if code == "GC022" and say("net.other_host") in detail:  # a name mismatch: no CA download fixes it
-        seen = truststore.presented_certificate(host, int(where["port"]), timeout) if real else None
+        seen = truststore.presented_certificate(host, int(where["port"]), timeout, proxy) if real else None
         names = ", ".join(peer_text(n, 100) for n in seen.names[:6]) if seen and seen.names else None
         fields = dict(where, url=url, names=names or say("trust.names_unknown"))
         return Cause(code, detail + (say("trust.names", names=names) if names else ""), "other_host", fields)
     if code == "GC022" and not store.off and say("net.other_host") not in detail:
-        issuer = truststore.presented_issuer(host, int(where["port"]), timeout) if real else None
+        issuer = truststore.presented_issuer(host, int(where["port"]), timeout, proxy) if real else None
         shown = peer_text(issuer, 200) if issuer else say("trust.issuer_unknown")
         fields = dict(where, issuer=shown, path=store.path or "", variable=store.variable or "certifi")
         said = say("trust.lacks", issuer=shown, store=store.describe(brief=True)) if issuer else \

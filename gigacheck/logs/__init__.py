@@ -10,7 +10,7 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # argparse types of `--hours` and `--limit` (pytest's options, the viewer, `manage.py view_gigachat_logs`), here
 # for the same reason: a value that is no number is refused naming the option and the form it takes (argparse's
 # own "invalid float value: 'abc'" says neither); the ranges are checked in `options.options_from`.
-MAX_LIMIT = 10_000
+MAX_LIMIT = 1_000_000_000  # 0 is every row; the viewer streams, so a big --limit costs no memory
 
 
 def hours_arg(text: str) -> float:

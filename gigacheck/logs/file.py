@@ -6,6 +6,7 @@ unread, and every output says so (the checks' evidence, a warning, the viewer's 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -191,6 +192,12 @@ class FileSource:
             if (topics is None or classify(level, message).topic) and flt.accepts(level, fold(message)):
                 out.add(Row(stamp, level, message, len(message), key))
         return out.rows()
+
+    def stream(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> Iterator[Row]:
+        """The viewer's rows, every one of the window, newest first: the file's window is bounded by the
+        scan limit already (MAX_SCAN_BYTES), so it is sorted here."""
+        rows = self.rows(window, replace(flt, limit=1 << 62), topics)
+        yield from rows
 
     def close(self) -> None:
         pass

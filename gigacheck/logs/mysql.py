@@ -13,7 +13,7 @@ from ..words import say
 from . import grants
 from .sql import Column, Plan, SQLSource, TableInfo, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
-from .signatures import NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
+from .signatures import HTTPX_REQUEST, NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
 
 # A derived table with a LIMIT is materialized, not merged into the outer query: each message is
 # lowered once, not once per LOCATE.
@@ -122,10 +122,10 @@ class MySQLSource(SQLSource):
         if code in (1969, 3024, 1317, 1028) or (code == 2013 and "timed out" in text):
             return _time_limit(self.label, self.statement_limit, text, self._unordered)
         if code in (grants.MYSQL_TABLE_DENIED, grants.MYSQL_COLUMN_DENIED):  # may connect, may not read
-            m = re.search(r"for (?:column '([^']*)' in )?table '([^']*)'", text)
+            # `for column 'message' in table 'T'`, `for table 'T'`, `for table `db`.`T`` (MariaDB 10.5+)
+            m = re.search(r"for (?:column [`']([^`']*)[`'] in )?table (?:[`'][^`']*[`']\.)?[`']([^`']*)[`']", text)
             column, table = (m.group(1), m.group(2)) if m else (None, self.table.name)
-            return grants.denied(self.label, "mysql", table, self._account(),
-                                 grants.mysql_grant(self.url.database, table, self._account()),
+            return grants.denied(self.label, "mysql", table, self._account(), self._grant(table),
                                  [column] if column else (), said=text)
         if code == 1146:
             return Finding("LG003", f"{self.label}: {text}", subject=TABLE_SUBJECT)
@@ -135,15 +135,26 @@ class MySQLSource(SQLSource):
                        subject=DB_SUBJECT)
 
     def _account(self) -> str:
-        """This session's account as a GRANT names it (`'reader'@'%'`), asked once."""
+        """This session's account as a GRANT names it (`'reader'@'%'`), asked once (with the database's
+        name: a Django site's URL names its alias, not the database)."""
         if getattr(self, "_account_name", None) is None:
+            self._database_name = self.url.database
             try:
-                with self.conn.cursor() as cur:
-                    cur.execute("SELECT CURRENT_USER()")
-                    self._account_name = grants.mysql_account(as_text(cur.fetchone()[0]))
+                cur = self.conn.cursor()
+                try:
+                    cur.execute("SELECT CURRENT_USER(), DATABASE()")
+                    user, database = cur.fetchone()
+                finally:
+                    cur.close()
+                self._account_name = grants.mysql_account(as_text(user))
+                self._database_name = as_text(database) or self.url.database
             except Exception:  # a server that will not say: the user of DATABASE_URL, any host
                 self._account_name = grants.mysql_account(f"{self.url.user}@%")
         return self._account_name
+
+    def _grant(self, table: str) -> str:
+        account = self._account()
+        return grants.mysql_grant(self._database_name, table, account)
 
     def _find_table(self, name: str) -> Optional[str]:
         found = [r[0] for r in self._run(
@@ -178,8 +189,7 @@ class MySQLSource(SQLSource):
                     continue  # truly missing: LG004 says so
                 denied.append(column)
         if denied:
-            raise grants.denied(self.label, "mysql", name, self._account(),
-                                grants.mysql_grant(self.url.database, name, self._account()), denied)
+            raise grants.denied(self.label, "mysql", name, self._account(), self._grant(name), denied)
 
     def _columns(self, name: str) -> List[Column]:
         rows = self._run("SELECT COLUMN_NAME, COLUMN_TYPE, COLLATION_NAME FROM information_schema.COLUMNS "
@@ -227,7 +237,9 @@ class MySQLSource(SQLSource):
                 ["|".join(SCAN_NEEDLES), *errors])
 
     def _gigachat(self, info) -> str:
-        return f"(LOCATE('gigachat', LOWER({self._utf8(info.col('message'))})) > 0)"
+        # httpx's request lines are no use of GigaChat (signatures.HTTPX_REQUEST)
+        m = f"LOWER({self._utf8(info.col('message'))})"
+        return f"(LOCATE('gigachat', {m}) > 0 AND LOCATE('{HTTPX_REQUEST}', {m}) = 0)"
 
     def _gigachat_in_pass(self, info) -> bool:
         return bool(info.pk)
@@ -253,7 +265,8 @@ class MySQLSource(SQLSource):
                    f"FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} {NO_MERGE}")
         # the flags materialized too: merged, each use of `c` would run every LOCATE again
         sql = (f"SELECT COALESCE(SUM(c), 0), GROUP_CONCAT(IF(c, id, NULL)), COALESCE(SUM(g), 0) FROM "
-               f"(SELECT id, ({cond}) AS c, LOCATE('gigachat', m) > 0 AS g FROM ({derived}) AS w {NO_MERGE}) AS x")
+               f"(SELECT id, ({cond}) AS c, LOCATE('gigachat', m) > 0 AND LOCATE('{HTTPX_REQUEST}', m) = 0 AS g "
+               f"FROM ({derived}) AS w {NO_MERGE}) AS x")
         def part(source: "MySQLSource", bounds: list):
             """One part's pass, then its picked rows read by key on the same connection: (rows or
             None when the ids were cut by max_allowed_packet, GigaChat rows)."""

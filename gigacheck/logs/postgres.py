@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..diagnosis import Finding
 from ..words import say
-from .signatures import NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
+from .signatures import HTTPX_REQUEST, NEEDLES, SAVED_NEEDLES, SCAN_NEEDLES, as_text, at_or_above
 from . import grants
 from .sql import Column, Plan, SQLSource, TableInfo, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
@@ -236,7 +236,9 @@ class PostgresSource(SQLSource):
                 f"({', '.join([self.ph] * len(errors))})))", [needle_pattern(SCAN_NEEDLES), *errors])
 
     def _gigachat(self, info) -> str:
-        return f"({self.quote(info.col('message').name)} ILIKE '%%gigachat%%')"
+        # httpx's request lines are no use of GigaChat (signatures.HTTPX_REQUEST)
+        m = self.quote(info.col('message').name)
+        return f"({m} ILIKE '%%gigachat%%' AND {m} NOT ILIKE '%%{HTTPX_REQUEST}%%')"
 
     def explain(self, sql: str, params: Sequence = ()) -> str:
         """The planner's own words: each node that reads a table or an index."""

@@ -7,6 +7,7 @@ Shared by the log checks' pytest wiring (`plugin`, the `log_window` fixture) and
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from dataclasses import replace
 from typing import List, Optional
@@ -215,7 +216,9 @@ class LogChecks:
         n = scan.counts.get(code, 0)
         limit = self.opts.thresholds.get(code, 0)
         if n > limit:
-            raise Finding(code, self._detail(n, limit), self.evidence(scan, code, n))
+            situation, fields = situated(code, scan.samples.get(code, ()))
+            raise Finding(code, self._detail(n, limit), self.evidence(scan, code, n), situation=situation,
+                          fields=fields)
         for f in scan.broken:  # nothing found, but not everything could be read
             raise replace(f, evidence=tuple(f.evidence))  # a fresh copy, its situation kept
 
@@ -259,6 +262,25 @@ class LogChecks:
             lines.append(f"… and {n - len(rows)} more (--limit {self.opts.limit})")
         lines += scan.notes
         return lines
+
+
+# Where a connection failed, as the rows spell it: urllib3's `host='ngw...', port=9443`, a URL, `(host:port)`.
+_HOST_PORT = (re.compile(r"host='([\w.-]+)',\s*port=(\d+)"),
+              re.compile(r"https?://([\w-]+(?:\.[\w-]+)+)(?::(\d+))?"),
+              re.compile(r"\b([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}):(\d{2,5})\b", re.IGNORECASE))
+
+
+def situated(code: str, rows) -> tuple:
+    """(situation, fields) of a log finding whose remedy names what the rows show: LG022's host and port
+    tried (the newest row that names one); ("", {}) otherwise."""
+    if code != "LG022":
+        return "", {}
+    for row in rows:
+        for rx in _HOST_PORT:
+            m = rx.search(row.message)
+            if m:
+                return "host", {"host": m.group(1), "port": m.group(2) or "443"}
+    return "", {}
 
 
 def _zone_name(tz) -> str:

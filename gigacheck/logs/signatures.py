@@ -11,6 +11,15 @@ counts only in a status context (`HTTP 429`, `status_code=429`, `Error code: 402
 a duration, size, id, page number or part of a path; balance words only where the balance
 ran short; `cooldown` only when one is active. LG010 counts GigaChat errors that no other
 signature explains.
+
+The libraries' own lines (the `gigachat` SDK 0.2.3, httpx, requests/urllib3) count under the code of
+what they show, taken from their sources: `Rate limit exceeded (429)`, `Server error (502) from ...`,
+`Authentication failed (401) ...`, `Invalid credentials format`, the SDK's `401 https://...: b'...'`
+ResponseError text, httpx's `HTTP Request: POST ... "HTTP/1.1 503 Service Unavailable"`. What they
+write when things go well is no finding: httpx's `"HTTP/1.1 200 OK"` is success evidence (and no
+GigaChat use for LG018), the SDK's DEBUG `Retry attempt 1/3 ... due to ReadTimeout(...)` is a retry,
+not a failure (the failure, if the retries run out, is logged apart). An access log line of the site
+itself (`"GET /x HTTP/1.1" 500 123`) is no GigaChat status.
 """
 
 from __future__ import annotations
@@ -52,6 +61,12 @@ class Signature:
     rules: Tuple[Rule, ...]
     shown: Tuple[str, ...] = ()      # how the evidence names it
     min_level: Optional[str] = None  # only rows at this level and above (None: any level)
+    unless: Optional[str] = None     # a regex on the folded row that vetoes the code (another service's row)
+    yields_to: Tuple[str, ...] = ()  # codes that, found in the same row, name its cause more precisely
+
+    @cached_property
+    def veto(self) -> "Optional[re.Pattern]":
+        return re.compile(self.unless) if self.unless else None
 
     def describe(self) -> str:
         where = f" at {self.min_level} and above" if self.min_level else ""
@@ -77,10 +92,16 @@ _KEYWORD = (r"(?<![\w./-])(?:https?(?:/[\d.]+)?|http-статус\w*|status(?:[ 
 _UNIT = r"(?!\w)(?![.,]\d)(?!\s*(?:ms|мс|s\b|с\b|сек|мин|min|кб|kb|мб|mb|байт|bytes?|%|шт|руб|₽))"
 
 
+_REASON = (r"(?:client error|server error|too many|payment required|unauthorized|internal server error|bad gateway"
+           r"|service unavailable|gateway time-?out)")
+
+
 def _status(number: str) -> Tuple[Rule, ...]:
     return (Rule(number, rf"{_KEYWORD}[\"']?\s*[:=]?\s*[\"'\[(]?\s*{number}{_UNIT}"),
-            Rule(number, rf"(?<![\w/.=:-]){number}\s*[:-]?\s*(?:client error|server error|too many|payment required)"),
-            Rule(number, rf"url\([^)]*\),\s*{number},"))
+            Rule(number, rf"(?<![\w/.=:-]){number}\s*[:-]?\s*{_REASON}"),
+            Rule(number, rf"url\([^)]*\),\s*{number},"),
+            # the gigachat SDK 0.2.3's ResponseError: `401 https://ngw.../api/v2/oauth: b'{...}'`
+            Rule(number, rf"(?<![\w/.=:,-]){number}\s+https?://"))
 
 
 def _ran_out(word: str) -> Rule:
@@ -90,6 +111,12 @@ def _ran_out(word: str) -> Rule:
 
 
 _NOT_NEGATED = r"(?<!not )(?<!no longer )(?<!не )"
+
+# A row about another service of the site (its database, cache, mail, queue) is no GigaChat network
+# failure, however it spells its ConnectionError or SSLError; one that names GigaChat's hosts still is.
+_OTHER_SERVICE = (r"^(?!.*(?:gigachat|sberbank|giga\.chat|ngw\.))"
+                  r".*(?:redis|psycopg|postgres|mysql|mariadb|sqlite|database|\bdb\b|smtp|imap|amqp|rabbitmq|celery"
+                  r"|kombu|memcache|elasticsearch|s3\.|boto|:6379|:5432|:3306|:5672|:11211|баз[аеуы]\s+данных|почт)")
 
 SIGNATURES: Tuple[Signature, ...] = (
     Signature("LG010", _plain("gigachat"), ("gigachat",), min_level="ERROR"),
@@ -105,12 +132,14 @@ SIGNATURES: Tuple[Signature, ...] = (
               ("Таймаут", "TimeoutError", "ReadTimeout", "timed out")),
     Signature("LG014", _status("429") + (
         Rule("too many requests"),
+        Rule("rate limit exceeded"),  # the SDK: `Rate limit exceeded (429). Retry-After: 30`
+        Rule("ratelimiterror"),
         Rule("cooldown", _NOT_NEGATED + r"(?<![\w])(?:in|on|under|into|entering|entered|enter|active|start\w*|в)\s+"
                                         r"cooldown(?!\s+(?:expired|ended|over|reset|cleared|off))"
                                         r"|(?<!no )(?<![\w])cooldown\s*(?:is\s+)?(?:active|activated|started|until|for\s+\d"
                                         r"|до|на\s+\d|активен|включ\w*|[:=]?\s*[1-9]\d*(?:[.,]\d+)?\s*(?:s|с|сек|"
                                         r"seconds?|секунд\w*|min\w*|мин\w*)?\b)")),
-              ("429 (as a status)", "Too Many Requests", "cooldown (active)")),
+              ("429 (as a status)", "Too Many Requests", "Rate limit exceeded", "cooldown (active)")),
     Signature("LG015", _status("402") + (
         Rule("payment required"),
         Rule("insufficient", r"insufficient[\s_]+(?:account\s+)?(?:balance|funds|credits?|quota|tokens?)"),
@@ -132,8 +161,30 @@ SIGNATURES: Tuple[Signature, ...] = (
     Signature("LG017", (Rule("сохранени", r"ошибк\w*\s+(?:при\s+)?сохранени"),
                         Rule("сохранить", r"не\s+удалось\s+сохранить\s+(?:[\w-]+\s+)?(?:изображени|картинк|файл)")),
               ("Ошибка сохранения",)),
-    Signature("LG019", _plain("404 not found", "no access token available", "oauth failed with status"),
-              ("404 Not Found", "No access token available", "OAuth failed with status")),
+    Signature("LG019", _plain("404 not found", "no access token available", "oauth failed with status",
+                              "authentication failed", "authenticationerror", "invalid credentials format")
+              + _status("401"),
+              ("404 Not Found", "No access token available", "OAuth failed with status", "401 (as a status)",
+               "Authentication failed (401)", "AuthenticationError", "Invalid credentials format")),
+    Signature("LG020", _status("500") + _status("502") + _status("503") + _status("504") + (
+        Rule("server error", r"server error \(5\d\d\)"),  # the SDK: `Server error (502) from https://...`
+        Rule("servererror"), Rule("bad gateway"), Rule("service unavailable"),
+        Rule("gateway time", r"gateway time-?out")),
+              ("Server error (5xx) from", "ServerError", "5xx (as a status)", "502 Bad Gateway",
+               "503 Service Unavailable")),
+    Signature("LG021", _plain("certificate_verify_failed", "certificate verify failed", "sslerror",
+                              "sslcertverificationerror") + (
+        Rule("сертификат", r"(?:ошибк\w*|сбой)\s+(?:при\s+)?проверк\w*\s+(?:ssl[\s-]*|tls[\s-]*)?сертификат"),),
+              ("CERTIFICATE_VERIFY_FAILED", "SSLError"), unless=_OTHER_SERVICE),
+    Signature("LG022", _plain("connecterror", "connectionerror", "connection refused", "connection reset",
+                              "name or service not known", "temporary failure in name resolution",
+                              "nodename nor servname", "getaddrinfo failed", "failed to resolve",
+                              "nameresolutionerror", "newconnectionerror", "failed to establish a new connection",
+                              "no route to host", "network is unreachable") + (
+        Rule("соединени", r"в\s+соединении\s+отказано|соединени\w*\s+(?:отклонен|сброшен|разорван)"),),
+              ("ConnectError", "ConnectionError", "Name or service not known", "Connection refused",
+               "Connection reset"),
+              unless=_OTHER_SERVICE, yields_to=("LG021", "LG013")),
 )
 BY_CODE: Dict[str, Signature] = {s.code: s for s in SIGNATURES}
 SPECIFIC = tuple(s for s in SIGNATURES if s.code != "LG010")  # LG010 counts what none of these explains
@@ -250,8 +301,22 @@ _RULES = _by_needle()
 _OPENS = {n: tuple(pair for needle, pairs in _RULES.items() if n in needle for pair in pairs) for n in NEEDLES}
 
 
+# The site's own access log (django.server, gunicorn, uvicorn): `"GET /api/x HTTP/1.1" 500 123` is the
+# status the site answered its visitor, not one GigaChat answered the site.
+_ACCESS_LINE = re.compile(r'"(?:get|post|put|patch|delete|head|options)\s+\S*\s+http/[\d.]+"\s+\d{3}(?:\s+(?:\d+|-))?')
+# The SDK's retry notice (gigachat/retry.py, DEBUG): `Retry attempt 1/3 after 0.50s due to ReadTimeout(...)`,
+# `Retry stream attempt ...`, `Retry async (stream) attempt ...`. A retry is no failure by itself: when the retries run out the SDK raises, and
+# the site logs that.
+_RETRY_NOTICE = re.compile(r"\s*retry (?:async )?(?:stream )?attempt \d+/\d+ after [\d.]+s due to ")
+# httpx's request line (`HTTP Request: POST https://gigachat... "HTTP/1.1 200 OK"`): a transport record,
+# not the site using GigaChat (LG018 counts those). The SQL sources count the same way (`_gigachat`).
+HTTPX_REQUEST = "http request: "
+
+
 def classify(level, message) -> Verdict:
     folded = fold(as_text(message))
+    if "http/" in folded and '" ' in folded:
+        folded = _ACCESS_LINE.sub(" ", folded)
     found = set()
     for needle in NEEDLES:
         if needle not in folded:
@@ -263,9 +328,17 @@ def classify(level, message) -> Verdict:
         return _NONE
     gigachat, saved = _GIGACHAT in found, _SAVED in found
     codes = found - {_TOPIC, _SAVED, _GIGACHAT}
-    if gigachat and not codes and level_ok(level, BY_CODE["LG010"].min_level):
+    for code in tuple(codes):
+        sig = BY_CODE[code]
+        if (sig.veto is not None and sig.veto.search(folded)) or any(c in codes for c in sig.yields_to):
+            codes.discard(code)
+    retry = bool(codes) and _RETRY_NOTICE.match(folded) is not None and not level_ok(level, "WARNING")
+    if retry:
+        codes = set()
+    used = gigachat and HTTPX_REQUEST not in folded  # httpx's request lines: no GigaChat use, no GigaChat error
+    if not retry and used and not codes and level_ok(level, BY_CODE["LG010"].min_level):
         codes.add("LG010")
-    return Verdict(frozenset(codes), gigachat, saved, bool(codes) or saved or _TOPIC in found)
+    return Verdict(frozenset(codes), used, saved, bool(codes) or saved or _TOPIC in found)
 
 
 # The prefilter as the SQLite source runs it (functions registered on the connection: one regular

@@ -13,7 +13,7 @@ from ..diagnosis import Finding
 from ..words import say
 from .sql import Column, SQLSource, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
-from .signatures import picks, picks_for_scan, shows_saved
+from .signatures import HTTPX_REQUEST, picks, picks_for_scan, shows_saved
 
 
 class SQLiteSource(SQLSource):
@@ -120,8 +120,10 @@ class SQLiteSource(SQLSource):
         return f"gigacheck_picks({msg})", []
 
     def _gigachat(self, info) -> str:
-        # lower() folds ASCII, and the needle is ASCII: exact, and done in C for every row
-        return f"(instr(lower({self.quote(info.col('message').name)}), 'gigachat') > 0)"
+        # lower() folds ASCII, and the needles are ASCII: exact, and done in C for every row; httpx's
+        # request lines are no use of GigaChat (signatures.HTTPX_REQUEST)
+        m = f"lower({self.quote(info.col('message').name)})"
+        return f"(instr({m}, 'gigachat') > 0 AND instr({m}, '{HTTPX_REQUEST}') = 0)"
 
     def _fetch(self, sql: str, params: Sequence = ()) -> list:
         return self._run(sql, params)  # all rows fetched under the limit, then the limit is off

@@ -1,7 +1,8 @@
 """`python -m gigacheck logs`: the site's `manage.py view_gigachat_logs`, without Django.
 
 Prints the rows that command shows (messages about GigaChat, images, generate_and_save_image)
-in the window, newest first, as `YYYY-MM-DD HH:MM:SS [LEVEL] message` in the log zone;
+and every row a log check counts, in the window, newest first (streamed: `--limit 0` exports every
+row of the window in constant memory; the rows a `--limit` leaves out are counted and said on stderr), as `YYYY-MM-DD HH:MM:SS [LEVEL] message` in the log zone;
 `--summary` prints the count of each LG code instead; `--json` gives both as JSON.
 Bad configuration is one line on stderr and exit code 2.
 """
@@ -9,11 +10,13 @@ Bad configuration is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import List, TextIO
+from typing import Iterable, Iterator, List, TextIO
 
 from . import hours_arg, limit_arg, sources, store
 from ..diagnosis import CATALOG, Finding
@@ -74,13 +77,10 @@ def _run(args, environ, stdout: TextIO, stderr: TextIO) -> int:
                 _print_summary(scan, opts.hours, args.json, stdout)
                 notes = scan.notes
             else:
-                newest = store.Newest(opts.limit)
-                notes = []
-                for source in sources:
-                    for row in source.rows(sources.window, opts.filter):
-                        newest.add(row)
-                    notes += getattr(source, "notes", [])  # what a pass could not read (the file's scan limit)
-                _print_rows(newest.rows(), sources.window, args.json, stdout, stderr, opts.hours)
+                rows = newest_first([source.stream(sources.window, opts.filter) for source in sources])
+                _print_rows(rows, sources.window, args.json, opts.limit, stdout, stderr, opts.hours)
+                # what a pass could not read (the file's scan limit), known once the streams are read
+                notes = [n for source in sources for n in getattr(source, "notes", [])]
             for note in notes:  # on stderr: stdout stays the rows (or the JSON) alone
                 stderr.write(note + "\n")
     except (ValueError, ConfigError) as exc:
@@ -162,14 +162,35 @@ class Sources:
             self._tmp.cleanup()
 
 
-def _print_rows(rows, window, as_json: bool, out: TextIO, err: TextIO, hours: float) -> None:
-    if as_json:
-        # exact (json.loads gives every row back) but with no raw escape or bidi character (redact.json_safe)
-        out.write(json_safe(json.dumps([r.as_json(window.tz) for r in rows], ensure_ascii=False, indent=1)) + "\n")
-        return
+def newest_first(streams: List[Iterable[store.Row]]) -> Iterator[store.Row]:
+    """The sources' streams (each newest first) as one, newest first: nothing held but one row of each."""
+    if len(streams) == 1:
+        return iter(streams[0])
+    return heapq.merge(*streams, key=lambda r: (r.timestamp or datetime.min, r.key), reverse=True)
+
+
+def _print_rows(rows: Iterable[store.Row], window, as_json: bool, limit: int, out: TextIO, err: TextIO,
+                hours: float) -> None:
+    """Each row written as it comes (JSON too, element by element: an export of the whole window holds one
+    page of rows at a time, and the text is json.dumps(list, indent=1)'s); `limit` rows at most (0: all);
+    the rows it leaves out are counted and said on stderr with the way to get them, never dropped silently."""
+    shown = left = 0
     for row in rows:
-        out.write(row.line() + "\n")
-    if not rows:
+        if limit and shown >= limit:
+            left += 1  # counted, not kept
+            continue
+        if as_json:
+            # exact (json.loads gives every row back) but with no raw escape or bidi character (redact.json_safe)
+            item = json_safe(json.dumps(row.as_json(window.tz), ensure_ascii=False, indent=1)).replace("\n", "\n ")
+            out.write(("[\n " if not shown else ",\n ") + item)
+        else:
+            out.write(row.line() + "\n")
+        shown += 1
+    if as_json:
+        out.write("\n]\n" if shown else "[]\n")
+    if left:
+        err.write(say("viewer.cut", shown=shown, total=shown + left, left=left, hours=f"{hours:g}") + "\n")
+    elif not shown:
         err.write(say("viewer.no_rows", hours=f"{hours:g}") + "\n")
 
 

@@ -68,7 +68,12 @@ class MariaDBServer:
         if done.returncode != 0:
             raise RuntimeError(f"mariadb-install-db failed: {done.stdout.decode(errors='replace')[-2000:]}")
         port = _free_port()
+        # its temporary files (GROUP_CONCAT, derived tables) in a folder of its own, not /tmp: a server's
+        # `#sql-temptable-<pid>-...` files vanished from the shared /tmp mid-query ("Error on delete", errno 2)
+        tmpdir = datadir.parent / "tmp"
+        tmpdir.mkdir(exist_ok=True)
         args = [mariadbd, "--no-defaults", f"--datadir={datadir}", f"--socket={datadir}/s.sock", f"--port={port}",
+                f"--tmpdir={tmpdir}",
                 "--bind-address=127.0.0.1", "--skip-log-bin", "--character-set-server=utf8mb4",
                 "--collation-server=utf8mb4_general_ci", "--innodb-buffer-pool-size=256M", *extra_args]
         if os.geteuid() == 0:
