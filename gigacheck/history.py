@@ -114,6 +114,10 @@ def incidents_of(items, scrub: Callable[[str], str] = str) -> Tuple[dict, ...]:
             if hasattr(v, "isoformat"):
                 v = v.isoformat()
             kept[k] = v if isinstance(v, (int, float)) or v is None else scrub(str(v))
+        if kept["resolved_by"] is not None:  # the kind of success only (`api: <the log row>`): no peer text kept
+            kind = str(kept["resolved_by"]).split(":", 1)[0].strip()
+            kept["resolved_by"] = kind if kind.replace("-", "").replace("_", "").isalnum() and len(kind) <= 32 \
+                else "resolved"
         out.append(kept)
     return tuple(out)
 

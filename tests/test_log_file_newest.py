@@ -66,6 +66,19 @@ def test_the_pass_starts_at_the_end_minus_the_limit(big_sick):
     assert any("newest 512 MB" in n for n in scan.notes) and "newest 512 MB" in scan.plan
 
 
+def test_lines_written_right_after_a_hole_are_read(tmp_path, monkeypatch):
+    # `truncate -s 600M app.log` then lines appended: the first one follows the NULs on the same "line"
+    # (a smaller limit and hole: the same rule, a cheaper pass)
+    monkeypatch.setattr(logfile, "MAX_SCAN_BYTES", 16 << 20)
+    path = tmp_path / "app.log"
+    with open(path, "wb") as f:
+        f.truncate(24 << 20)
+        f.seek(0, 2)
+        f.write(line(5, "ERROR", "❌ GigaChat error: 429 Too Many Requests").encode("utf-8"))
+    scan = logfile.FileSource(str(path)).scan(Window.last(24), Filter())
+    assert scan.counts["LG014"] == 1 and scan.notes
+
+
 def test_a_window_that_fits_starts_at_the_window_not_the_end(tmp_path, monkeypatch):
     # a small limit and hole, the same arithmetic: the window's start is the later bound here
     monkeypatch.setattr(logfile, "MAX_SCAN_BYTES", 64 << 20)

@@ -82,8 +82,10 @@ def test_every_sick_row_counts_under_its_codes_among_healthy_ones(log_db, index)
     with sources.open_database(log_db.make(timed(HEALTHY + SICK), index=index)) as source:
         result = source.scan(logstore.Window.last(24), logstore.Filter(limit=EVERY))
         shown = {r.message for r in source.rows(logstore.Window.last(24), logstore.Filter(limit=EVERY))}
+        streamed = {r.message for r in source.stream(logstore.Window.last(24), logstore.Filter())}
     assert_perfect(result)
     assert set(EXPECTED) <= shown  # the viewer shows every row a check counts
+    assert streamed == shown  # and its export (`--limit 0`) streams the same rows
 
 
 def test_the_log_file_counts_the_corpus_the_same(tmp_path):

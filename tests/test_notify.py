@@ -153,3 +153,12 @@ def test_a_russian_run_alerts_in_russian(run_checks, tmp_path):
     assert "есть ошибки" in body["title"] and "Вердикт: есть ошибки" in body["message"]
     assert "[GC023]" in body["message"] and "Что сделать:" in body["message"]
     assert "оповещение: вердикт теперь «есть ошибки»" in result.stdout
+
+
+def test_the_alert_urls_may_live_in_the_env_file(run_checks, tmp_path):
+    with Webhook() as hook:
+        url = f"json://user:{URL_PASSWORD}@127.0.0.1:{hook.port}/env/{URL_TOKEN}"
+        result = run_checks("--mock=bad-key", "-m", "config or oauth", "--history", str(tmp_path / "h.sqlite3"),
+                            env_file_text=f"GIGACHECK_NOTIFY={url}\n")
+    assert len(hook.posted) == 1 and hook.posted[0].path == f"/env/{URL_TOKEN}"
+    assert URL_PASSWORD not in result.everything() and URL_TOKEN not in result.everything()

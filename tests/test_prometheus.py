@@ -125,7 +125,9 @@ def test_a_runs_incidents_reach_the_history_and_the_textfile(tmp_path):
                                                     "last_seen": "2026-12-07T09:40:00", "resolved_by": None},
                  ("LG014", "2026-12-07T08:00:00"): {"code": "LG014", "state": "resolved", "rows": 3,
                                                     "first_seen": "2026-12-07T08:00:00",
-                                                    "last_seen": "2026-12-07T08:05:00", "resolved_by": "answer"}}
+                                                    "last_seen": "2026-12-07T08:05:00",
+                                                    "resolved_by": "api: 08:06 [INFO] HTTP Request: POST https://"
+                                                                   "gigachat/api/v1/chat/completions 200 OK"}}
     records = [CheckRecord(id="checks/test_logs.py::test_payment", outcome="failed", codes=["LG015"], area="logs")]
     facts = RunFacts(started_at="2026-12-07T10:00:00+00:00", verdict="failed", mode="live", scenario=None,
                      duration_s=2.0, finished_at=time.time(), records=records, incidents=incidents)
@@ -133,6 +135,7 @@ def test_a_runs_incidents_reach_the_history_and_the_textfile(tmp_path):
     assert outcome.changes["new"] == ["LG015"]
     (stored,) = history.runs(tmp_path / "h.sqlite3")
     assert sorted(i["code"] for i in stored.incidents) == ["LG014", "LG015"] and stored.ongoing == {"LG015": 1}
+    assert {i["code"]: i["resolved_by"] for i in stored.incidents} == {"LG014": "api", "LG015": None}  # no row text
     metrics = read(tmp_path / "g.prom")
     assert metrics["gigacheck_incidents_ongoing"]["LG015"] == 1 and metrics["gigacheck_incidents_ongoing"]["LG014"] == 0
     assert metrics["gigacheck_failures"]["LG015"] == 1 and metrics["gigacheck_verdict"][None] == 2

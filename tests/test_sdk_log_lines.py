@@ -257,3 +257,29 @@ def test_one_row_at_a_time_and_all_together_the_summary_counts_them_and_search_f
     assert counts == everything and set(everything) >= {"LG014", "LG019", "LG020", "LG021", "LG022"}
     shown = view("--limit", "0", env=env)[1]
     assert all(m in shown for _, m, want in lines if want)
+
+
+# --- the log checks, run as a user runs them -------------------------------------------------------------
+
+from tests.test_log_checks import Q, expect, outcomes, run_logs  # noqa: E402,F401  (run_logs: a fixture)
+
+
+def test_the_checks_fail_lg021_and_lg022_with_remedies_for_what_the_rows_show(run_logs, tmp_path):
+    from tests.support.mariadb import LogDB
+    refused = ("requests.exceptions.ConnectionError: HTTPSConnectionPool(host='ngw.devices.sberbank.ru', port=9443): "
+               "Max retries exceeded with url: /api/v2/oauth (Caused by NewConnectionError('<urllib3.connection."
+               "HTTPSConnection object at 0x7f3a2c1d5e10>: Failed to establish a new connection: [Errno 111] "
+               "Connection refused'))")
+    url = LogDB("sqlite", tmp_path).make([
+        ("ERROR", "httpx.ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed "
+                  "certificate in certificate chain (_ssl.c:1006)", 50),
+        ("ERROR", refused, 40),
+        ("INFO", f'HTTP Request: POST {API} "HTTP/1.1 200 OK"', 30),   # success: no finding
+        ("DEBUG", "Retry attempt 1/3 after 0.50s due to ReadTimeout('timed out')", 29),
+        ("INFO", "Изображение сохранено: media/ai_images/article_7.jpg", 20)])
+    run = run_logs(env={"DATABASE_URL": url})
+    assert outcomes(run) == expect(failed=("LG021", "LG022"), warned=("LG005",))
+    lg022 = run.stdout.split("[LG022]", 1)[1].split("\n\n", 1)[0]
+    assert "ngw.devices.sberbank.ru" in lg022 and "9443" in lg022 and "getent hosts ngw.devices.sberbank.ru" in lg022
+    lg021 = run.stdout.split("[LG021]", 1)[1].split("\n\n", 1)[0]
+    assert "GIGACHAT_CA_BUNDLE_FILE" in lg021 and "russian_trusted_root_ca" in lg021

@@ -108,6 +108,8 @@ class FileSource:
                 if not raw:
                     break
                 read += len(raw)
+                if raw[:1] == b"\0":  # a hole (a crash, a sparse file): the line begins after its NULs
+                    raw = raw.lstrip(b"\0")
                 if read > MAX_SCAN_BYTES + MAX_LINE:  # the file grew while it was read: the rest is newer still
                     notes.append(say("logs.file_grew", label=self.label, limit=MAX_SCAN_BYTES >> 20))
                     break
@@ -162,7 +164,7 @@ class FileSource:
             if not raw:
                 return None
             budget -= len(raw)
-            head = parse_head(raw[:HEAD_BYTES].decode("utf-8", "replace"))
+            head = parse_head(raw.lstrip(b"\0")[:HEAD_BYTES].decode("utf-8", "replace"))
             if head and head[0]:
                 return parse_timestamp(head[0], tz)
         return None

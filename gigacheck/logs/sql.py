@@ -378,7 +378,7 @@ class SQLSource:
             else:
                 # `ts <= last` is implied by the keyset condition, and said: it keeps each page one range of the
                 # timestamp index read backwards (with the OR alone SQLite reads two and sorts the rest of the
-                # window for every page: 5 times slower and 200 MiB for 200,000 rows)
+                # window for every page: 200,000 rows exported in 20 s against 7 s, bench/bench_export.py)
                 page = self._fetch(base + f" AND {ts} <= {self.ph} AND ({ts} < {self.ph} OR ({ts} = {self.ph} AND "
                                    f"{pk} < {self.ph}))" + order,
                                    list(plan.params) + extra + [after[0], after[0], after[0], after[1]])
