@@ -245,5 +245,7 @@ def test_an_unexpected_error_in_remembering_is_a_warning_line(run_checks, tmp_pa
     monkeypatch.setattr(gigacheck.between, "after_run", broken)
     result = run_checks("--mock", "-m", "config", "--history", str(tmp_path / "h.sqlite3"))
     assert result.ret == 0 and "INTERNALERROR" not in result.stdout + result.stderr
-    assert "cannot be used (RuntimeError: a bug in remembering): this run is not remembered" in result.stdout
+    # the block wraps at 100 columns: the sentence is read with its continuation lines
+    assert "cannot be used (RuntimeError: a bug in remembering): this run is not remembered" in \
+        " ".join(result.stdout.split())
     assert result.json["changes"]["since"] is None
