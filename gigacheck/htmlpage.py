@@ -81,6 +81,8 @@ class PageFacts:
     pictures: List[Picture] = field(default_factory=list)
     after: Optional[object] = None  # between.Outcome: what changed since the previous run, the history's lines
     why: str = ""  # why nothing was checked, when that is the verdict (report.nothing_checked_why)
+    incidents: List[dict] = field(default_factory=list)  # timeline.incidents_json, scrubbed
+    timeline: Optional[dict] = None                      # timeline.timeline_json
 
 
 def title(mode: str, scenario: Optional[str], lang: str) -> str:
@@ -91,7 +93,13 @@ def prefix(records: List[CheckRecord], facts: PageFacts) -> str:
     """Everything gigacheck puts above pytest-html's table, in reading order."""
     return "".join([f"<style>{STYLE}</style>", banner(records, facts), since_last(facts),
                     areas(records, facts.lang),
-                    cards(records, facts.lang), pictures(facts), run_table(facts)])
+                    cards(records, facts.lang), incidents(facts), pictures(facts), run_table(facts)])
+
+
+def incidents(facts: PageFacts) -> str:
+    """The log window's incidents: the SVG timeline and one line each (timeline.py)."""
+    from .timeline import html_section
+    return html_section(facts.incidents, facts.timeline, facts.lang, plain_glyphs)
 
 
 def banner(records: List[CheckRecord], facts: PageFacts) -> str:

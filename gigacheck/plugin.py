@@ -60,6 +60,8 @@ class Run:
         self.warnings: Dict[str, List[str]] = {}
         self.pictures: list = []  # htmlpage.Picture: shown above the table, not in a collapsed row
         self.lang = "en"  # the language of every word shown (words.py, the catalog's ru texts)
+        self.incidents: Dict[tuple, dict] = {}    # (code, first_seen) -> the incident's JSON (timeline.py)
+        self.timeline: Optional[dict] = None      # the log window and its hourly counts, for the HTML timeline
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.history_path: Optional[Path] = None   # between.py: where this run is remembered
         self.prometheus_path: Optional[Path] = None
@@ -576,9 +578,26 @@ def pytest_runtest_makereport(item, call):
         payload["evidence"] = [run.scrub(str(e)) for e in payload["evidence"]]
         payload.update({k: run.scrub(v) if isinstance(v, str) else v
                         for k, v in _situated(item, report, payload["codes"], run.lang).items()})
+        payload.update(_incidents_of(item, run.scrub))
         report.user_properties = [p for p in report.user_properties if p[0] != PROPERTY]
         report.user_properties.append((PROPERTY, json.dumps(payload, ensure_ascii=False)))
     return report
+
+
+def _incidents_of(item, scrub) -> dict:
+    """The log window's incidents, once a log check computed them: carried by its report to the process
+    that prints (the xdist controller), scrubbed here (a resolving row is the site's text)."""
+    logs = getattr(item, "funcargs", {}).get("log_window")
+    found = logs.incidents_peek() if logs is not None and hasattr(logs, "incidents_peek") else None
+    if found is None:
+        return {}
+    from .timeline import incidents_json, timeline_json
+    incidents = [{k: scrub(v) if isinstance(v, str) else v for k, v in i.items()} for i in incidents_json(found)]
+    try:
+        timeline = timeline_json(logs.window, logs.scan().times)
+    except Exception:  # the timeline is a picture of what was found: never a second failure
+        timeline = None
+    return {"incidents": incidents, "timeline": timeline}
 
 
 def _payload(item, report) -> dict:
@@ -655,6 +674,11 @@ class Collector:
                 self.run.requests[kind] += n
         if payload.get("area"):
             rec.area = payload["area"]
+        for inc in payload.get("incidents") or []:
+            if isinstance(inc, dict):
+                self.run.incidents[(inc.get("code"), inc.get("first_seen"))] = inc
+        if payload.get("timeline"):
+            self.run.timeline = payload["timeline"]
         outcome = report.outcome
         if report.when == "call" or (report.when == "setup" and outcome != "passed") or \
                 (report.when == "teardown" and outcome == "failed"):
@@ -712,8 +736,13 @@ class Collector:
         self._write_block(tr)
         return result
 
+    def incidents(self) -> List[dict]:
+        from .timeline import incidents_json
+        return incidents_json(self.run.incidents.values())
+
     def _write_block(self, tr) -> None:
         from .report import VERDICT_MARKS, terminal_lines, verdict_of, verdict_text, wrap
+        from .timeline import terminal_lines as terminal_incidents
         from .words import say
         run, lang = self.run, self.run.lang
         tr.section(f"gigacheck {run.mode.upper()}" + (f" ({run.mock_scenario})" if run.mock_scenario else ""),
@@ -725,11 +754,15 @@ class Collector:
         for line in wrap(f" {VERDICT_MARKS[verdict]} ", run.scrub(verdict_text(records, lang, _why(run)))):
             tr.write_line(line, bold=True, **({colour: True} if colour else {}))
         lines = terminal_lines(records, lang)
-        width = max([len(area) for _, area, _ in lines] + [0])
+        resolved = terminal_incidents(self.incidents(), lang)  # resolved incidents: no failure, a line
+        width = max([len(area) for _, area, _ in lines + list(resolved)] + [0])
         for mark, area, text in lines:
             colour = {"✓": "green", "✗": "red", "!": "yellow"}.get(mark)
             for line in wrap(f" {mark} {area:<{width}}  ", run.scrub(text)):
                 tr.write_line(line, **({colour: True} if colour else {}))
+        for mark, area, text in resolved:
+            for line in wrap(f" {mark} {area:<{width}}  ", run.scrub(text)):
+                tr.write_line(line, cyan=True)
         sent = run.requests
         text = say("term.requests", lang, oauth=sent["oauth"], chat=sent["chat"], files=sent["files"],
                    mock=say("term.requests.mock", lang) if run.mock_scenario else "",
@@ -777,7 +810,7 @@ class Collector:
         records = list(run.records.values())
         facts = RunFacts(started_at=run.started_at, verdict=verdict_of(records), mode=run.mode,
                          scenario=run.mock_scenario, duration_s=time.monotonic() - run.t0, finished_at=time.time(),
-                         records=records, incidents=getattr(run, "incidents", None) or (), lang=run.lang)
+                         records=records, incidents=self.incidents(), lang=run.lang)
         why = "" if run.history_path is not None else say(
             "history.not_kept.mock" if run.mock_scenario and not self.run.config.getoption("gigacheck_history")
             else "history.not_kept.off", run.lang)
@@ -808,7 +841,7 @@ class Collector:
             from .report import summary_json, write_json
             data = summary_json(list(run.records.values()), mode=run.mode, scenario=run.mock_scenario,
                                 lang=run.lang, started_at=run.started_at, duration_s=time.monotonic() - run.t0,
-                                requests=run.requests, scrub=run.scrub)
+                                requests=run.requests, scrub=run.scrub, incidents=self.incidents())
             if run.after is not None:
                 data["changes"] = run.after.changes
             else:  # the checks never ran (a collection error): nothing is remembered
@@ -841,7 +874,7 @@ class Collector:
                  "DATABASE_URL" if s.database_url else say("html.log_source.none", lang)}
         notes = [] if s.verify_ssl else [say("html.tls_off", lang)]
         facts = PageFacts(run.mode, run.mock_scenario, lang, run.started_at, hosts, notes, run.pictures,
-                          why=_why(run), after=run.after)
+                          why=_why(run), after=run.after, incidents=self.incidents(), timeline=run.timeline)
         prefix.append(page_prefix(list(run.records.values()), facts))
 
     @pytest.hookimpl(optionalhook=True)

@@ -123,7 +123,8 @@ def counts_text(counts: Dict[str, int], lang: str) -> str:
 
 
 def summary_json(records: List[CheckRecord], *, mode: str, scenario: Optional[str], lang: str, started_at: str,
-                 duration_s: float, requests: Dict[str, int], scrub: Callable[[str], str]) -> dict:
+                 duration_s: float, requests: Dict[str, int], scrub: Callable[[str], str],
+                 incidents: Optional[List[dict]] = None) -> dict:
     """SPEC's JSON shape, every string passed through the run's redactor on the way in."""
     return {
         "verdict": verdict_of(records),
@@ -138,6 +139,8 @@ def summary_json(records: List[CheckRecord], *, mode: str, scenario: Optional[st
                     "remedy": scrub(r.remedy) if r.remedy is not None else None,
                     "evidence": [scrub(e) for e in r.evidence], "duration_s": round(r.duration_s, 4)}
                    for r in records],
+        # the log window's incidents, oldest first (timeline.incidents_json; already scrubbed, scrubbed again)
+        "incidents": [{k: scrub(v) if isinstance(v, str) else v for k, v in i.items()} for i in (incidents or [])],
     }
 
 

@@ -658,6 +658,36 @@ WORDS = {
     "term.requests.mock": {"en": " (answered by the mock)", "ru": " (отвечал mock)"},
     "term.requests.unspent": {"en": " (no --spend: nothing spent)", "ru": " (без --spend: токены не потрачены)"},
     "term.report": {"en": "report: {paths}", "ru": "отчёт: {paths}"},
+    # incidents (SPEC "Verdicts over time"): logs/questions.py, timeline.py, the viewer's summary
+    "logs.ongoing": {"en": ", ongoing since {since} ({zone}): {entries}, no success logged since (last row {last}){resolved}",
+                     "ru": ", продолжается с {since} ({zone}): {entries}, успешной работы с тех пор в логе нет "
+                           "(последняя запись {last}){resolved}"},
+    "logs.ongoing.resolved": {"en": "; {n} earlier incident(s) of it resolved",
+                              "ru": "; прошлых инцидентов, уже завершённых: {n}"},
+    "skip.logs_gigachat_off": {"en": "GigaChat is turned off (ENABLE_GIGACHAT=false): the {rows} of {code} in the "
+                                     "window are history, nothing fails now",
+                               "ru": "GigaChat выключен (ENABLE_GIGACHAT=false): {rows} {code} в окне — это история, "
+                                     "сейчас ничего не ломается"},
+    "incident.ongoing": {"en": "ongoing", "ru": "продолжается"},
+    "success.image": {"en": "image saved", "ru": "изображение сохранено"},
+    "success.answer": {"en": "answer received", "ru": "ответ получен"},
+    "success.api": {"en": "API answered 200 OK", "ru": "API ответил 200 OK"},
+    "success.token": {"en": "access obtained", "ru": "доступ получен"},
+    "success.live": {"en": "live check {check} passed", "ru": "живая проверка {check} прошла"},
+    "incident.resolved": {"en": "resolved", "ru": "завершён"},
+    "incident.line": {"en": "[{code}] {finding} {state}: {span}, {rows}{tail}",
+                      "ru": "[{code}] {finding} — {state}: {span}, {rows}{tail}"},
+    "incident.tail": {"en": " ({day}, {zone}{before}{by})", "ru": " ({day}, {zone}{before}{by})"},
+    "incident.before_window": {"en": ", began before the window", "ru": ", начался раньше окна"},
+    "timeline.heading": {"en": "Incidents in the log window", "ru": "Инциденты в окне лога"},
+    "timeline.label": {"en": "Timeline of the log window: one mark per incident",
+                       "ru": "Шкала времени окна лога: одна отметка на инцидент"},
+    "timeline.legend": {"en": "failure rows per hour (grey), incidents by code",
+                        "ru": "строк с ошибками в час (серым), инциденты по кодам"},
+    "timeline.hour": {"en": "{rows} with a failure code this hour", "ru": "{rows} с кодом ошибки за этот час"},
+    "timeline.mark": {"en": "{code} {state}: {first} - {last}, {rows}", "ru": "{code} {state}: {first} - {last}, {rows}"},
+    "viewer.incidents": {"en": "incidents (oldest first):", "ru": "инциденты (сначала старые):"},
+    "viewer.no_incidents": {"en": "no incidents in the window", "ru": "инцидентов в окне нет"},
     # one root cause, one failure (causes.py): the site's log rows attached to the failure
     "causes.log_agrees": {
         "en": "The site's log agrees: rows since {since}: {counts}",

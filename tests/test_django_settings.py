@@ -30,7 +30,7 @@ INSTALLED_APPS = ["Asistent"]
 USE_TZ = True
 DATABASES = {{"default": {database}}}
 '''
-# what the site logs: one rate limit, and healthy traffic around it
+# what the site logs: healthy traffic, then a rate limit still going on (no success after it)
 WRITE_ROWS = '''
 import django
 django.setup()
@@ -39,8 +39,8 @@ call_command("makemigrations", "Asistent", verbosity=0)
 call_command("migrate", verbosity=0)
 from Asistent.models import SystemLog
 SystemLog.objects.create(level="INFO", message="GigaChat: изображение сохранено media/gen/1.jpg")
-SystemLog.objects.create(level="ERROR", message="GigaChat: 429 Too Many Requests, cooldown 30 s")
 SystemLog.objects.create(level="INFO", message="Изображение сохранено: media/gen/2.jpg")
+SystemLog.objects.create(level="ERROR", message="GigaChat: 429 Too Many Requests, cooldown 30 s")
 '''
 
 

@@ -168,8 +168,10 @@ def test_thresholds_and_window_from_the_command_line(run_logs, site_db):
     assert "[LG014] 429 / too many requests / cooldown: 2 entries in the last 24 h (threshold 1)" in run.stdout
     run = run_logs("--hours", "0.6", env=env)  # 36 minutes: the cooldown row, and no saved image
     assert outcomes(run) == explained(expect(failed=("LG014",), warned=("LG005",)), "LG018")
-    run = run_logs("--hours", "48", env=env)
-    assert outcomes(run) == expect(failed=("LG010", "LG014", "LG015"), warned=("LG005",))
+    run = run_logs("--hours", "48", env=env)  # the 402 of 30 h ago: answers and images came after it
+    assert outcomes(run) == expect(failed=("LG010", "LG014"), warned=("LG005",))
+    assert re.search(r"↺ logs +\[LG015\] 402 / payment required / balance resolved: \d\d:\d\d-\d\d:\d\d, 1 row",
+                     run.stdout)
 
 
 def test_level_search_and_limit_narrow_the_evidence(run_logs):
@@ -209,8 +211,9 @@ def test_missing_table_and_missing_column_on_mariadb(run_logs, mariadb_server):
 def test_the_log_file_alone(run_logs, tmp_path):
     stamp = (datetime.now(timezone.utc) - timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S")
     log = tmp_path / "app.log"
-    log.write_text(f"{stamp},120 - Asistent - ERROR - ❌ GIGAChat error: <html><head><title>404 Not Found</title>\n"
-                   f"{stamp},130 - Asistent - INFO - Изображение сохранено: a.jpg\n", encoding="utf-8")
+    log.write_text(f"{stamp},120 - Asistent - INFO - Изображение сохранено: a.jpg\n"  # before it: still ongoing
+                   f"{stamp},130 - Asistent - ERROR - ❌ GIGAChat error: <html><head><title>404 Not Found</title>\n",
+                   encoding="utf-8")
     run = run_logs(env={"GIGACHECK_LOG_FILE": str(log)})
     got = outcomes(run)
     assert got == expect(failed=("LG019",), skipped=("LG002", "LG003", "LG004", "LG005"))  # LG019 explains it

@@ -30,8 +30,8 @@ def line(minutes_ago: float, level: str, message: str) -> str:
 
 OLD = [line(600, "INFO", "GigaChat: ответ получен"), line(590, "ERROR", "GigaChat error: Payment Required (402)")]
 NEWEST_SICK = [line(30, "INFO", "GigaChat: ответ получен"),
-               line(20, "ERROR", "❌ GigaChat error: 429 Too Many Requests"),
-               line(10, "INFO", "Изображение сохранено: media/a.jpg")]
+               line(20, "INFO", "Изображение сохранено: media/a.jpg"),
+               line(10, "ERROR", "❌ GigaChat error: 429 Too Many Requests")]  # the newest: still going on
 NEWEST_HEALTHY = [line(30, "INFO", "GigaChat: ответ получен"), line(10, "INFO", "Изображение сохранено: media/a.jpg")]
 
 

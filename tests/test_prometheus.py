@@ -139,3 +139,16 @@ def test_a_runs_incidents_reach_the_history_and_the_textfile(tmp_path):
     metrics = read(tmp_path / "g.prom")
     assert metrics["gigacheck_incidents_ongoing"]["LG015"] == 1 and metrics["gigacheck_incidents_ongoing"]["LG014"] == 0
     assert metrics["gigacheck_failures"]["LG015"] == 1 and metrics["gigacheck_verdict"][None] == 2
+
+
+def test_the_incidents_the_json_lists_are_the_ones_remembered_and_counted(run_checks, tmp_path):
+    from gigacheck import history
+    result = run_checks("--mock=payment-required", "--history", str(tmp_path / "h.sqlite3"),
+                        "--prometheus", str(tmp_path / "g.prom"))
+    listed = result.json.get("incidents", [])
+    (stored,) = history.runs(tmp_path / "h.sqlite3")
+    assert [(i["code"], i["state"], i["first_seen"], i["rows"]) for i in stored.incidents] == \
+        [(i["code"], i["state"], i["first_seen"], i["rows"]) for i in listed]
+    ongoing = read(tmp_path / "g.prom")["gigacheck_incidents_ongoing"]
+    for code in {i["code"] for i in listed} | set(ongoing):
+        assert ongoing.get(code, 0) == sum(i["code"] == code and i["state"] == "ongoing" for i in listed), code

@@ -110,7 +110,9 @@ def test_json_summary_shape(run_checks):
     # SPEC's shape, in SPEC's order
     assert list(data)[:9] == ["verdict", "lang", "mode", "scenario", "started_at", "duration_s", "counts",
                               "requests", "checks"]
-    assert set(list(data)[9:]) <= {"incidents", "changes"} and "changes" in data  # SPEC: "plus incidents, changes"
+    # SPEC: "plus incidents, changes" (and the log zone, issue 18's clock)
+    assert set(list(data)[9:]) <= {"incidents", "changes", "log_timezone"} and "changes" in data
+    assert "incidents" in data
     assert data["verdict"] == "failed" and data["lang"] == "en" and data["scenario"] == "bad-key"
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", data["started_at"])
     assert isinstance(data["duration_s"], float) and data["duration_s"] > 0

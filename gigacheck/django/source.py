@@ -20,6 +20,7 @@ from ..logs.sql import SQLSource
 from ..logs.sqlite import SQLiteSource
 from ..logs.store import DB_SUBJECT, DbUrl, LogTable
 from ..logs.signatures import picks, picks_for_scan, shows_saved
+from ..logs.success import may_show_success
 
 
 def open_site_database(url: DbUrl, table: LogTable, statement_limit: float) -> SQLSource:
@@ -140,6 +141,7 @@ class SiteSQLite(SQLiteSource):
         self.conn.create_function("gigacheck_picks", 1, picks, deterministic=True)
         self.conn.create_function("gigacheck_picks_for_scan", 2, picks_for_scan, deterministic=True)
         self.conn.create_function("gigacheck_shows_saved", 1, shows_saved, deterministic=True)
+        self.conn.create_function("gigacheck_may_show_success", 1, may_show_success, deterministic=True)
 
     def close(self) -> None:
         conn, self.conn = getattr(self, "conn", None), None

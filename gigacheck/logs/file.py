@@ -58,7 +58,9 @@ class FileSource:
 
     kind = "file"
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, hosts=None):
+        from .success import DEFAULT_HOSTS
+        self.hosts = hosts or DEFAULT_HOSTS  # whose httpx `200 OK` is GigaChat's (success.py)
         self.path = Path(path).expanduser()
         self.label = f"log file {path}"
         if not self.path.exists():
@@ -176,15 +178,37 @@ class FileSource:
                 yield key, stamp, level, message
 
     def scan(self, window: Window, flt: Filter) -> Scan:
+        from .success import kinds_of
         notes: List[str] = []
         tally = Tally(flt)
+        found: dict = {}  # the success evidence of the same pass (successes()): a big file is read once
         for key, stamp, level, message in self._window_records(window, notes):
             tally.add(stamp, level, message, key)
+            for kind in kinds_of(message, self.hosts):
+                if kind not in found or stamp >= found[kind][0]:
+                    found[kind] = (stamp, level, message)
+        self._found = (window, found)
         plan = (f"file read from its newest {MAX_SCAN_BYTES >> 20} MB (the window holds more)" if notes
                 else "file read from the window's start")
         scan = tally.scan(self.label, plan)
         scan.notes = notes
         return scan
+
+    def successes(self, window: Window, hosts, wanted=None, enough=None) -> dict:
+        """kind -> the newest record of the window showing that kind of work succeeding (success.py)."""
+        from .incidents import Success
+        from .success import kinds_of
+        done = getattr(self, "_found", None)
+        if done is not None and done[0] is window and hosts == self.hosts:
+            found = done[1]
+        else:
+            found = {}
+            for key, stamp, level, message in self._window_records(window, []):
+                for kind in kinds_of(message, hosts):
+                    if kind not in found or stamp >= found[kind][0]:
+                        found[kind] = (stamp, level, message)
+        return {kind: Success(kind, stamp, Row(stamp, level, message[:200], len(message)).line(200))
+                for kind, (stamp, level, message) in found.items()}
 
     def rows(self, window: Window, flt: Filter, topics: Optional[Signature] = VIEWER_TOPICS) -> List[Row]:
         """The viewer's rows; `self.notes` then says what the pass could not read (the viewer's stderr)."""

@@ -229,6 +229,10 @@ class MySQLSource(SQLSource):
         if kind == "saved":  # one needle: LOCATE on the lowered bytes
             return (" OR ".join([f"LOCATE(%s, CONVERT({lowered} USING binary)) > 0"] * len(SAVED_NEEDLES)),
                     [n.encode("utf-8") for n in SAVED_NEEDLES])
+        if kind == "success":  # success.py's needles, as the saved one
+            from .success import SUCCESS_NEEDLES
+            return (" OR ".join([f"LOCATE(%s, CONVERT({lowered} USING binary)) > 0"] * len(SUCCESS_NEEDLES)),
+                    [n.encode("utf-8") for n in SUCCESS_NEEDLES])
         if kind != "scan":
             return f"{lowered} REGEXP %s", ["|".join(NEEDLES)]
         errors = at_or_above("ERROR")

@@ -82,5 +82,15 @@ def log_window(gigacheck_run, pytestconfig):
         checks = LogChecks(gigacheck_run.settings, opts, gigacheck_run.mock_scenario, gigacheck_run.fixtures_dir,
                            Path(tmp))
         checks.explained_by = lambda code: explaining(code, gigacheck_run.causes)
+        checks.live_passed = lambda question: live_outcome(gigacheck_run.records.values(), question)
         yield checks
         checks.close()
+
+
+def live_outcome(records, question: str):
+    """(every check of `question` passed, the first one's id), or None when none of it ran in this process
+    (the live checks run before the log checks, on the same xdist worker: gigacheck/parallel.py)."""
+    mine = [r for r in records if r.id.split("::")[-1].split("[", 1)[0] == question]
+    if not mine:
+        return None
+    return all(r.outcome == "passed" for r in mine), mine[0].id

@@ -228,6 +228,9 @@ class PostgresSource(SQLSource):
         msg = self.quote(info.col("message").name)
         if kind == "saved":
             return f"{msg} ~* {self.ph}", [needle_pattern(SAVED_NEEDLES)]
+        if kind == "success":
+            from .success import SUCCESS_NEEDLES
+            return f"{msg} ~* {self.ph}", [needle_pattern(SUCCESS_NEEDLES)]
         if kind != "scan":
             return f"{msg} ~* {self.ph}", [needle_pattern(NEEDLES)]
         errors = list(at_or_above("ERROR"))

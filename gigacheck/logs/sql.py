@@ -10,6 +10,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from ..diagnosis import Finding
 from ..words import say
 from .signatures import LG018, VIEWER_TOPICS, Signature, as_text, classify, fold, shows_saved
+from .incidents import Success  # noqa: F401  (annotations)
 from .store import (BISECT_SLACK, DB_SUBJECT, EXCERPT_CHARS, TABLE_SUBJECT, DbUrl, Filter, LogTable, Newest, Row, Scan,
                     Tally, Window, parse_timestamp)
 
@@ -19,6 +20,7 @@ MIN_STATEMENT_S, MAX_STATEMENT_S = 0.01, 86400.0
 STREAM_PAGE = 5000            # rows per keyset page of the viewer's stream (`--limit 0`)
 MAX_STREAM_PAGES = 1 << 20    # 5 billion rows: a bound on the loop, never reached
 SAVED_BATCH = 200             # rows holding the saved-image needle read at first; all of them only if none shows it
+SUCCESS_BATCH = 500           # the newest rows holding a success needle read at first; all of them only if needed
 _INT_TYPES = ("int", "bigint", "mediumint", "smallint", "tinyint", "integer")
 
 
@@ -310,6 +312,7 @@ class SQLSource:
         rows, sql, params = self._candidates(info, plan, window, "scan")
         if in_pass:
             gigachat = self._pass_gigachat
+        self._scanned = (window, plan)  # the success lookup (incidents) reads the same window
         tally = Tally(flt)
         for key, stamp, level, message in rows:
             tally.add(stamp, level, message, key)
@@ -330,6 +333,40 @@ class SQLSource:
             scan.notes.append(f"{self.label}: ids do not follow time and there is no index on timestamp: the whole "
                               f"table was read (add the index: {self.create_index_sql(info)})")
         return scan
+
+    def successes(self, window: Window, hosts, wanted=None, enough=None) -> Dict[str, "Success"]:
+        """kind -> the newest row of the window showing that kind of work succeeding (success.py). SQL keeps
+        the rows holding a success needle, the newest batch first (on a busy site it shows every kind), all of
+        them only when a kind `wanted` is still missing and `enough(found)` is not true; Python decides."""
+        from .incidents import Success
+        from .success import KINDS, kinds_of
+        info = self.table_info()
+        scanned = getattr(self, "_scanned", None)
+        plan = scanned[1] if scanned is not None and scanned[0] is window else self._plan(info, window)[2]
+        cond, extra = self._prefilter(info, "success")
+        ts = self.quote(info.col("timestamp").name)
+        cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "level", "message"))
+        # newest first: by the index on timestamp, else by the id a key-range plan read (ids follow time there:
+        # read backwards, the batch stops early), else sorted
+        order = self.quote(info.pk) if plan.key_range is not None and not info.indexed else ts
+        sql = (f"SELECT {cols} FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} AND {cond} "
+               f"ORDER BY {order} DESC")
+        wanted = set(KINDS if wanted is None else wanted)
+        found: Dict[str, Success] = {}
+        for limit in (SUCCESS_BATCH, None):
+            rows = self._fetch(sql + (f" LIMIT {limit}" if limit else ""), list(plan.params) + extra)
+            for stamp, level, message in rows:
+                shown = self._in_window(stamp, window)
+                if shown is None:
+                    continue
+                text = as_text(message)
+                for kind in kinds_of(text, hosts):
+                    if kind not in found or shown > found[kind].at:
+                        found[kind] = Success(kind, shown, Row(shown, as_text(level).strip(), text[:200],
+                                                               len(text)).line(200))
+            if len(rows) < SUCCESS_BATCH or wanted <= set(found) or (enough is not None and enough(found)):
+                break  # the newest batch showed what the incidents ask (`enough`): the older rows cannot change it
+        return found
 
     def _image_saved(self, info: TableInfo, plan: "Plan", window: Window) -> int:
         """1 when a row of the window shows a saved image. SQL keeps the rows holding its needle, a

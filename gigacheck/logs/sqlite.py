@@ -14,6 +14,7 @@ from ..words import say
 from .sql import Column, SQLSource, _time_limit
 from .store import CONNECT_TIMEOUT_S, DB_SUBJECT, STATEMENT_LIMIT_S, TABLE_SUBJECT, DbUrl, LogTable
 from .signatures import HTTPX_REQUEST, picks, picks_for_scan, shows_saved
+from .success import may_show_success
 
 
 class SQLiteSource(SQLSource):
@@ -43,6 +44,7 @@ class SQLiteSource(SQLSource):
         self.conn.create_function("gigacheck_picks", 1, picks, deterministic=True)
         self.conn.create_function("gigacheck_picks_for_scan", 2, picks_for_scan, deterministic=True)
         self.conn.create_function("gigacheck_shows_saved", 1, shows_saved, deterministic=True)
+        self.conn.create_function("gigacheck_may_show_success", 1, may_show_success, deterministic=True)
 
     def _progress(self) -> int:
         return 1 if self._deadline is not None and time.monotonic() > self._deadline else 0
@@ -117,6 +119,8 @@ class SQLiteSource(SQLSource):
             return f"gigacheck_picks_for_scan({self.quote(info.col('level').name)}, {msg})", []
         if kind == "saved":
             return f"gigacheck_shows_saved({msg})", []
+        if kind == "success":
+            return f"gigacheck_may_show_success({msg})", []
         return f"gigacheck_picks({msg})", []
 
     def _gigachat(self, info) -> str:

@@ -186,6 +186,7 @@ class Scan:
     plan: str = ""
     notes: List[str] = field(default_factory=list)
     broken: list = field(default_factory=list)  # Findings of sources that could not be read
+    times: Dict[str, List[datetime]] = field(default_factory=dict)  # code -> every row's time (incidents.py)
 
     @staticmethod
     def merge(scans: Sequence["Scan"], limit: int) -> "Scan":
@@ -193,7 +194,10 @@ class Scan:
             return scans[0]
         counts: Dict[str, int] = {}
         samples: Dict[str, List[Row]] = {}
+        times: Dict[str, List[datetime]] = {}
         for s in scans:
+            for code, stamps in s.times.items():
+                times.setdefault(code, []).extend(stamps)
             for code, n in s.counts.items():
                 counts[code] = counts.get(code, 0) + n
             for code, rows in s.samples.items():
@@ -207,7 +211,7 @@ class Scan:
             samples[code] = newest.rows()
         return Scan(counts, samples, gigachat, saved, sum(s.rows for s in scans),
                     " + ".join(s.source for s in scans), "; ".join(s.plan for s in scans if s.plan),
-                    [n for s in scans for n in s.notes])
+                    [n for s in scans for n in s.notes], times=times)
 
 
 class Tally:
@@ -218,6 +222,7 @@ class Tally:
         self.excerpt = excerpt
         self.counts = {s.code: 0 for s in SIGNATURES}
         self.newest: Dict[str, Newest] = {}
+        self.times: Dict[str, List[datetime]] = {}  # every counted row's time, whatever --level/--search show
         self.gigachat = self.saved = self.rows = 0
         self._gigachat_rows = Newest(flt.limit)
 
@@ -237,6 +242,8 @@ class Tally:
                 self._gigachat_rows.add(row)
         for code in verdict.codes:
             self.counts[code] += 1
+            if timestamp is not None:
+                self.times.setdefault(code, []).append(timestamp)
             if row is not None:
                 self.newest.setdefault(code, Newest(self.flt.limit)).add(row)
 
@@ -250,7 +257,7 @@ class Tally:
         samples = {code: n.rows() for code, n in self.newest.items() if n.rows()}
         if counts[LG018] and self._gigachat_rows.rows():
             samples[LG018] = self._gigachat_rows.rows()
-        return Scan(counts, samples, self.gigachat, self.saved, self.rows, source, plan)
+        return Scan(counts, samples, self.gigachat, self.saved, self.rows, source, plan, times=dict(self.times))
 
 
 def parse_timestamp(value, tz: tzinfo) -> Optional[datetime]:

@@ -74,7 +74,7 @@ def _run(args, environ, stdout: TextIO, stderr: TextIO) -> int:
             if args.summary:
                 counting = store.Filter(limit=0)  # counts only: no rows to fetch
                 scan = store.Scan.merge([s.scan(sources.window, counting) for s in sources], 0)
-                _print_summary(scan, opts.hours, args.json, stdout)
+                _print_summary(scan, opts.hours, args.json, stdout, sources.checks.incidents_of(scan))
                 notes = scan.notes
             else:
                 rows = newest_first([source.stream(sources.window, opts.filter) for source in sources])
@@ -194,10 +194,17 @@ def _print_rows(rows: Iterable[store.Row], window, as_json: bool, limit: int, ou
         err.write(say("viewer.no_rows", hours=f"{hours:g}") + "\n")
 
 
-def _print_summary(scan, hours: float, as_json: bool, out: TextIO) -> None:
+def _print_summary(scan, hours: float, as_json: bool, out: TextIO, incidents=()) -> None:
+    from ..timeline import incidents_json, summary_lines
     counts = codes_summary(scan.counts)
+    listed = incidents_json(incidents)
     if as_json:
-        out.write(json.dumps({"window_hours": hours, "counts": counts}, ensure_ascii=False) + "\n")
+        out.write(json.dumps({"window_hours": hours, "counts": counts, "incidents": listed},
+                             ensure_ascii=False) + "\n")
         return
     for code, n in counts.items():
         out.write(f"{code} {n:>6}  {CATALOG[code].text(current_lang()).finding}\n")
+    lang = current_lang()
+    out.write((say("viewer.incidents") if listed else say("viewer.no_incidents")) + "\n")
+    for line in summary_lines(listed, lang):
+        out.write(f"  {line}\n")
