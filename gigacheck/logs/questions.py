@@ -249,8 +249,8 @@ class LogChecks:
         """kind -> the newest success of that kind over the sources that could be read."""
         hosts = self._hosts()
         found: dict = {}
-        for configured, source in ((self.db_configured or not self.settings.log_file, self.table_source),
-                                   (bool(self.settings.log_file), self.file_source)):
+        for configured, source in ((self.db_configured or not self.log_file, self.table_source),
+                                   (bool(self.log_file), self.file_source)):
             if not configured:
                 continue
             try:
