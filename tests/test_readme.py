@@ -17,6 +17,8 @@ REDACT_CODES = ["GC017", "GC046"]
 LOGS_CODES = ["LG006", "LG007"]
 # issue 20: a request GigaChat refuses as invalid (its remedy is about the request, not the model order)
 LIVE_CODES = ["GC047"]
+# issue 22: an env-file line python-dotenv skips (the site never gets that value)
+OUTPUTS_CODES = ["GC018"]  # a setting whose written value is never used
 # issue 22 (hostile rows): a log file whose window is larger than the scan limit, read from its newest end
 HOSTILE_CODES = ["LG023"]
 
@@ -49,7 +51,8 @@ def test_russian_section_says_what_the_suite_is_and_has_the_quickstart():
 
 
 def test_catalog_has_exactly_the_spec_codes():
-    assert sorted(CATALOG) == sorted(SPEC_CODES + REDACT_CODES + LOGS_CODES + SDK_CODES + LIVE_CODES + HOSTILE_CODES)
+    assert sorted(CATALOG) == sorted(SPEC_CODES + REDACT_CODES + LOGS_CODES + SDK_CODES + LIVE_CODES + HOSTILE_CODES +
+                                 OUTPUTS_CODES)
     for entry in CATALOG.values():
         assert entry.finding and entry.cause and entry.remedy
         assert entry.severity in ("fail", "warn")
