@@ -442,6 +442,23 @@ CATALOG = {c.code: c for c in [
            "Укажите в GIGACHAT_MODELS имена моделей (например, GigaChat-2-Pro,GigaChat-2-Max,GigaChat), а ключ "
            "авторизации — в GIGACHAT_CREDENTIALS; если этот ключ мог куда-то попасть, выпустите новый в личном "
            "кабинете GigaChat Studio.")),
+    _c("GC018", "a setting cannot be read: an env-file line python-dotenv skips, or a value not in its form",
+       "python-dotenv skips a line with an unclosed quote or syntax it cannot parse (and, for an unclosed quote, "
+       "the lines up to the next quote), printing only a bare warning, so the site runs as if the variable were "
+       "not set; a value not in its form (GIGACHECK_MIN_BALANCE=abc, ENABLE_GIGACHAT=maybe) is read as its default. "
+       "Either way the value written is never used.",
+       "Fix each line or value named below in the form it gives (close the quote, e.g. "
+       "GIGACHAT_MODELS=\"GigaChat-Pro,GigaChat\" or no quotes at all; a number; true or false), then restart "
+       "the site so it reads the value.",
+       "python -c 'from dotenv import dotenv_values; print(dotenv_values(\".env\"))'",
+       ru=("настройку нельзя прочитать: строку env-файла python-dotenv пропускает, или значение не в своём формате",
+           "python-dotenv пропускает строку с незакрытой кавычкой или непонятным синтаксисом (а при незакрытой "
+           "кавычке — и строки до следующей кавычки) и пишет лишь короткое предупреждение, так что сайт работает, "
+           "будто переменная не задана; значение не в своём формате (GIGACHECK_MIN_BALANCE=abc, "
+           "ENABLE_GIGACHAT=maybe) читается как значение по умолчанию. В обоих случаях записанное не используется.",
+           "Исправьте каждую строку или значение ниже в указанном формате (закройте кавычку, например "
+           "GIGACHAT_MODELS=\"GigaChat-Pro,GigaChat\" или вовсе без кавычек; число; true или false) и "
+           "перезапустите сайт, чтобы он прочитал значение.")),
     _c("GC020", "host cannot be resolved or connected to",
        "DNS has no address for the host, or the connection is refused or blocked (firewall, proxy, outage).",
        "Check the URL, DNS and outbound firewall rules for port 443/9443 from this machine.",

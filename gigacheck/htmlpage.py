@@ -18,7 +18,7 @@ from typing import Dict, List, Optional
 
 from .diagnosis import CATALOG
 from .report import (MARKS, VERDICT_MARKS, CheckRecord, area_states, counts_of, counts_text, headline,
-                     mode_line, verdict_of, verdict_text)
+                     mode_line, readable, verdict_of, verdict_text)
 from .words import plural, say
 
 NO_LOG = "No log output captured."  # pytest-html's placeholder for a row with no output
@@ -146,7 +146,7 @@ def areas(records: List[CheckRecord], lang: str) -> str:
                 codes.extend(c for c in r.codes if c not in codes)
         detail = ""
         if st.state == "skipped" and st.skip_reasons():
-            detail = f"<span class='gc-reason'>{_e(_clip(st.skip_reasons()[0]))}</span>"
+            detail = f"<span class='gc-reason'>{_e(_clip(readable(st.skip_reasons()[0])))}</span>"
         items.append(f"<li class='gc-area gc-{st.state}' data-area='{_e(st.area)}'>"
                      f"<span class='gc-mark'>{MARKS[st.state]}</span> <b>{_e(st.name(lang))}</b> "
                      f"{' '.join(f'<code>{c}</code>' for c in codes)} <span>{_e(st.tally(lang))}</span>"

@@ -180,9 +180,10 @@ def pytest_configure(config):
             mock_scenario=scenario)
     except settings_mod.EnvFileError as exc:
         raise pytest.UsageError(str(exc)) from None
-    from .logs.django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
-    fill_database_url(run.settings, config.getoption("gigacheck_ds", None) or config.getoption("ds", None),
-                      [config.invocation_params.dir, env_file.parent])
+    if not scenario:  # a mock run reads the scenario's own rows, never the site's database (SPEC)
+        from .logs.django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
+        fill_database_url(run.settings, config.getoption("gigacheck_ds", None) or config.getoption("ds", None),
+                          [config.invocation_params.dir, env_file.parent])
     run.redactor = run.settings.redactor()
     _between_deploys(config, run)
     report_json = config.getoption("gigacheck_report_json")
@@ -257,6 +258,8 @@ def pytest_report_header(config):
     lines.append("gigacheck: " + say("header.auth_method", run.lang, method=say("auth." + s.auth_method, run.lang)))
     if s.env_file:
         lines.append("gigacheck: " + say("header.env_file", run.lang, path=s.env_file))
+    if run.mock_scenario:
+        lines.append("gigacheck: " + mock_logs_line(run))
     if not s.verify_ssl:
         lines.append("gigacheck: " + say("header.tls_off", run.lang))
     elif not run.mock_scenario:  # which CAs the site's SDK trusts (truststore.py): gigacheck verifies with the same
@@ -271,6 +274,20 @@ def pytest_report_header(config):
     lines.extend(f"gigacheck: {p}" for p in s.problems)
     lines.append(spend_header(run))
     return [run.scrub(line) for line in lines]
+
+
+MOCK_IGNORED = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "GIGACHECK_LOG_FILE", "GIGACHECK_LOG_TABLE",
+                "GIGACHECK_LOG_TIMEZONE")  # the log settings a mock run does not read (logs/questions.py)
+
+
+def mock_logs_line(run: Run) -> str:
+    """What a mock run's log checks read, and the site's log settings it leaves alone."""
+    from .words import say
+    names = [n for n in MOCK_IGNORED if run.settings.get(n)]
+    if run.config.getoption("gigacheck_ds", None) or run.config.getoption("ds", None):
+        names.append("--ds")
+    ignored = say("header.mock_logs.ignored", run.lang, names=", ".join(names)) if names else ""
+    return say("header.mock_logs", run.lang, ignored=ignored)
 
 
 def proxy_line(settings, lang: str) -> str:
@@ -729,7 +746,7 @@ class Collector:
         return incidents_json(self.run.incidents.values())
 
     def _write_block(self, tr) -> None:
-        from .report import VERDICT_MARKS, terminal_lines, verdict_of, verdict_text
+        from .report import VERDICT_MARKS, terminal_lines, verdict_of, verdict_text, wrap
         from .timeline import terminal_lines as terminal_incidents
         from .words import say
         run, lang = self.run, self.run.lang
@@ -738,24 +755,32 @@ class Collector:
         records = list(run.records.values())
         verdict = verdict_of(records)
         colour = {"passed": "green", "failed": "red", "warnings": "yellow"}.get(verdict)
-        tr.write_line(f" {VERDICT_MARKS[verdict]} {verdict_text(records, lang, _why(run))}", bold=True,
-                      **({colour: True} if colour else {}))
-        width = max([len(area) for _, area, _ in terminal_lines(list(run.records.values()), lang)] + [0])
-        for mark, area, text in terminal_lines(list(run.records.values()), lang):
-            color = {"✓": "green", "✗": "red", "!": "yellow"}.get(mark)
-            tr.write_line(f" {mark} {area:<{width}}  {run.scrub(text)}", **({color: True} if color else {}))
-        for mark, area, text in terminal_incidents(self.incidents(), lang):  # resolved incidents: no failure, a line
-            tr.write_line(f" {mark} {area:<{width}}  {run.scrub(text)}", cyan=True)
+        # scrubbed whole, then wrapped: a secret split over two lines would slip past the redactor
+        for line in wrap(f" {VERDICT_MARKS[verdict]} ", run.scrub(verdict_text(records, lang, _why(run)))):
+            tr.write_line(line, bold=True, **({colour: True} if colour else {}))
+        lines = terminal_lines(records, lang)
+        resolved = terminal_incidents(self.incidents(), lang)  # resolved incidents: no failure, a line
+        width = max([len(area) for _, area, _ in lines + list(resolved)] + [0])
+        for mark, area, text in lines:
+            colour = {"✓": "green", "✗": "red", "!": "yellow"}.get(mark)
+            for line in wrap(f" {mark} {area:<{width}}  ", run.scrub(text)):
+                tr.write_line(line, **({colour: True} if colour else {}))
+        for mark, area, text in resolved:
+            for line in wrap(f" {mark} {area:<{width}}  ", run.scrub(text)):
+                tr.write_line(line, cyan=True)
         sent = run.requests
-        tr.write_line(say("term.requests", lang, oauth=sent["oauth"], chat=sent["chat"], files=sent["files"],
-                          mock=say("term.requests.mock", lang) if run.mock_scenario else "",
-                          spent="" if run.config.getoption("gigacheck_spend") else
-                          say("term.requests.unspent", lang)))
-        for line in (run.after.lines if run.after is not None else []):
-            tr.write_line(run.scrub(line.text), **({"yellow": True} if line.kind == "warning" else {}))
+        text = say("term.requests", lang, oauth=sent["oauth"], chat=sent["chat"], files=sent["files"],
+                   mock=say("term.requests.mock", lang) if run.mock_scenario else "",
+                   spent="" if run.config.getoption("gigacheck_spend") else say("term.requests.unspent", lang))
+        for line in wrap("", text, hang=2):
+            tr.write_line(line)
+        for change in (run.after.lines if run.after is not None else []):  # history's lines, wrapped too
+            for line in wrap("", run.scrub(change.text), hang=2):
+                tr.write_line(line, **({"yellow": True} if change.kind == "warning" else {}))
         paths = self.report_paths()
         if paths:
-            tr.write_line(say("term.report", lang, paths=", ".join(paths)))
+            for line in wrap("", say("term.report", lang, paths=", ".join(paths)), hang=2):
+                tr.write_line(line)
 
     def report_paths(self):
         base = self.run.config.invocation_params.dir
@@ -853,8 +878,8 @@ class Collector:
         s = run.settings
         hosts = {"OAuth": run.scrub(s.auth_url), "API": run.scrub(s.base_url),
                  say("html.models", lang): ", ".join(s.models),
-                 say("html.log_source", lang): "DATABASE_URL" if s.database_url else
-                 say("html.log_source.mock" if run.mock_scenario else "html.log_source.none", lang)}
+                 say("html.log_source", lang): say("html.log_source.mock", lang) if run.mock_scenario else
+                 "DATABASE_URL" if s.database_url else say("html.log_source.none", lang)}
         notes = [] if s.verify_ssl else [say("html.tls_off", lang)]
         facts = PageFacts(run.mode, run.mock_scenario, lang, run.started_at, hosts, notes, run.pictures,
                           why=_why(run), after=run.after, incidents=self.incidents(), timeline=run.timeline)

@@ -6,6 +6,8 @@ The HTML page is built from the same data in `htmlpage.py`.
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
@@ -219,32 +221,79 @@ def headline(r: CheckRecord, warning: bool = False) -> str:
     return head.splitlines()[0] if head else r.id
 
 
-TERMINAL_WIDTH = 200  # a doctor line, not the finding: the full text is in FAILURES and the report
+COLUMNS = 100  # every line of the terminal block fits here, wrapped (never cut: the remedy is what one acts on)
+
+# words of the checks' names written as people write them (a question: `test_does_oauth_give_a_usable_token`
+# -> "Does OAuth give a usable token?")
+_SPELLED = {"oauth": "OAuth", "api": "API", "tls": "TLS", "gigachat": "GigaChat", "url": "URL", "urls": "URLs",
+            "sdk": "SDK", "ca": "CA", "pem": "PEM", "id": "id", "img": "<img>", "v2": "v2", "http": "HTTP"}
+_QUESTION_WORDS = {"is", "are", "does", "do", "did", "can", "was", "were", "has", "have", "will"}
+_NODE_ID = re.compile(r"[^\s()“”]+\.py::[^\s()\[]+(?:\[[^\]\s]*\])?")  # checks/test_x.py::test_y[param]
 
 
-def _clip(text: str, width: int = TERMINAL_WIDTH) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+def question_of(nodeid: str) -> str:
+    """A check named by its question: `.../test_api.py::test_is_every_configured_model_served[GigaChat]` ->
+    "Is every configured model served? (GigaChat)"; an install path says nothing to an operator."""
+    name = nodeid.rsplit("::", 1)[-1]
+    param = ""
+    if name.endswith("]") and "[" in name:
+        name, param = name[:-1].split("[", 1)
+    if name.startswith("test_"):
+        name = name[len("test_"):]
+    words = [_SPELLED.get(w, w) for w in name.split("_") if w]
+    if not words:
+        return nodeid
+    text = " ".join(words)
+    text = text[0].upper() + text[1:]
+    if name.split("_", 1)[0] in _QUESTION_WORDS:
+        text += "?"
+    return f"{text} ({param})" if param else text
+
+
+def readable(text: str) -> str:
+    """A skip reason's node id (`reported by .venv/.../test_api.py::test_x`) as the question of that check."""
+    return _NODE_ID.sub(lambda m: "“" + question_of(m.group(0)) + "”", text)
+
+
+_SKIPPED_FOR = re.compile(r"^(\[(?:GC|LG)\d{3}\]) .* \(([^()]*?)(“[^”]*”)\)$", re.S)
+
+
+def _skip_said(reason: str) -> str:
+    """A skip for a cause another check reported, said short: that check's failure, a line above, has the
+    finding and its remedy (`[GC001] (reported by “Is the key set?”)`)."""
+    m = _SKIPPED_FOR.match(reason)
+    return f"{m.group(1)} ({m.group(2)}{m.group(3)})" if m else reason
+
+
+def wrap(prefix: str, text: str, columns: int = COLUMNS, hang: int = 0) -> List[str]:
+    """`prefix` + `text` in lines of at most `columns`, the text's continuation lines aligned under its start
+    (or, with `hang`, that many columns further in). Nothing is cut: a word longer than the room left (a URL)
+    is broken across lines."""
+    indent = " " * (len(prefix) + hang)
+    room = max(20, columns - len(indent))
+    pieces = textwrap.wrap(text, width=room, break_long_words=True, break_on_hyphens=False) or [""]
+    return [prefix + pieces[0]] + [indent + p for p in pieces[1:]]
 
 
 def terminal_lines(records: List[CheckRecord], lang: str = "en") -> List[tuple]:
     """flutter-doctor style (mark, area name, text): one line per area, or one per failure and
-    warning in it; skips summed per area."""
+    warning in it; skips summed per area. Each text is whole; the block wraps it (`wrap`)."""
     lines = []
     for st in area_states(records):
         name = st.name(lang)
         for r in st.failed:
-            lines.append((MARKS["failed"], name, _clip(_with_remedy(headline(r), r, lang))))
+            lines.append((MARKS["failed"], name, readable(_with_remedy(headline(r), r, lang))))
         for r in st.warned:
-            lines.append((MARKS["warning"], name, _clip(_with_remedy(headline(r, warning=True), r, lang))))
-        reasons = st.skip_reasons()
+            lines.append((MARKS["warning"], name, readable(_with_remedy(headline(r, warning=True), r, lang))))
+        reasons = [_skip_said(readable(reason)) for reason in st.skip_reasons()]
         because = (": " + reasons[0] + (f" (+{len(reasons) - 1})" if len(reasons) > 1 else "")) if reasons else ""
         if st.state == "passed":
-            lines.append((MARKS["passed"], name, _clip(st.tally(lang))))
+            lines.append((MARKS["passed"], name, st.tally(lang)))
         elif st.state == "skipped":
-            lines.append((MARKS["skipped"], name, _clip(st.tally(lang) + because)))
+            lines.append((MARKS["skipped"], name, st.tally(lang) + because))
         elif st.count("skipped"):  # beside a failure or warning: the skips, summed
-            lines.append((MARKS["skipped"], name, _clip(say("area.state.skipped", lang, skipped=st.count("skipped"))
-                                                        + because)))
+            lines.append((MARKS["skipped"], name, say("area.state.skipped", lang, skipped=st.count("skipped"))
+                          + because))
     return lines
 
 

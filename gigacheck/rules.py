@@ -7,6 +7,7 @@ without ever quoting a secret.
 from __future__ import annotations
 
 import base64
+import math
 import binascii
 import os
 import re
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import urlsplit
 
-from . import sdkenv
+from . import sdk, sdkenv
 from .diagnosis import Finding
 from .redact import Secret, mask
 from .settings import Settings, file_problem, read_bounded
@@ -296,6 +297,39 @@ def sdk_refusals(settings: Settings) -> Optional[Finding]:
                    [r.describe() + f" ({settings.source.get(r.variable, '?')})" for r in found], subject="sdk_settings")
 
 
+def unread_lines(settings: Settings) -> Optional[Finding]:
+    """GC018: settings whose written value is never used. Env-file lines python-dotenv skips (an unclosed
+    quote, bad syntax), for the variables whose own checks do not judge them (the key's and the scope's do):
+    the site never gets those values, so neither do the other checks. And values not in their form
+    (GIGACHECK_MIN_BALANCE not a number, the site's true/false flags): read as their default. Each is named
+    with its line or the form it takes."""
+    from .settings import FALSE, JUDGED_AS_WRITTEN, TRUE
+    lines = [f"{name}: {where}" for name, where in settings.broken.items()
+             if name not in JUDGED_AS_WRITTEN and settings.source.get(name) != "environment"]
+    balance = settings.get("GIGACHECK_MIN_BALANCE")
+    if balance and balance.strip() and not _is_number(balance):
+        lines.append(say("setting.form", name="GIGACHECK_MIN_BALANCE", value=repr(balance),
+                         form=say("form.tokens")))
+    pinned = (settings.get("GIGACHECK_SDK_VERSION") or "").strip()
+    if pinned and pinned.lower() != "none" and not sdk.parse_version(pinned):
+        lines.append(say("setting.form", name="GIGACHECK_SDK_VERSION", value=repr(pinned), form=say("form.sdk")))
+    for name, default in (("USE_MOCK_RESPONSES", "false"), ("ENABLE_GIGACHAT", "true")):
+        value = settings.get(name)
+        if value is not None and value.strip().strip("'\"").lower() not in TRUE | FALSE:
+            lines.append(say("setting.form", name=name, value=repr(value), form=say("form.bool", default=default)))
+    if not lines:
+        return None
+    names = ", ".join(line.split(":", 1)[0].split("=", 1)[0] for line in lines)
+    return Finding("GC018", say("env.unread_lines", names=names), lines, subject="settings_form")
+
+
+def _is_number(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
 def client_cert_problem(settings: Settings) -> Optional[Finding]:
     """GC016: the mTLS certificate and key are readable PEM files that belong together."""
     cert, key = settings.cert_file, settings.key_file
@@ -349,7 +383,7 @@ def all_static(settings: Settings) -> List[Finding]:
     """Every static finding, for the summary and the CLI."""
     found = list(key_analysis(settings).findings.values())
     for rule in (keys_agree, scope_problem, auth_url_problem, base_url_problem, ca_bundle_problem,
-                 model_names_problem, sdk_refusals, client_cert_problem):
+                 model_names_problem, sdk_refusals, unread_lines, client_cert_problem):
         f = rule(settings)
         if f:
             found.append(f)

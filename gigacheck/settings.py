@@ -56,6 +56,10 @@ class EnvFileError(Exception):
     """The env file named on the command line cannot be used at all."""
 
 
+# variables whose broken env-file line is judged as written: their own rules refuse it (the key GC003, the
+# scope GC008) and nothing refused is sent; any other broken line leaves its variable unset, as the site has it
+JUDGED_AS_WRITTEN = frozenset({"GIGACHAT_CREDENTIALS", "GIGACHAT_TOKEN", "GIGACHAT_SCOPE"})
+
 MAX_ENV_FILE = 1 << 20  # a real env file is a few KiB
 
 
@@ -168,6 +172,7 @@ class Settings:
     problems: List[str] = field(default_factory=list)      # values that could not be parsed (defaults used)
     folders: Dict[str, Path] = field(default_factory=dict)  # variable -> folder of the env file it came from
     broken: Dict[str, str] = field(default_factory=dict)    # variable -> the env-file line it is on cannot be parsed
+    # (where and why); outside JUDGED_AS_WRITTEN such a variable is unset here, as in the site
     spelled: Dict[str, str] = field(default_factory=dict)   # SDK variable -> its name as written, when not upper case
     extra_secrets: List[str] = field(default_factory=list)  # secrets found elsewhere (a Django site's DB password)
 
@@ -428,10 +433,14 @@ def load(environ: Mapping[str, str] = None, env_file: Optional[Path] = None, env
             values, broken = read_env_lines(env_file)
             for name, (written, where) in broken.items():
                 if name in VARIABLES and name not in values:
-                    # judged as written, not "not set": the rules name what is wrong with it, and where
-                    values[name] = written
                     settings.broken[name] = where
                     settings.problems.append(f"{name}: {where}")
+                    if name in JUDGED_AS_WRITTEN:
+                        # judged as written, not "not set": their rules refuse it with the line, and what
+                        # they refuse is never sent (GC003 blocks OAuth, a GC008 scope gets no request)
+                        values[name] = written
+                    # any other variable: the site's python-dotenv skips the line, so the site runs with
+                    # the variable unset; so does every check here, and GC018 names the line
             layers.append(("env file", values, env_file.absolute().parent))
             settings.env_file = env_file
     layers.append(("environment", environ, None))

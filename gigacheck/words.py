@@ -79,6 +79,23 @@ WORDS = {
     "header.hosts": {"en": "auth {auth} · api {api} · models {models}",
                      "ru": "авторизация {auth} · API {api} · модели {models}"},
     "header.env_file": {"en": "env file {path}", "ru": "env-файл {path}"},
+    "env.unread_lines": {"en": "{names}: the value written cannot be read, so it is never used (by the site "
+                               "nor by these checks)",
+                         "ru": "{names}: записанное значение нельзя прочитать, поэтому оно не используется (ни "
+                               "сайтом, ни этими проверками)"},
+    "setting.form": {"en": "{name}={value}: {form}", "ru": "{name}={value}: {form}"},
+    "form.tokens": {"en": "give a number of tokens, e.g. GIGACHECK_MIN_BALANCE=10000",
+                    "ru": "укажите число токенов, например GIGACHECK_MIN_BALANCE=10000"},
+    "form.sdk": {"en": "give the site's gigachat SDK version, e.g. GIGACHECK_SDK_VERSION=0.1.42 (or none: no SDK)",
+                 "ru": "укажите версию SDK gigachat сайта, например GIGACHECK_SDK_VERSION=0.1.42 (или none: без SDK)"},
+    "form.bool": {"en": "write true or false (read as {default} until then)",
+                  "ru": "пишите true или false (до тех пор читается как {default})"},
+    "header.mock_logs": {"en": "log checks: the scenario's own rows (an embedded SQLite seeded from fixtures/), "
+                               "never the site's log{ignored}",
+                         "ru": "проверки логов: собственные строки сценария (встроенная SQLite из fixtures/), "
+                               "а не лог сайта{ignored}"},
+    "header.mock_logs.ignored": {"en": "; not read in a mock run: {names}",
+                                 "ru": "; в mock-прогоне не читаются: {names}"},
     "header.tls_off": {"en": "TLS VERIFICATION IS OFF (GIGACHAT_VERIFY_SSL_CERTS=false)",
                        "ru": "ПРОВЕРКА TLS-СЕРТИФИКАТОВ ОТКЛЮЧЕНА (GIGACHAT_VERIFY_SSL_CERTS=false)"},
     "settings.not_a_number": {"en": "{name}={value} is not a number; ignored",
@@ -93,6 +110,10 @@ WORDS = {
                     "ru": "--hours {hours}: укажите число часов больше 0 (0.5 — это 30 минут)"},
     "usage.limit": {"en": "--limit {limit}: give a whole number from 0 to {max}",
                     "ru": "--limit {limit}: укажите целое число от 0 до {max}"},
+    "usage.hours_form": {"en": "{value} is no number of hours: give a number above 0 (0.5 is 30 minutes)",
+                         "ru": "{value} — не число часов: укажите число больше 0 (0.5 — это 30 минут)"},
+    "usage.limit_form": {"en": "{value} is no whole number: give one from 0 to {max} (0: every row)",
+                         "ru": "{value} — не целое число: укажите число от 0 до {max} (0 — все строки)"},
     "usage.level": {"en": "unknown level {level}: use one of {levels}",
                     "ru": "неизвестный уровень {level}: используйте один из {levels}"},
     # gigacheck's pytest options (--help is built before the run's language is known: the locale's)
@@ -198,6 +219,13 @@ WORDS = {
                            "ru": "{n} запись о GigaChat|{n} записи о GigaChat|{n} записей о GigaChat"},
     "logs.no_image_saved": {"en": "{entries} in the last {hours} h and no `Изображение сохранено`",
                             "ru": "{entries} за последние {hours} ч и ни одного `Изображение сохранено`"},
+    "logs.index_field_generic": {
+        "en": "Django, Asistent/models.py, class SystemLog: add db_index=True to the arguments {column} already has, "
+              "keeping each of them (auto_now_add=True stays): {column} = models.DateTimeField(<its arguments>, "
+              "db_index=True)",
+        "ru": "Django, Asistent/models.py, class SystemLog: добавьте db_index=True к уже заданным аргументам {column}, "
+              "не меняя их (auto_now_add=True остаётся): {column} = models.DateTimeField(<его аргументы>, "
+              "db_index=True)"},
     "logs.no_index": {"en": "{column} has no index: the site's own log queries (view_gigachat_logs, the admin) read "
                             "the whole table; {ours}",
                       "ru": "у {column} нет индекса: собственные запросы сайта к логам (view_gigachat_logs, "
@@ -389,6 +417,7 @@ WORDS = {
                              "от -14:00 до +14:00 в виде +03:00"},
     "clock.default": {"en": "default: no GIGACHECK_LOG_TIMEZONE, no Django TIME_ZONE with USE_TZ=False",
                       "ru": "по умолчанию: нет GIGACHECK_LOG_TIMEZONE и Django TIME_ZONE при USE_TZ=False"},
+    "clock.mock": {"en": "MOCK: the scenario's own rows, stored in UTC", "ru": "MOCK: собственные строки сценария, в UTC"},
     "clock.django": {"en": "Django settings {module}: TIME_ZONE (USE_TZ=False)",
                      "ru": "настройки Django {module}: пояс из TIME_ZONE (при USE_TZ=False)"},
     "clock.django_utc": {"en": "Django settings {module}: USE_TZ=True stores UTC",
@@ -425,6 +454,10 @@ WORDS = {
                                 "and migrate",
                           "ru": "{create_index} либо укажите db_index=True у поля {column} модели и примените "
                                 "миграцию (makemigrations, затем migrate)"},
+    "django.index_hint.field": {"en": "{create_index} or, in Asistent/models.py, {field}, then manage.py "
+                                      "makemigrations and migrate",
+                                "ru": "{create_index} либо в Asistent/models.py {field}, затем миграция "
+                                      "(makemigrations, потом migrate)"},
     "django.help.database": {"en": "the DATABASES alias that holds the log table (default: default)",
                              "ru": "псевдоним в DATABASES, где лежит таблица логов (по умолчанию default)"},
     "django.help.gigacheck": {"en": "gigacheck's checks with this site's settings: manage.py gigacheck [pytest "

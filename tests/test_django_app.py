@@ -203,6 +203,8 @@ def test_deploy_checks_with_database_warn_of_the_missing_index_and_name_the_tabl
     index = ('CREATE INDEX CONCURRENTLY "Asistent_systemlog_timestamp_idx"' if site.backend == "postgresql" else
              'CREATE INDEX "Asistent_systemlog_timestamp_idx"')
     assert "(gigacheck.W105) [LG005]" in got.stderr and index in got.stderr
+    # the site's own field, db_index=True added and its default kept (not a field written anew)
+    assert "timestamp = models.DateTimeField(db_index=True, default=django.utils.timezone.now)" in got.stderr
     missing = site.manage(*args, GIGACHAT_CREDENTIALS=GOOD_KEY, GIGACHECK_LOG_TABLE="not_the_log")
     assert missing.returncode == 1 and "(gigacheck.E103) [LG003]" in missing.stderr
     if site.backend == "postgresql":  # a wrong password: E102, and the password nowhere

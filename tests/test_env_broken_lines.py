@@ -43,3 +43,54 @@ def test_the_run_reports_gc003_with_the_line_and_no_bare_dotenv_warning(run_chec
     assert result.check("test_is_the_key_set")["outcome"] == "passed"
     assert "could not parse statement" not in result.stdout + result.stderr
     assert key not in result.everything()
+
+
+def test_an_unclosed_quote_in_the_models_is_gc018_and_the_value_is_never_used(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text('GIGACHAT_SCOPE=GIGACHAT_API_PERS\nGIGACHAT_MODELS="GigaChat-Pro,GigaChat-Max\nA=1\n',
+                   encoding="utf-8")
+    s = load({}, env, env_file_explicit=True)
+    assert s.models == ["GigaChat"]  # as the site has it: python-dotenv skipped the line, the default applies
+    assert "GIGACHAT_MODELS" not in s.raw
+    f = rules.unread_lines(s)
+    assert f.code == "GC018" and "GIGACHAT_MODELS" in f.detail
+    assert any("line 2 of" in e and "unclosed quote" in e for e in f.evidence)
+    assert rules.scope_problem(s) is None  # the lines before it still count
+
+
+def test_a_run_with_a_broken_models_line_fails_gc018_and_checks_no_quoted_model(run_checks):
+    result = run_checks("--mock", "-m", "config or api", env_file_text='GIGACHAT_MODELS="GigaChat-Pro,GigaChat\n')
+    check = result.check("test_can_every_setting_be_read")
+    assert check["outcome"] == "failed" and check["codes"] == ["GC018"]
+    assert "GC032" not in str(result.failed())
+    # the scenario's sample fills what the site never gets; the quoted value is not used
+    assert any(line.endswith("· models GigaChat-Pro, GigaChat-Max, GigaChat") for line in result.stdout.splitlines())
+    served = [c for c in result.checks if "test_is_every_configured_model_served" in c["id"]]
+    assert len(served) == 3 and all(c["outcome"] == "passed" and '"' not in c["id"] for c in served)
+    assert "could not parse statement" not in result.stdout + result.stderr
+    assert len(result.failed()) == 1
+
+
+def test_values_not_in_their_form_are_gc018_naming_the_form(tmp_path):
+    s = load({"GIGACHECK_MIN_BALANCE": "10k", "ENABLE_GIGACHAT": "maybe", "USE_MOCK_RESPONSES": "false"})
+    f = rules.unread_lines(s)
+    assert f.code == "GC018" and "GIGACHECK_MIN_BALANCE, ENABLE_GIGACHAT" in f.detail
+    assert "GIGACHECK_MIN_BALANCE='10k': give a number of tokens, e.g. GIGACHECK_MIN_BALANCE=10000" in f.evidence
+    assert "ENABLE_GIGACHAT='maybe': write true or false (read as true until then)" in f.evidence
+    assert rules.unread_lines(load({"GIGACHECK_MIN_BALANCE": "10000", "ENABLE_GIGACHAT": "True"})) is None
+
+
+def test_a_min_balance_that_is_no_number_fails_once_and_the_balance_check_names_it(run_checks):
+    result = run_checks("--mock", "--spend", "-m", "config or generation", env={"GIGACHECK_MIN_BALANCE": "abc"})
+    assert result.failed() == {"checks/test_config.py::test_can_every_setting_be_read": ["GC018"]}
+    balance = result.check("test_is_the_balance_above_the_minimum")
+    assert balance["outcome"] == "skipped" and balance["codes"] == ["GC018"]
+    assert "GIGACHECK_MIN_BALANCE is not set" not in result.stdout  # it is set, just not a number
+
+
+def test_a_pinned_sdk_version_that_is_no_version_is_gc018():
+    f = rules.unread_lines(load({"GIGACHECK_SDK_VERSION": "banana"}))
+    assert f.code == "GC018" and any("GIGACHECK_SDK_VERSION='banana': give the site's gigachat SDK version" in e
+                                     for e in f.evidence)
+    assert rules.unread_lines(load({"GIGACHECK_SDK_VERSION": "0.1.42"})) is None
+    assert rules.unread_lines(load({"GIGACHECK_SDK_VERSION": "none"})) is None

@@ -4,6 +4,7 @@ both land; a locked, corrupt or unwritable file is a warning line, never a faile
 is stored."""
 
 import json
+import itertools
 import sqlite3
 import subprocess
 import sys
@@ -186,7 +187,9 @@ def test_a_damaged_history_is_a_warning_line_never_a_failed_run(run_checks, tmp_
             holder.close()
     assert result.ret == 0 and result.json["verdict"] == "passed"
     assert "INTERNALERROR" not in result.stdout + result.stderr and "Traceback" not in result.stdout
-    warning = [ln for ln in result.stdout.splitlines() if ln.startswith("history: ")]
+    lines = result.stdout.splitlines()  # a line of the block, its continuation lines (wrapped at 100 columns)
+    warning = [" ".join([ln] + [c.strip() for c in itertools.takewhile(lambda c: c.startswith("  "), lines[i + 1:])])
+               for i, ln in enumerate(lines) if ln.startswith("history:")]
     assert len(warning) == 1 and "cannot be used" in warning[0] and "this run is not remembered" in warning[0]
     assert {"corrupt": "not a database", "locked": "locked", "unwritable": "not a directory"}[damage] in warning[0]
     assert result.json["changes"]["since"] is None
@@ -242,5 +245,7 @@ def test_an_unexpected_error_in_remembering_is_a_warning_line(run_checks, tmp_pa
     monkeypatch.setattr(gigacheck.between, "after_run", broken)
     result = run_checks("--mock", "-m", "config", "--history", str(tmp_path / "h.sqlite3"))
     assert result.ret == 0 and "INTERNALERROR" not in result.stdout + result.stderr
-    assert "cannot be used (RuntimeError: a bug in remembering): this run is not remembered" in result.stdout
+    # the block wraps at 100 columns: the sentence is read with its continuation lines
+    assert "cannot be used (RuntimeError: a bug in remembering): this run is not remembered" in \
+        " ".join(result.stdout.split())
     assert result.json["changes"]["since"] is None

@@ -263,9 +263,11 @@ def test_gigachat_turned_off_the_log_checks_do_not_fail_on_history(run_checks, t
     assert on.failed() == {"checks/test_logs.py::test_is_gigachat_not_rate_limiting_the_site": ["LG014"]}
 
 
-def test_the_live_checks_resolve_an_auth_incident(run_checks, tmp_path):
+def test_the_live_checks_resolve_an_auth_incident(run_checks, tmp_path, fake_giga, giga_ca_file, canaries):
     """The site could not get a token an hour ago and logged nothing since; this run's OAuth and models
-    checks pass (the mock answers): the incident is resolved by them."""
+    checks pass (the local fake GigaChat answers; a mock run would read only its scenario's rows, SPEC):
+    the incident is resolved by them."""
+    from tests.support.faultrun import base_env
     from tests.support.mariadb import LogDB
     rows = [("ERROR", '❌ GigaChat error: OAuth failed with status 401: {"code": 6}', 62),
             ("WARNING", "GigaChat: No access token available, запрос пропущен", 61),
@@ -273,7 +275,8 @@ def test_the_live_checks_resolve_an_auth_incident(run_checks, tmp_path):
     url = LogDB("sqlite", tmp_path).make(rows, index=True)
     logs_only = run_checks(checks=LOG_CHECKS, env={"DATABASE_URL": url})
     assert "LG019" in [c for codes in logs_only.failed().values() for c in codes]  # no live check: ongoing
-    run = run_checks("--mock", "-m", "oauth or api or logs", env={"DATABASE_URL": url})
+    run = run_checks("-m", "oauth or api or logs", env=dict(base_env(fake_giga, giga_ca_file, canaries, 9),
+                                                           DATABASE_URL=url))
     assert run.failed() == {}, run.stdout[-3000:]
     (inc,) = [i for i in run.json["incidents"] if i["code"] == "LG019"]
     assert inc["state"] == "resolved" and inc["resolved_by"].startswith("live check ")

@@ -229,11 +229,21 @@ def test_bad_log_options_are_usage_errors(run_logs, args, says):
     assert run.ret == 4 and says in run.stderr
 
 
+def _scenario_db(tmp_path, scenario):
+    """The scenario's rows in a site's SQLite, read live (a mock run reads no log file: SPEC)."""
+    import json
+    from gigacheck.logs.sources import seed_sqlite
+    rows = json.loads((REPO / "fixtures" / "scenarios" / scenario / "logs.json").read_text(encoding="utf-8"))
+    db = seed_sqlite(tmp_path / f"{scenario}.sqlite3", rows["rows"] if isinstance(rows, dict) else rows)
+    return f"sqlite:///{db}"
+
+
 def test_an_unreadable_log_file_is_one_lg001_and_the_database_still_speaks(run_logs, tmp_path):
-    env = {"GIGACHECK_LOG_FILE": str(tmp_path / "missing.log")}
-    got = outcomes(run_logs("--mock", env=env))
+    env = {"GIGACHECK_LOG_FILE": str(tmp_path / "missing.log"), "DATABASE_URL": _scenario_db(tmp_path, "healthy")}
+    got = outcomes(run_logs(env=env))
     assert got == expect(failed=("LG001",), skipped=[c for c in Q if c >= "LG010"])
-    run = run_logs("--mock=rate-limited", env=env)
+    env["DATABASE_URL"] = _scenario_db(tmp_path, "rate-limited")
+    run = run_logs(env=env)
     got = outcomes(run)
     assert got[Q["LG001"]] == ("failed", ("LG001",))
     assert got[Q["LG014"]] == ("failed", ("LG014",)) and got[Q["LG013"]] == ("skipped", ("LG001",))

@@ -77,7 +77,7 @@ def test_the_doctor_block_sums_skips_per_area():
     assert terminal_lines(records, "en") == [("✓", "config", "1 passed"),
                                              ("✗", "oauth", "[GC023] rejected  → New key"),  # the situated one
                                              ("-", "api", "3 skipped: [GC023] rejected (reported by o)"),
-                                             ("✗", "logs", ("[LG001] no log  → " + _remedy("LG001"))[:199] + "…"),
+                                             ("✗", "logs", "[LG001] no log  → " + _remedy("LG001")),  # whole
                                              ("-", "logs", "13 skipped: [LG001] no log (reported by f)")]
     assert terminal_lines(records, "ru")[0] == ("✓", "настройки", "пройдено: 1")
 
@@ -93,8 +93,11 @@ def test_a_run_with_no_configuration_prints_a_short_terminal(run_checks):
     assert "SKIPPED" not in result.stdout  # no -ra: skips are summed per area in the block
     block = result.stdout[result.stdout.index("== gigacheck LIVE =="):]
     lines = block.splitlines()[1:-1]  # between the block's title and pytest's final line
-    assert len(lines) <= 13 and all(len(line) <= 220 for line in lines), lines  # 13: the history's line
-    assert re.search(r"^ ✗ logs +\[LG001\].*\n - logs +\d+ skipped: \[LG001\]", block, re.M), block
+    # remedies whole, wrapped at 100 columns; a skip for a reported cause names it by code and question;
+    # 25: the history's line too
+    assert len(lines) <= 25 and all(len(line) <= 100 for line in lines), lines
+    assert re.search(r"^ - api +2 skipped: \[GC001\] \(reported by “Is the key set\?”\)$", block, re.M), block
+    assert re.search(r"^ ✗ logs +\[LG001\](.*\n)+? - logs +\d+ skipped: \[LG001\]", block, re.M), block
     assert result.stdout.count("gigacheck: LIVE run") == 1 and "LIVE: LIVE" not in result.stdout
     assert lines[-1] == "report: reports/gigachat-health.html, report.json"
 

@@ -91,7 +91,7 @@ def sdk_failure(status: int, body: bytes, headers=None):
             sdk_utils._raise_for_status(httpx.URL(API), status, body, httpx.Headers(headers or {}))
     finally:
         logger.removeHandler(handler)
-        logger.level = old
+        logger.setLevel(old)
     return [(r.levelname, r.getMessage()) for r in records], raised.value
 
 
@@ -129,14 +129,17 @@ def httpx_lines(statuses):
     handler = logging.Handler()
     handler.emit = records.append
     logger.addHandler(handler)
-    old, logger.level = logger.level, logging.INFO
+    # setLevel, not `logger.level =`: only setLevel clears the logger's isEnabledFor cache, which an earlier
+    # httpx request of the same process (at the default WARNING) filled with "INFO: off"
+    old = logger.level
+    logger.setLevel(logging.INFO)
     try:
         with httpx.Client(transport=httpx.MockTransport(lambda req: httpx.Response(int(req.url.params["s"])))) as c:
             for status in statuses:
                 c.post(API, params={"s": status})
     finally:
         logger.removeHandler(handler)
-        logger.level = old
+        logger.setLevel(old)
     return [(r.levelname, r.getMessage().replace(f"?s={s}", "")) for r, s in zip(records, statuses)]
 
 

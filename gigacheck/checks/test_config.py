@@ -105,6 +105,10 @@ def test_does_the_official_sdk_accept_every_gigachat_variable(gigachat_settings)
     holds(rules.sdk_refusals, gigachat_settings)
 
 
+def test_can_every_setting_be_read(gigachat_settings):
+    holds(rules.unread_lines, gigachat_settings)
+
+
 def test_are_the_client_certificate_and_key_usable(gigachat_settings):
     if not (gigachat_settings.cert_file or gigachat_settings.key_file):
         return  # no mTLS: nothing to check, as with no CA bundle

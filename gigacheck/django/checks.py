@@ -67,6 +67,12 @@ def gigachat_log_table(app_configs=None, databases=None, **kwargs):
             ts = info.col("timestamp").name
             ours = say("logs.ours_by_pk") if info.pk else say("logs.ours_scan")
             f = Finding("LG005", f"{label}: " + say("logs.no_index", column=f"{info.name}.{ts}", ours=ours))
-            hint = say("django.index_hint", create_index=create_index, column=ts)
+            try:  # the site's own field with db_index=True added, its other arguments kept
+                from .site import model_field_line
+                field = model_field_line("SystemLog", ts)
+            except Exception:  # the site's model: a hint without it, never a crashed system check
+                field = None
+            hint = (say("django.index_hint.field", create_index=create_index, field=field) if field else
+                    say("django.index_hint", create_index=create_index, column=ts))
             out.append(checks.Warning(scrub(f.headline), id="gigacheck.W105", hint=scrub(hint)))
     return out

@@ -77,3 +77,29 @@ def load_settings(environ=None, env_file=None, alias: Optional[str] = None):
     if alias:
         fill_from_site(settings, alias)
     return settings
+
+
+def model_field_line(model: str, column: str) -> Optional[str]:
+    """The installed `Asistent.<model>` field stored in `column`, with db_index=True added and every other
+    argument as the site defines it, as a migration would write it (`timestamp = models.DateTimeField(
+    auto_now_add=True, db_index=True)`); None where Django is not set up or there is no such field."""
+    from django.apps import apps
+    if not apps.ready:
+        return None
+    from django.db.migrations.serializer import serializer_factory
+    for config in apps.get_app_configs():
+        if config.label.lower() != "asistent":
+            continue
+        try:
+            cls = config.get_model(model)
+        except LookupError:
+            return None
+        for field in cls._meta.concrete_fields:
+            if column in (field.name, field.column):
+                name, _path, args, kwargs = field.deconstruct()
+                if kwargs.get("db_index"):
+                    return None
+                kwargs["db_index"] = True
+                text, _imports = serializer_factory(field.__class__(*args, **kwargs)).serialize()
+                return f"{name} = {text}"
+    return None

@@ -15,7 +15,7 @@ from .signatures import CODES, parse_level
 from ..words import say
 
 MAX_HOURS = 24 * 366 * 20   # beyond this a window bound is not a date any more
-MAX_LIMIT = 1_000_000_000  # 0 is every row; the viewer streams, so a big --limit costs no memory
+from . import MAX_LIMIT  # one bound for the parser's message and the range check
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,9 @@ def options_from(hours, level, search, limit, thresholds=(), columns="", query_t
     if not math.isfinite(timeout) or timeout <= 0:
         raise ValueError(f"gigacheck_log_query_timeout = {query_timeout!r}: give seconds above 0 "
                          f"(e.g. gigacheck_log_query_timeout = 10)")
-    store.LogTable.of(None, columns)  # the column names are checked here, the table name at use
+    try:
+        store.LogTable.of(None, columns)  # the column names are checked here, the table name at use
+    except ValueError as exc:  # named as the ini names it, with the form the message gives
+        raise ValueError(f"gigacheck_log_columns: {exc}") from None
     return LogOptions(float(hours), level, search or None, int(limit), parse_thresholds(thresholds),
                       columns or "", timeout)

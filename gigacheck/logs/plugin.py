@@ -32,15 +32,16 @@ def __getattr__(name):
 
 def pytest_addoption(parser):
     from ..words import default_lang, say
+    from . import hours_arg, limit_arg
     lang = default_lang()  # --help is built before --lang is parsed: the locale's language
     group = parser.getgroup("gigacheck logs", say("help.logs_group", lang))
-    group.addoption("--hours", dest="gigacheck_hours", type=float, default=24.0, metavar="H",
+    group.addoption("--hours", dest="gigacheck_hours", type=hours_arg, default=24.0, metavar="H",
                     help=say("help.hours", lang))
     group.addoption("--level", dest="gigacheck_level", default=None, metavar="LEVEL",
                     help=say("help.level", lang, levels=", ".join(LEVELS)))
     group.addoption("--search", dest="gigacheck_search", default=None, metavar="TEXT",
                     help=say("help.search", lang))
-    group.addoption("--limit", dest="gigacheck_limit", type=int, default=50, metavar="N",
+    group.addoption("--limit", dest="gigacheck_limit", type=limit_arg, default=50, metavar="N",
                     help=say("help.limit", lang))
     import importlib.util
     if importlib.util.find_spec("pytest_django") is None:  # pytest-django has its own --ds, read as well

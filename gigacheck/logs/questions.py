@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from dataclasses import replace
 from typing import List, Optional
 
@@ -62,13 +63,17 @@ class LogChecks:
         self.mock_scenario = mock_scenario
         self.fixtures_dir = fixtures_dir
         self.tmp_dir = tmp_dir
-        self.zone = clock.table_zone(settings)  # the zone, where it came from, whether it can be read
+        # a mock run is self-contained (SPEC): its log checks read the scenario's own rows in an embedded SQLite,
+        # whatever DATABASE_URL, Django settings, log file, table or zone the environment or a site's .env names
+        self.database_url = None if mock_scenario else settings.database_url
+        self.log_file = None if mock_scenario else settings.log_file
+        self.zone = clock.table_zone(settings)  # the zone, where it came from, whether it can be read (mock: UTC)
         self._tz = Cached(self._zone, "LG001", store.SETTINGS_SUBJECT)
         self._window = Cached(lambda: store.Window.last(opts.hours, self._tz.get()), "LG001",
                               store.SETTINGS_SUBJECT)
         self._db = Cached(self._open_database)
         self._info = Cached(lambda: self._db.get().table_info(), "LG003", store.TABLE_SUBJECT)
-        self._file = Cached(lambda: sources.FileSource(settings.log_file, self._hosts()) if settings.log_file
+        self._file = Cached(lambda: sources.FileSource(self.log_file, self._hosts()) if self.log_file
                             else None, "LG001",
                             store.FILE_SUBJECT)
         self._scan = Cached(self._scan_all)
@@ -87,16 +92,16 @@ class LogChecks:
     # -- sources --
     @property
     def db_configured(self) -> bool:
-        return bool(self.settings.database_url) or bool(self.mock_scenario)
+        return bool(self.database_url) or bool(self.mock_scenario)
 
     def _table(self) -> store.LogTable:
         try:
-            return store.LogTable.of(self.settings.log_table, self.opts.columns)
+            return store.LogTable.of(None if self.mock_scenario else self.settings.log_table, self.opts.columns)
         except ValueError as exc:
             raise Finding("LG003", f"GIGACHECK_LOG_TABLE: {exc}", subject=store.TABLE_SUBJECT) from None
 
     def _open_database(self):
-        url = self.settings.database_url
+        url = self.database_url
         if url is None:
             if not self.mock_scenario:
                 raise Finding("LG001", say("logs.no_source"),
@@ -121,7 +126,7 @@ class LogChecks:
         return f"sqlite:///{target}"
 
     def database(self):
-        if not self.db_configured and self.settings.log_file:
+        if not self.db_configured and self.log_file:
             import pytest  # only a check gets here, and pytest runs it: the viewer never imports pytest
             pytest.skip(skip_reason("LG001", say("skip.logs_file_only")))
         return self._db.get()
@@ -137,14 +142,14 @@ class LogChecks:
         """LG001: a log to read (DATABASE_URL understood, the mock's embedded database, or
         GIGACHECK_LOG_FILE readable), in a zone that exists."""
         self._tz.get()
-        url = self.settings.database_url
+        url = self.database_url
         if url is not None:
             store.parse_database_url(url.reveal())  # LG001 when it is not understood
-        if self.settings.log_file:
+        if self.log_file:
             note = self._file.get().limit_note(self.window)  # LG001 when it cannot be read
             if note:  # read, but not all of the window: said here too, so a green run says it
                 warn("LG023", note)
-        if url is None and not self.mock_scenario and not self.settings.log_file:
+        if url is None and not self.mock_scenario and not self.log_file:
             self._db.get()  # LG001: nothing to read at all
 
     def table_exists(self) -> None:
@@ -170,10 +175,17 @@ class LogChecks:
         ts = info.col("timestamp").name
         ours = say("logs.ours_by_pk") if info.pk else say("logs.ours_scan")
         warn("LG005", say("logs.no_index", column=f"{info.name}.{ts}", ours=ours),
-             evidence=[source.create_index_sql(info),
-                       f"Django, Asistent/models.py, SystemLog: {ts} = models.DateTimeField(default=timezone.now, "
-                       f"db_index=True)",
+             evidence=[source.create_index_sql(info), self.index_field_line(ts),
                        "then: python manage.py makemigrations Asistent && python manage.py migrate Asistent"])
+
+    def index_field_line(self, column: str) -> str:
+        """The site's own field with db_index=True added (fieldline.py), never a field written anew."""
+        from .fieldline import field_line
+        env_file = self.settings.env_file
+        line = field_line(column, [Path.cwd(), Path(env_file).absolute().parent if env_file else None])
+        if line:
+            return f"Django, Asistent/models.py, class SystemLog: {line}"
+        return say("logs.index_field_generic", column=column)
 
     @property
     def window(self) -> store.Window:
@@ -187,8 +199,8 @@ class LogChecks:
         when the others show nothing (its own check reports it)."""
         window = self.window
         scans, broken = [], []
-        for configured, source in ((self.db_configured or not self.settings.log_file, self.table_source),
-                                   (bool(self.settings.log_file), self.file_source)):
+        for configured, source in ((self.db_configured or not self.log_file, self.table_source),
+                                   (bool(self.log_file), self.file_source)):
             if not configured:
                 continue
             try:
@@ -243,8 +255,8 @@ class LogChecks:
         """kind -> the newest success of that kind over the sources that could be read."""
         hosts = self._hosts()
         found: dict = {}
-        for configured, source in ((self.db_configured or not self.settings.log_file, self.table_source),
-                                   (bool(self.settings.log_file), self.file_source)):
+        for configured, source in ((self.db_configured or not self.log_file, self.table_source),
+                                   (bool(self.log_file), self.file_source)):
             if not configured:
                 continue
             try:

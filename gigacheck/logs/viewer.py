@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator, List, TextIO
 
-from . import sources, store
+from . import hours_arg, limit_arg, sources, store
 from ..diagnosis import CATALOG, Finding
 from ..redact import Redactor, ScrubbingStream, json_safe
 from .options import options_from
@@ -35,11 +35,12 @@ class ConfigError(Exception):
 def add_parser(subparsers) -> argparse.ArgumentParser:
     lang = default_lang()  # the help is built before --lang is parsed: the locale's language
     p = subparsers.add_parser("logs", help=say("viewer.help", lang), description=say("viewer.description", lang))
-    p.add_argument("--hours", type=float, default=24.0, metavar="H", help=say("viewer.help.hours", lang))
+    p.add_argument("--hours", type=hours_arg, default=24.0, metavar="H",
+                   help=say("viewer.help.hours", lang))
     p.add_argument("--level", default=None, metavar="LEVEL",
                    help=say("viewer.help.level", lang, levels=", ".join(LEVELS)))
     p.add_argument("--search", default=None, metavar="TEXT", help=say("help.search", lang))
-    p.add_argument("--limit", type=int, default=50, metavar="N", help=say("viewer.help.limit", lang))
+    p.add_argument("--limit", type=limit_arg, default=50, metavar="N", help=say("viewer.help.limit", lang))
     p.add_argument("--env-file", default=None, metavar="PATH", help=say("viewer.help.env_file", lang))
     p.add_argument("--ds", default=None, metavar="SETTINGS", help=say("help.ds", lang))
     p.add_argument("--json", action="store_true", help=say("viewer.help.json", lang))
@@ -116,8 +117,9 @@ def _settings(args, environ):
                                      mock_scenario=args.mock)
     except settings_mod.EnvFileError as exc:
         raise ConfigError(str(exc)) from None
-    from .django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
-    fill_database_url(settings, getattr(args, "ds", None), [Path.cwd(), env_file.parent])
+    if not settings.mock:  # a mock run reads the scenario's rows, never the site's database
+        from .django import fill_database_url  # no DATABASE_URL: the site's Django DATABASES['default']
+        fill_database_url(settings, getattr(args, "ds", None), [Path.cwd(), env_file.parent])
     for problem in settings.problems:
         if problem.startswith("DATABASE_URL from"):
             raise ConfigError(problem)
@@ -132,7 +134,7 @@ class Sources:
         from ..scenarios import fixtures_dir
         self.settings, self.opts = settings, opts
         self._tmp = None
-        if settings.mock and settings.database_url is None:  # the embedded database of mock mode
+        if settings.mock:  # the embedded database of mock mode, whatever DATABASE_URL says (LogChecks)
             import tempfile
             self._tmp = tempfile.TemporaryDirectory(prefix="gigacheck-logs-")
         self.checks = LogChecks(settings, opts, settings.mock_scenario, fixtures_dir(),
@@ -141,13 +143,13 @@ class Sources:
 
     def __enter__(self):
         try:
-            if not (self.checks.db_configured or self.settings.log_file):
+            if not (self.checks.db_configured or self.checks.log_file):
                 raise Finding("LG001", say("logs.no_source"),
                               subject=store.DB_SUBJECT)
             self.window = self.checks.window
             if self.checks.db_configured:
                 self.items.append(self.checks.table_source())
-            if self.settings.log_file:
+            if self.checks.log_file:
                 self.items.append(self.checks.file_source())
         except BaseException:
             self.__exit__()

@@ -7,6 +7,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from gigacheck.logs import hours_arg, limit_arg
 from gigacheck.logs.signatures import LEVELS
 from gigacheck.words import LANGS, default_lang, say
 
@@ -17,11 +18,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         lang = default_lang()
-        parser.add_argument("--hours", type=float, default=24.0, metavar="H", help=say("viewer.help.hours", lang))
+        parser.add_argument("--hours", type=hours_arg, default=24.0, metavar="H",
+                            help=say("viewer.help.hours", lang))
         parser.add_argument("--level", default=None, metavar="LEVEL",
                             help=say("viewer.help.level", lang, levels=", ".join(LEVELS)))
         parser.add_argument("--search", default=None, metavar="TEXT", help=say("help.search", lang))
-        parser.add_argument("--limit", type=int, default=50, metavar="N", help=say("viewer.help.limit", lang))
+        parser.add_argument("--limit", type=limit_arg, default=50, metavar="N",
+                            help=say("viewer.help.limit", lang))
         parser.add_argument("--json", action="store_true", help=say("viewer.help.json", lang))
         parser.add_argument("--summary", action="store_true", help=say("viewer.help.summary", lang))
         parser.add_argument("--database", default="default", metavar="ALIAS",
