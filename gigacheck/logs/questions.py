@@ -278,8 +278,8 @@ class LogChecks:
         except Finding:
             pass
         found, read = clock.Clock(), 0
-        for configured, source in ((self.db_configured or not self.settings.log_file, self.table_source),
-                                   (bool(self.settings.log_file), self.file_source)):
+        for configured, source in ((self.db_configured or not self.log_file, self.table_source),
+                                   (bool(self.log_file), self.file_source)):
             if not configured:
                 continue
             try:
