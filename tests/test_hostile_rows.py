@@ -4,9 +4,7 @@ bidi overrides are shown as text, on every way out: terminal, HTML, JSON, JUnit 
 
 from __future__ import annotations
 
-import argparse
 import base64
-import io
 import json
 import re
 import secrets
@@ -19,6 +17,7 @@ from gigacheck.logs.store import Row
 from gigacheck.redact import Redactor, json_safe, shown_row
 from tests.support.canary import find_leaks
 from tests.support.checksrun import CHECKS
+from tests.support.viewer import view
 
 LOG_CHECKS = CHECKS / "test_logs.py"
 
@@ -202,12 +201,6 @@ def viewer_env(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the viewer reads ./.env by default: not the developer's
 
 
-def view(*argv, env):
-    parser = argparse.ArgumentParser()
-    logview.add_parser(parser.add_subparsers())
-    out, err = io.StringIO(), io.StringIO()
-    rc = logview.run(parser.parse_args(["logs", *argv]), environ=env, stdout=out, stderr=err)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def test_the_viewer_masks_tokens_and_shows_escapes_as_text(hostile_table, viewer_env):

@@ -2,7 +2,6 @@
 chosen as the SPEC says, and a run in either language giving the same outcomes and codes."""
 
 import argparse
-import io
 import json
 import re
 import string
@@ -15,6 +14,7 @@ from gigacheck.diagnosis import CATALOG, Finding, render, warn
 from gigacheck.logs import viewer as logview
 from gigacheck.words import WORDS, choose_lang, count, current_lang, default_lang, say, speaking
 from tests.test_scenarios import AREAS, EXPECTED
+from tests.support.viewer import view
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -162,12 +162,6 @@ def test_case_details_follow_the_language():
 
 # --- the log viewer -------------------------------------------------------------------------------
 
-def view(*argv, environ):
-    parser = argparse.ArgumentParser()
-    logview.add_parser(parser.add_subparsers())
-    out, err = io.StringIO(), io.StringIO()
-    rc = logview.run(parser.parse_args(["logs", *argv]), environ=dict(environ), stdout=out, stderr=err)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def test_log_viewer_speaks_the_locale_and_lang_wins():

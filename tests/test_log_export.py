@@ -4,24 +4,17 @@ many rows it left out and how to get them; `--limit 0` never says "no matching l
 On SQLite and MariaDB (log_db); the runbook's `manage.py view_gigachat_logs --level ERROR --hours 24` on
 every backend is in tests/test_django_app.py. Peak memory for 200,000 rows: bench/bench_export.py."""
 
-import argparse
-import io
 import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from gigacheck.logs import sources, sql, store, viewer as logview
+from tests.support.viewer import view
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def view(*argv, env):
-    parser = argparse.ArgumentParser()
-    logview.add_parser(parser.add_subparsers())
-    out, err = io.StringIO(), io.StringIO()
-    rc = logview.run(parser.parse_args(["logs", *argv]), environ=dict(env), stdout=out, stderr=err)
-    return rc, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,6 @@ of 600 MB, then real lines), so it costs no disk and little time."""
 
 from __future__ import annotations
 
-import argparse
-import io
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -16,6 +14,7 @@ from gigacheck.logs import file as logfile
 from gigacheck.logs import viewer as logview
 from gigacheck.logs.store import Filter, Window
 from tests.support.checksrun import CHECKS
+from tests.support.viewer import view
 
 LOG_CHECKS = CHECKS / "test_logs.py"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -112,12 +111,6 @@ def test_a_green_run_still_says_the_limit(run_checks, big_healthy, monkeypatch):
     assert "LG023" in run.html
 
 
-def view(*argv, env):
-    parser = argparse.ArgumentParser()
-    logview.add_parser(parser.add_subparsers())
-    out, err = io.StringIO(), io.StringIO()
-    rc = logview.run(parser.parse_args(["logs", *argv]), environ=env, stdout=out, stderr=err)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def test_the_viewer_shows_the_newest_rows_and_says_the_limit_on_stderr(big_sick, tmp_path, monkeypatch):

@@ -4,12 +4,10 @@ libraries' healthy lines (httpx `200 OK`, DEBUG retries, token refreshes) raise 
 MariaDB (PostgreSQL: tests/test_postgres.py on the corpus), one row at a time and all together, and
 `--search` with a word of a row finds it in the viewer."""
 
-import io
 import json
 import logging
 import re
 import socket
-import argparse
 from pathlib import Path
 
 import httpx
@@ -212,12 +210,6 @@ def test_no_needle_is_a_regular_expression():
 
 # --- in a table, on each backend -------------------------------------------------------------------------
 
-def view(*argv, env):
-    parser = argparse.ArgumentParser()
-    logview.add_parser(parser.add_subparsers())
-    out, err = io.StringIO(), io.StringIO()
-    rc = logview.run(parser.parse_args(["logs", *argv]), environ=dict(env), stdout=out, stderr=err)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def table_lines():
@@ -270,6 +262,7 @@ def test_one_row_at_a_time_and_all_together_the_summary_counts_them_and_search_f
 # --- the log checks, run as a user runs them -------------------------------------------------------------
 
 from tests.test_log_checks import Q, expect, outcomes, run_logs  # noqa: E402,F401  (run_logs: a fixture)
+from tests.support.viewer import view
 
 
 def test_the_checks_fail_lg021_and_lg022_with_remedies_for_what_the_rows_show(run_logs, tmp_path):
