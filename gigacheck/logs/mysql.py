@@ -233,14 +233,13 @@ class MySQLSource(SQLSource):
         """Each message lowered and searched with one regular expression of the needles (PCRE on
         MariaDB, ICU on MySQL 8: literal letters, spaces and `<>` read the same)."""
         lowered = f"LOWER({self._utf8(info.col('message'))})"
-        if kind in ("saved", "attempt"):  # a few needles: LOCATE on the lowered bytes
-            needles = SAVED_NEEDLES if kind == "saved" else ATTEMPT_NEEDLES
+        if kind in ("saved", "attempt", "success"):  # a few needles: LOCATE on the lowered bytes
+            if kind == "success":
+                from .success import SUCCESS_NEEDLES as needles
+            else:
+                needles = SAVED_NEEDLES if kind == "saved" else ATTEMPT_NEEDLES
             return ("(" + " OR ".join([f"LOCATE(%s, CONVERT({lowered} USING binary)) > 0"] * len(needles)) + ")",
                     [n.encode("utf-8") for n in needles])  # parenthesized: it follows `window AND`
-        if kind == "success":  # success.py's needles, as the saved one
-            from .success import SUCCESS_NEEDLES
-            return ("(" + " OR ".join([f"LOCATE(%s, CONVERT({lowered} USING binary)) > 0"] * len(SUCCESS_NEEDLES))
-                    + ")", [n.encode("utf-8") for n in SUCCESS_NEEDLES])
         if kind != "scan":
             return f"{lowered} REGEXP %s", ["|".join(NEEDLES)]
         errors = at_or_above("ERROR")

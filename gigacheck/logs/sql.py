@@ -386,28 +386,22 @@ class SQLSource:
         return found
 
     def _image_saved(self, info: TableInfo, plan: "Plan", window: Window) -> int:
-        """1 when a row of the window shows a saved image. SQL keeps the rows holding its needle, a
-        batch first (on a busy site the first rows show one), all of them only if none does; Python decides."""
-        cond, extra = self._prefilter(info, "saved")
-        cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "message"))
-        sql = f"SELECT {cols} FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} AND {cond}"
-        for limit in (SAVED_BATCH, None):
-            found = self._fetch(sql + (f" LIMIT {limit}" if limit else ""), list(plan.params) + extra)
-            if any(self._in_window(stamp, window) is not None and shows_saved(message) for stamp, message in found):
-                return 1
-            if len(found) < SAVED_BATCH:
-                return 0
-        return 0
+        """1 when a row of the window shows a saved image."""
+        return self._window_shows(info, plan, window, "saved", shows_saved)
 
     def _image_attempted(self, info: TableInfo, plan: "Plan", window: Window) -> int:
-        """1 when a row of the window shows image generation at work (LG018 asks only then): SQL keeps the rows
-        holding its needles, Python decides on the first ones."""
-        cond, extra = self._prefilter(info, "attempt")
+        """1 when a row of the window shows image generation at work (LG018 asks only then)."""
+        return self._window_shows(info, plan, window, "attempt", attempts_image)
+
+    def _window_shows(self, info: TableInfo, plan: "Plan", window: Window, kind: str, decides) -> int:
+        """1 when a row of the window holding the `kind` needles passes `decides`. SQL keeps the rows holding
+        a needle, a batch first (on a busy site the first rows show one), all of them only if none does."""
+        cond, extra = self._prefilter(info, kind)
         cols = ", ".join(self.quote(info.col(c).name) for c in ("timestamp", "message"))
         sql = f"SELECT {cols} FROM {self.quote(info.name)}{plan.hint} WHERE {plan.where} AND ({cond})"
         for limit in (SAVED_BATCH, None):
             found = self._fetch(sql + (f" LIMIT {limit}" if limit else ""), list(plan.params) + extra)
-            if any(self._in_window(stamp, window) is not None and attempts_image(message) for stamp, message in found):
+            if any(self._in_window(stamp, window) is not None and decides(message) for stamp, message in found):
                 return 1
             if len(found) < SAVED_BATCH:
                 return 0
