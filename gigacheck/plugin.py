@@ -333,8 +333,9 @@ def _fill_metadata(metadata, run) -> None:
     if run.settings.verify_ssl and not run.mock_scenario:
         from .truststore import httpx_store
         metadata["TLS trust store"] = run.scrub(httpx_store(run.settings).describe(run.lang))
-    if not run.mock_scenario and proxy_line(run.settings, run.lang):
-        metadata["Proxy"] = run.scrub(proxy_line(run.settings, run.lang))
+    proxies = None if run.mock_scenario else proxy_line(run.settings, run.lang)
+    if proxies:
+        metadata["Proxy"] = run.scrub(proxies)
     from .logs.clock import table_zone
     from .words import say
     metadata[say("clock.html", run.lang)] = run.scrub(table_zone(run.settings).describe(run.lang))

@@ -13,6 +13,7 @@ that says which CA a bundle lacks.  Plain functions: no pytest here.
 
 from __future__ import annotations
 
+import functools
 import socket
 import ssl
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ def _value(settings, name: str) -> Optional[str]:
     return value.strip() if value and value.strip() else None  # httpx and requests: empty is unset
 
 
+@functools.lru_cache(maxsize=None)  # read by the header, the HTML, the rules and the client: the install does not change
 def httpx_version() -> Tuple[int, int]:
     """(major, minor) of the httpx installed here, the site's SDK's; (0, 28) when it cannot be read."""
     import re

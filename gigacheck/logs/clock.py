@@ -21,7 +21,6 @@ from ..words import say
 
 VARIABLE = "GIGACHECK_LOG_TIMEZONE"
 SUBJECT = "log settings"
-AHEAD_SLACK = timedelta(minutes=5)   # rows up to this far ahead of now are a clock's drift, not a wrong zone
 EXAMPLES = 3                         # rows shown per clock finding
 # the offsets real zones use beyond whole hours (India, Nepal, Iran, Newfoundland, Chatham ...)
 _ODD_OFFSETS = (-9.5, -3.5, 3.5, 4.5, 5.5, 5.75, 6.5, 8.75, 9.5, 10.5, 12.75, 13.75)
@@ -156,7 +155,7 @@ class Clock:
 def _shown_raw(raw) -> str:
     if isinstance(raw, (bytes, bytearray, memoryview)):
         raw = bytes(raw).decode("utf-8", "replace")
-    text = repr(raw) if not isinstance(raw, str) else repr(raw)
+    text = repr(raw)
     return text if len(text) <= 40 else text[:39] + "…"
 
 

@@ -194,15 +194,19 @@ class LogChecks:
     def scan(self) -> store.Scan:
         return self._scan.get()
 
+    def _sources(self):
+        """The configured sources' getters: the table (also when nothing is configured: its check says so), the file."""
+        if self.db_configured or not self.log_file:
+            yield self.table_source
+        if self.log_file:
+            yield self.file_source
+
     def _scan_all(self) -> store.Scan:
         """Every source that can be read; a source that cannot is named, and its Finding raised
         when the others show nothing (its own check reports it)."""
         window = self.window
         scans, broken = [], []
-        for configured, source in ((self.db_configured or not self.log_file, self.table_source),
-                                   (bool(self.log_file), self.file_source)):
-            if not configured:
-                continue
+        for source in self._sources():
             try:
                 scans.append(source().scan(window, self.opts.filter))
             except Finding as f:
@@ -255,10 +259,7 @@ class LogChecks:
         """kind -> the newest success of that kind over the sources that could be read."""
         hosts = self._hosts()
         found: dict = {}
-        for configured, source in ((self.db_configured or not self.log_file, self.table_source),
-                                   (bool(self.log_file), self.file_source)):
-            if not configured:
-                continue
+        for source in self._sources():
             try:
                 got = source().successes(window, hosts, wanted, enough)
             except Finding:
@@ -278,10 +279,7 @@ class LogChecks:
         except Finding:
             pass
         found, read = clock.Clock(), 0
-        for configured, source in ((self.db_configured or not self.log_file, self.table_source),
-                                   (bool(self.log_file), self.file_source)):
-            if not configured:
-                continue
+        for source in self._sources():
             try:
                 found.merge(source().clock(window))
                 read += 1

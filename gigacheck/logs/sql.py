@@ -11,7 +11,6 @@ from ..diagnosis import Finding
 from ..words import say
 from .clock import Clock
 from .signatures import LG018, VIEWER_TOPICS, Signature, as_text, attempts_image, classify, fold, shows_saved
-from .incidents import Success  # noqa: F401  (annotations)
 from .store import (BISECT_SLACK, DB_SUBJECT, EXCERPT_CHARS, TABLE_SUBJECT, DbUrl, Filter, LogTable, Newest, Row, Scan,
                     Tally, Window, parse_timestamp)
 

@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ..diagnosis import Finding
 from ..redact import Redactor, shown_row
 from ..words import say
-from .signatures import (LG018, SIGNATURES, as_text, attempts_image, classify, fold, level_ok, lg018_count,
+from .signatures import (IMAGE_ATTEMPT, LG018, SIGNATURES, as_text, classify, fold, level_ok, lg018_count,
                          parse_level, search_matcher)
 from .signatures import VIEWER_TOPICS  # noqa: F401  re-exported: callers pass store.VIEWER_TOPICS to rows()
 
@@ -249,12 +249,14 @@ class Tally:
         self.rows += 1
         self.gigachat += verdict.gigachat
         self.saved += verdict.saved
+        folded = None
         if not self.attempted:
-            self.attempted = attempts_image(text)
+            folded = fold(text)  # once for the image probe and the filter below
+            self.attempted = 1 if IMAGE_ATTEMPT.hit(folded) else 0
         if not (verdict.codes or verdict.gigachat):
             return
         row = None
-        if self.flt.accepts(level, fold(text)):
+        if self.flt.accepts(level, fold(text) if folded is None else folded):
             row = self._row(timestamp, level, text, key)
             if verdict.gigachat:
                 self._gigachat_rows.add(row)
