@@ -58,7 +58,8 @@ def history(args) -> int:
     """The remembered runs, newest first: one line each, or SPEC's JSON list."""
     import json
     from . import history as hist
-    from .between import VERDICT_WORDS, shown_time
+    from .between import shown_time
+    from .report import verdict_word
     from .words import default_lang, say
     lang = args.lang or default_lang()
     path = Path(args.history)
@@ -75,7 +76,7 @@ def history(args) -> int:
         return 0
     for e in entries:
         mode = e.mode + (f" ({e.scenario})" if e.scenario else "")
-        verdict = say("verdict.word." + e.verdict, lang) if e.verdict in VERDICT_WORDS else e.verdict
+        verdict = verdict_word(e.verdict, lang)
         print(f"{shown_time(e.started_at)}  {mode}  {verdict}  {' '.join(e.codes) or '-'}")
     return 0
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
 from . import history, notify, prometheus
+from .report import verdict_word
 from .words import say
 
 
@@ -125,11 +126,7 @@ def changes_line(changes: dict, lang: str, path: str) -> str:
         parts.append(say("changes.fixed", lang, codes=", ".join(changes["fixed"])))
     what = "; ".join(parts) or say("changes.nothing", lang)
     return say("changes.since", lang, since=shown_time(changes["since"]),
-               verdict=say("verdict.word." + changes["previous_verdict"], lang)
-               if changes["previous_verdict"] in VERDICT_WORDS else str(changes["previous_verdict"]), what=what)
-
-
-VERDICT_WORDS = ("passed", "warnings", "failed", "nothing-checked")
+               verdict=verdict_word(changes["previous_verdict"], lang), what=what)
 
 
 def _alert(facts: RunFacts, outcome: Outcome, previous: Optional[str], urls: Sequence[str],
@@ -147,7 +144,7 @@ def _alert(facts: RunFacts, outcome: Outcome, previous: Optional[str], urls: Seq
     sent = notify.send(urls, title, body, facts.verdict)
     if sent.ok:
         lines.append(Line("info", say("notify.sent", lang, n=len(urls),
-                                      verdict=say("verdict.word." + facts.verdict, lang))))
+                                      verdict=verdict_word(facts.verdict, lang))))
         return 1
     if sent.why == "apprise-missing":
         why = say("notify.why.missing", lang)

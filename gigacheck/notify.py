@@ -76,9 +76,12 @@ class Failure:
 def message(verdict: str, previous_verdict: Optional[str], since: Optional[str], failures: Sequence[Failure],
             fixed: Sequence[str], where: str, say: Callable, scrub: Callable[[str], str]) -> Tuple[str, str]:
     """(title, body) in the run's words, scrubbed."""
-    title = say("notify.title", verdict=say("verdict.word." + verdict), where=where)
-    lines = [say("notify.verdict", verdict=say("verdict.word." + verdict),
-                 previous=say("verdict.word." + previous_verdict) if previous_verdict else "-",
+    from .report import verdict_word
+
+    def word(v):
+        return verdict_word(v, say=lambda key, lang: say(key))  # `say` is the run's, its language bound
+    title = say("notify.title", verdict=word(verdict), where=where)
+    lines = [say("notify.verdict", verdict=word(verdict), previous=word(previous_verdict) if previous_verdict else "-",
                  since=since or "-")]
     for f in failures:
         lines.append(f"[{f.code}] {f.finding}" if not f.finding.startswith(f"[{f.code}]") else f.finding)

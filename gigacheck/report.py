@@ -18,6 +18,13 @@ from .words import current_lang, plural, say
 AREAS = ("config", "network", "oauth", "api", "generation", "logs")
 MARKS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "-"}
 VERDICTS = ("passed", "warnings", "failed", "nothing-checked")
+
+
+def verdict_word(verdict, lang=None, say=say) -> str:
+    """A verdict in the run's words; one this version does not know (an older history file's) as it is."""
+    return say("verdict.word." + verdict, lang) if verdict in VERDICTS else str(verdict)
+
+
 VERDICT_MARKS = {"passed": MARKS["passed"], "warnings": MARKS["warning"], "failed": MARKS["failed"],
                  "nothing-checked": MARKS["skipped"]}
 

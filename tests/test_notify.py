@@ -162,3 +162,11 @@ def test_the_alert_urls_may_live_in_the_env_file(run_checks, tmp_path):
                             env_file_text=f"GIGACHECK_NOTIFY={url}\n")
     assert len(hook.posted) == 1 and hook.posted[0].path == f"/env/{URL_TOKEN}"
     assert URL_PASSWORD not in result.everything() and URL_TOKEN not in result.everything()
+
+
+def test_a_previous_verdict_this_version_does_not_know_is_shown_as_it_is():
+    """An older history file may hold a verdict word this version lacks: the message says it, never a KeyError."""
+    from gigacheck.words import say
+    title, body = notify.message("failed", "degraded", None, [], [], where="site", say=lambda k, **f: say(k, "en", **f),
+                                 scrub=lambda s: s)
+    assert "degraded" in body and "failed" in title
